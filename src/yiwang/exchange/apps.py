@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExchangeConfig(AppConfig):
+    name = "yiwang.exchange"
+    label = "exchange"
+    verbose_name = _("Data sharing and exchange")
+
+    def ready(self) -> None:
+        from yiwang.catalog import sources
+
+        from .models import DataResource
+
+        sources.register(
+            sources.SourceKind(
+                key="data",
+                exists=lambda codes: set(DataResource.objects.filter(code__in=codes).values_list("code", flat=True)),
+                label=lambda code: DataResource.objects.filter(code=code).values_list("name", flat=True).first(),
+            )
+        )
