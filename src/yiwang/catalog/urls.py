@@ -1,6 +1,6 @@
-"""Public catalog pages (search, guides) and the staff catalog editor, one file of views each."""
+"""Public catalog pages (search, guides) and the staff catalog pages, one file of views each."""
 
-from .views import editor, guide, search
+from .views import editor, guide, io, search
 
 app_name = "catalog"
-urlpatterns = [*search.urlpatterns, *guide.urlpatterns, *editor.urlpatterns]
+urlpatterns = [*search.urlpatterns, *guide.urlpatterns, *editor.urlpatterns, *io.urlpatterns]

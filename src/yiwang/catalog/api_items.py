@@ -1,0 +1,5 @@
+"""Placeholder until this part lands."""
+
+from ninja import Router
+
+router = Router()
