@@ -35,12 +35,12 @@ def test_editing_makes_a_new_draft_and_publishing_retires_the_old_version():
     assert draft.number == 2 and draft.status == VersionStatus.DRAFT
     assert [m.name for m in draft.materials.all()] == [m.name for m in v1.materials.all()]
     assert services.start_draft(item) == draft  # one draft at a time
-    services.update_draft(draft, version={"promised_limit": 3, "change_note": "压缩时限"})
+    services.update_draft(draft, version={"phone": "0552-7654321", "change_note": "更换咨询电话"})
     services.publish(draft)
     v1.refresh_from_db()
     item.refresh_from_db()
     assert v1.status == VersionStatus.RETIRED and item.current_id == draft.pk
-    assert ItemVersion.objects.get(pk=v1.pk).promised_limit == 5  # the old version is intact
+    assert ItemVersion.objects.get(pk=v1.pk).phone == "0552-1234567"  # the old version is intact
 
 
 @pytest.mark.parametrize(

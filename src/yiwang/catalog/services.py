@@ -129,6 +129,7 @@ def create_item(
     _record(item, draft, CatalogEvent.Action.CREATED, actor, channel)
     if publish_now:
         publish(draft, actor=actor, channel=channel)
+        item.refresh_from_db()
     return item
 
 
