@@ -15,6 +15,8 @@ class SourceKind:
     key: str
     exists: Callable[[set[str]], set[str]]  # given codes, returns those that exist
     label: Callable[[str], str | None]  # name of one code, for guides
+    # names of many codes in one lookup ({code: name}), so a guide's queries do not grow with its materials
+    labels: Callable[[set[str]], dict[str, str]] | None = None
 
 
 _registry: dict[str, SourceKind] = {}
@@ -34,3 +36,13 @@ def missing(key: str, codes: set[str]) -> set[str]:
     if kind is None or not codes:
         return set(codes)
     return set(codes) - kind.exists(set(codes))
+
+
+def labels(key: str, codes: set[str]) -> dict[str, str]:
+    """Names of `codes` of `key` ({code: name}); unknown codes are left out."""
+    kind = _registry.get(key)
+    if kind is None or not codes:
+        return {}
+    if kind.labels is not None:
+        return kind.labels(set(codes))
+    return {code: name for code in codes if (name := kind.label(code))}

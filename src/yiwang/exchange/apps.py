@@ -17,5 +17,6 @@ class ExchangeConfig(AppConfig):
                 key="data",
                 exists=lambda codes: set(DataResource.objects.filter(code__in=codes).values_list("code", flat=True)),
                 label=lambda code: DataResource.objects.filter(code=code).values_list("name", flat=True).first(),
+                labels=lambda codes: dict(DataResource.objects.filter(code__in=codes).values_list("code", "name")),
             )
         )

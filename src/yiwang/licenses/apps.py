@@ -17,5 +17,6 @@ class LicensesConfig(AppConfig):
                 key="license",
                 exists=lambda codes: set(LicenseType.objects.filter(code__in=codes).values_list("code", flat=True)),
                 label=lambda code: LicenseType.objects.filter(code=code).values_list("name", flat=True).first(),
+                labels=lambda codes: dict(LicenseType.objects.filter(code__in=codes).values_list("code", "name")),
             )
         )
