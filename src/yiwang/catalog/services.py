@@ -60,6 +60,8 @@ MATERIAL_FIELDS = [
     "condition",
     "notes",
 ]
+# Files a caller may pass along (the editor keeps uploaded blank forms and samples across edits).
+MATERIAL_FILES = ["blank_form", "sample"]
 STEP_FIELDS = ["order", "kind", "name", "days", "description", "countersign_org_id"]
 
 
@@ -75,7 +77,7 @@ def _record(item: ServiceItem, version: ItemVersion | None, action: str, actor, 
 
 
 def _build_parts(materials: Iterable[dict[str, Any]], steps: Iterable[dict[str, Any]]):
-    mats = [Material(**{k: m[k] for k in MATERIAL_FIELDS if k in m}) for m in materials]
+    mats = [Material(**{k: m[k] for k in [*MATERIAL_FIELDS, *MATERIAL_FILES] if k in m}) for m in materials]
     for i, m in enumerate(mats):
         m.order = m.order or i + 1
     sts = [ProcessStep(**{k: s[k] for k in STEP_FIELDS if k in s}) for s in steps]
@@ -177,7 +179,7 @@ def update_draft(
         raise ProblemsError(
             [Problem("status", _("Only a draft can be edited; start a new draft of this item."), code="frozen")]
         )
-    for f in VERSION_FIELDS:
+    for f in [*VERSION_FIELDS, "result_sample"]:
         if f in version:
             setattr(draft, f, version[f])
     draft.save()
