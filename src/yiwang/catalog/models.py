@@ -326,12 +326,20 @@ class SearchEntry(models.Model):
 
     item = models.OneToOneField(ServiceItem, on_delete=models.CASCADE, related_name="search_entry")
     version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="+")
+    item_code = models.CharField(max_length=31, default="")
+    # Basic code + handling-item digit: the implementations of one base item in many places share it,
+    # so results can show one line per base item instead of one per county.
+    group_key = models.CharField(max_length=13, default="", db_index=True)
     name = models.CharField(max_length=200)
-    aliases = models.TextField(blank=True)
-    materials = models.TextField(blank=True)
+    aliases = models.TextField(blank=True)  # one per line
+    materials = models.TextField(blank=True)  # one per line
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     organisation_name = models.CharField(max_length=100)
+    division_name = models.CharField(max_length=60, default="")
     division_path = models.CharField(max_length=120, db_index=True)
+    promised_limit = models.PositiveIntegerField(default=0)
+    promised_unit = models.CharField(max_length=2, default="wd")
+    handling_kind = models.PositiveSmallIntegerField(default=2)
     level = models.PositiveSmallIntegerField(db_index=True)
     for_persons = models.BooleanField(default=False)
     for_enterprises = models.BooleanField(default=False)
