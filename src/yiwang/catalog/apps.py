@@ -8,4 +8,4 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Service item catalog")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import handlers, signals  # noqa: F401

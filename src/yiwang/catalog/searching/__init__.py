@@ -1,0 +1,6 @@
+"""Catalog search: the index tables in the database, kept current by the catalog signals."""
+
+from .indexer import index_items, rebuild_index
+from .query import Filters, Hit, Result, search, suggest
+
+__all__ = ["Filters", "Hit", "Result", "index_items", "rebuild_index", "search", "suggest"]

@@ -1,0 +1,272 @@
+# ruff: noqa: S608 -- the SQL below interpolates only table names, placeholder lists and
+# numbers computed here; every value from the request is passed as a parameter.
+"""Answering a search: vocabulary lookup, candidate selection on rare tokens, ranking in SQL.
+
+A search costs two SQL statements whatever the catalog size:
+1. the vocabulary lookup: which substrings of the query are index tokens, with their document
+   frequency (df) and the number of indexed entries;
+2. the ranked page: candidates from the postings of the rarest query tokens (bounded), scored
+   with every query token, filtered, grouped by base item and paged, with the total count.
+(A division, organisation or theme filter adds one primary-key lookup to check it exists.)
+
+Score of an entry = Σ idf(t) · weight(t, entry) × coverage², where coverage is the share of the
+query's idf the entry matched, so an item matching every word beats one matching a single rare
+word strongly. Ties go to SearchEntry.boost (city level first), and to the filtered division.
+Implementations of the same base item (same basic code and handling item) are grouped: the best
+one is shown with the number of places that implement it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from ..models import SearchEntry, SearchTerm, SearchToken
+from .text import EXACT, TOTAL_TOKEN, compact, matched_surfaces, query_segments, segment, substrings
+
+# Postings read for candidate selection: tokens are taken rarest first while their summed df
+# stays under this budget (the rarest one always), and at most CANDIDATES entries are ranked.
+POSTING_BUDGET = 6000
+CANDIDATES = 3000
+MAX_QUERY = 64
+MAX_PAGE_SIZE = 50
+
+
+@dataclass
+class Filters:
+    """Validated filters; division_path is the materialised path of the division filter."""
+
+    organisation_id: int | None = None
+    division_path: str | None = None
+    level: int | None = None
+    audience: str | None = None
+    theme: str | None = None
+    online_depth: int | None = None
+    max_visits: int | None = None
+    catalog_code: str | None = None
+
+    def sql(self, alias: str = "e") -> tuple[list[str], list]:
+        where: list[str] = []
+        params: list = []
+        if self.organisation_id is not None:
+            where.append(f"{alias}.organisation_id = %s")
+            params.append(self.organisation_id)
+        if self.division_path:
+            where.append(f"{alias}.division_path LIKE %s")
+            params.append(self.division_path + "%")
+        if self.level is not None:
+            where.append(f"{alias}.level = %s")
+            params.append(self.level)
+        if self.audience == "person":
+            where.append(f"{alias}.for_persons = %s")
+            params.append(True)
+        elif self.audience == "enterprise":
+            where.append(f"{alias}.for_enterprises = %s")
+            params.append(True)
+        if self.theme:
+            where.append(f"{alias}.themes LIKE %s")
+            params.append(f"%|{self.theme}|%")
+        if self.online_depth is not None:
+            where.append(f"{alias}.online_depth = %s")
+            params.append(self.online_depth)
+        if self.max_visits is not None:
+            where.append(f"{alias}.visits_required <= %s")
+            params.append(self.max_visits)
+        if self.catalog_code:
+            where.append(f"{alias}.group_key LIKE %s")
+            params.append(self.catalog_code + "_")
+        return where, params
+
+    @property
+    def any(self) -> bool:
+        return any(v not in (None, "") for v in self.__dict__.values())
+
+
+@dataclass
+class Hit:
+    """One result line: an entry (the best implementation of its base item) and what matched."""
+
+    entry: SearchEntry
+    score: float
+    implementations: int
+    highlights: list[str] = field(default_factory=list)
+    matched_aliases: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"/items/{self.entry.item_code}/"
+
+
+@dataclass
+class Result:
+    query: str
+    tokens: list[str]
+    total: int
+    page: int
+    page_size: int
+    hits: list[Hit]
+    truncated: bool = False  # candidates were capped: the total is a lower bound
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    tokens: dict[str, float]  # token → idf (exact token included)
+    dfs: dict[str, int]
+    exact: str | None
+    entries: int
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def parse(query: str) -> ParsedQuery:
+    """Segments the query against the index vocabulary (one SQL statement)."""
+    text = (query or "")[:MAX_QUERY]
+    segments = query_segments(text, MAX_QUERY)
+    exact = EXACT + compact(text) if segments else None
+    wanted: set[str] = {TOTAL_TOKEN}
+    for seg in segments:
+        wanted |= substrings(seg)
+    if exact:
+        wanted.add(exact)
+    vocab = dict(SearchTerm.objects.filter(token__in=wanted, df__gt=0).values_list("token", "df"))
+    n = max(vocab.pop(TOTAL_TOKEN, 0), 1)
+    tokens: dict[str, float] = {}
+    for seg in segments:
+        for piece in segment(seg, vocab):
+            tokens[piece] = _idf(vocab[piece], n)
+    exact_token = exact if exact and exact in vocab else None
+    if exact_token:
+        tokens[exact_token] = _idf(vocab[exact_token], n)
+    return ParsedQuery(text, tokens, {t: vocab[t] for t in tokens}, exact_token, n)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def search(
+    query: str,
+    filters: Filters | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+    group: bool = True,
+    prefer_path: str | None = None,
+) -> Result:
+    """Runs one search; an empty query lists the filtered catalog (city level first)."""
+    filters = filters or Filters()
+    page = max(1, page)
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    parsed = parse(query) if (query or "").strip() else None
+    if parsed is not None and not parsed.tokens:
+        return Result(query, [], 0, page, page_size, [])
+    where, wparams = filters.sql("e")
+    entry_t, token_t = _table(SearchEntry), _table(SearchToken)
+    params: list = []
+    truncated = False
+
+    if parsed is not None:
+        ordered = sorted(parsed.tokens, key=lambda t: parsed.dfs[t])
+        rare: list[str] = []
+        budget = 0
+        for t in ordered:
+            if rare and budget + parsed.dfs[t] > POSTING_BUDGET:
+                break
+            rare.append(t)
+            budget += parsed.dfs[t]
+        truncated = budget > CANDIDATES
+        all_tokens = list(parsed.tokens)
+        coverage_total = sum(v for t, v in parsed.tokens.items() if t != parsed.exact) or 1.0
+        weight_case = " ".join("WHEN %s THEN %s" for _ in all_tokens)
+        weight_params: list = []
+        idf_params: list = []
+        for t in all_tokens:
+            weight_params += [t, parsed.tokens[t]]
+            idf_params += [t, 0.0 if t == parsed.exact else parsed.tokens[t]]
+        cand_join = f"JOIN {entry_t} e ON e.id = c.entry_id" if where else ""
+        cand_where = (" AND " + " AND ".join(where)) if where else ""
+        cand_sql = (
+            f"SELECT c.entry_id FROM {token_t} c {cand_join} "
+            f"WHERE c.token IN ({', '.join(['%s'] * len(rare))}){cand_where} "
+            f"GROUP BY c.entry_id ORDER BY SUM(c.weight * CASE c.token {weight_case} ELSE 0 END) DESC "
+            f"LIMIT {CANDIDATES}"
+        )
+        cand_params = [*rare, *wparams, *weight_params]
+        scored_sql = (
+            f"SELECT p.entry_id AS id, "
+            f"SUM(p.weight * CASE p.token {weight_case} ELSE 0 END) AS raw, "
+            f"SUM(CASE p.token {weight_case} ELSE 0 END) AS matched "
+            f"FROM {token_t} p WHERE p.token IN ({', '.join(['%s'] * len(all_tokens))}) "
+            f"AND p.entry_id IN ({cand_sql}) GROUP BY p.entry_id"
+        )
+        scored_params = [*weight_params, *idf_params, *all_tokens, *cand_params]
+        score_expr = f"s.raw * (s.matched / {float(coverage_total)!r}) * (s.matched / {float(coverage_total)!r})"
+        base_sql = f"SELECT e.*, {score_expr} AS score FROM ({scored_sql}) s JOIN {entry_t} e ON e.id = s.id" + (
+            (" WHERE " + " AND ".join(where)) if where else ""
+        )
+        params += [*scored_params, *wparams]
+    else:
+        base_sql = f"SELECT e.*, 0.0 AS score FROM {entry_t} e" + ((" WHERE " + " AND ".join(where)) if where else "")
+        params += wparams
+
+    prefer = "CASE WHEN r.division_path = %s THEN 1 ELSE 0 END DESC, " if prefer_path else ""
+    prefer_params = [prefer_path] if prefer_path else []
+    order = f"r.score DESC, {prefer}r.boost DESC, r.name, r.id"
+    if group:
+        grouped_sql = (
+            f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.group_key ORDER BY {order}) AS rn, "
+            f"COUNT(*) OVER (PARTITION BY r.group_key) AS impl FROM ({base_sql}) r"
+        )
+        grouped_params = [*params, *prefer_params]
+        outer_from = f"({grouped_sql}) r WHERE r.rn = 1"
+    else:
+        outer_from = f"(SELECT r.*, 1 AS impl FROM ({base_sql}) r) r"
+        grouped_params = list(params)
+    sql = (
+        f"SELECT r.*, COUNT(*) OVER () AS total FROM {outer_from} "
+        f"ORDER BY {order} LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}"
+    )
+    final_params = [*grouped_params, *prefer_params]
+    entries = list(SearchEntry.objects.raw(sql, final_params))
+    total = int(entries[0].total) if entries else 0
+    if not entries and page > 1:
+        total = _count(outer_from, grouped_params)
+    query_tokens = frozenset(parsed.tokens) if parsed else frozenset()
+    hits = []
+    for e in entries:
+        hit = Hit(entry=e, score=float(e.score or 0.0), implementations=int(e.impl))
+        if query_tokens:
+            hit.highlights = matched_surfaces(e.name, query_tokens)
+            hit.matched_aliases = [a for a in e.aliases.split("\n") if a and matched_surfaces(a, query_tokens)]
+        hits.append(hit)
+    return Result(
+        query=query,
+        tokens=[t for t in (parsed.tokens if parsed else {}) if not t.startswith(EXACT)],
+        total=total,
+        page=page,
+        page_size=page_size,
+        hits=hits,
+        truncated=truncated,
+    )
+
+
+def _count(outer_from: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {outer_from}", params)
+        return int(cursor.fetchone()[0])
+
+
+def suggest(query: str, limit: int = 10) -> list[Hit]:
+    """Type-ahead: the best few base items for what has been typed so far."""
+    if not (query or "").strip():
+        return []
+    return search(query, page_size=limit).hits
