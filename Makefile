@@ -1,4 +1,5 @@
 # Yiwang: `make demo` runs the platform with demo data; `make test` runs every test on SQLite and PostgreSQL.
+# Both work on a fresh Debian machine: missing Debian packages are installed with apt-get (bin/system-deps).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,49 +7,73 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_SEED ?= 2026
 DEMO_ITEMS ?= 15000
+PIP := $(BIN)/python -m pip -q --disable-pip-version-check
+PYTEST := $(BIN)/pytest -p no:cacheprovider -q
+export PYTHON
 export DJANGO_SETTINGS_MODULE ?= yiwang.conf.dev
 
-.PHONY: demo test venv system-deps lint messages test-sqlite test-postgres bench clean lock
+.PHONY: demo test venv system-deps lint messages i18n i18n-check prepare test-sqlite test-postgres test-browser \
+	bench clean lock
 
+# The virtualenv, rebuilt when the lock file or the package metadata change.
 $(BIN)/yiwang: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . || \
-		$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PIP) install --require-hashes -r requirements.lock
+	$(PIP) install --no-deps -e .
 	touch $(BIN)/yiwang
 
 venv: $(BIN)/yiwang
 
 system-deps:
-	bin/system-deps $(if $(filter test,$(MAKECMDGOALS)),test,demo)
+	bin/system-deps $(if $(filter test test-%,$(MAKECMDGOALS)),test,demo)
 
+# Compiles the committed .po catalogs (src/yiwang/locale) into .mo files.
 messages: venv
 	cd src/yiwang && ../../$(BIN)/yiwang compilemessages -v0
 
-demo: system-deps venv messages
+# Re-extracts every translatable string and fills the Chinese from src/yiwang/locale/parts/*.json.
+i18n: venv
+	bin/i18n
+
+i18n-check: venv
+	bin/i18n --check
+
+# Everything the demo server needs before it starts (also used by hand after a `git pull`).
+prepare: system-deps venv messages
 	$(BIN)/yiwang migrate -v0
 	$(BIN)/yiwang createcachetable
 	$(BIN)/yiwang collectstatic --noinput -v0
+
+demo: prepare
 	$(BIN)/yiwang seed_demo --seed $(DEMO_SEED) --items $(DEMO_ITEMS) --if-empty
 	$(BIN)/yiwang demo_accounts
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)
 
 lint: venv
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
-test: system-deps venv messages lint test-sqlite test-postgres
+test: system-deps venv messages lint i18n-check test-sqlite test-postgres
 
-test-sqlite: venv
-	DJANGO_SETTINGS_MODULE=yiwang.conf.test $(BIN)/pytest -p no:cacheprovider -q
+# The whole suite on SQLite, browser tests included.
+test-sqlite: venv messages
+	DJANGO_SETTINGS_MODULE=yiwang.conf.test $(PYTEST)
 
-test-postgres: venv
-	bin/run-with-postgres $(BIN)/pytest -p no:cacheprovider -q
+# The whole suite again on a throwaway PostgreSQL server; the browser tests ran on SQLite already.
+test-postgres: venv messages
+	DJANGO_SETTINGS_MODULE=yiwang.conf.test bin/run-with-postgres $(PYTEST) -m "not browser"
 
+test-browser: venv messages
+	DJANGO_SETTINGS_MODULE=yiwang.conf.test $(PYTEST) -m browser
+
+# Benchmarks (not timed tests); each script's docstring tells its options.
 bench: venv
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/import_bench.py
 
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+	find src -name '*.mo' -delete

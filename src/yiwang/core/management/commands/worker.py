@@ -1,0 +1,90 @@
+"""`yiwang worker`: the background-task worker (django-tasks' database backend, `db_worker` underneath).
+
+Tasks wait in a database table; any number of worker processes, on any number of machines, take them one at a
+time with row locks, so adding workers is how background work scales out.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from yiwang.core.processes import Supervisor, child_env, yiwang_command
+
+
+def default_processes() -> int:
+    raw = os.environ.get("WORKER_CONCURRENCY", "1").strip() or "1"
+    try:
+        return max(1, int(raw))
+    except ValueError as exc:
+        raise CommandError(f"WORKER_CONCURRENCY must be a whole number, not {raw!r}") from exc
+
+
+class Command(BaseCommand):
+    help = "Runs background tasks from the database queue (one or several worker processes)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--queue",
+            default=os.environ.get("WORKER_QUEUES", "default"),
+            help="Queues to take tasks from, comma separated, '*' for all (default: $WORKER_QUEUES or 'default').",
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=float(os.environ.get("WORKER_INTERVAL", "1")),
+            help="Seconds to wait before looking again when the queue is empty (default: 1).",
+        )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="Worker processes to run side by side (default: $WORKER_CONCURRENCY or 1).",
+        )
+        parser.add_argument("--batch", action="store_true", help="Run every waiting task, then exit.")
+        parser.add_argument("--max-tasks", type=int, default=None, help="Exit after running this many tasks.")
+        parser.add_argument("--reload", action="store_true", help="Restart on code changes (development only).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        processes = options["processes"] if options["processes"] is not None else default_processes()
+        if processes < 1:
+            raise CommandError("--processes must be at least 1")
+        if options["interval"] <= 0:
+            raise CommandError("--interval must be more than 0 seconds")
+        if processes == 1:
+            self.run_one(options)
+            return
+        if options["reload"]:
+            raise CommandError("--reload works with one process only")
+        argv = ["worker", "--processes", "1", "--queue", options["queue"], "--interval", str(options["interval"])]
+        if options["batch"]:
+            argv.append("--batch")
+        if options["max_tasks"]:
+            argv += ["--max-tasks", str(options["max_tasks"])]
+        if options["verbosity"] != 1:
+            argv += ["--verbosity", str(options["verbosity"])]
+        supervisor = Supervisor(
+            {f"worker-{n + 1}": yiwang_command(*argv) for n in range(processes)},
+            env=child_env(),
+            # A pool keeps its size; in batch mode (or with --max-tasks) a finished process is simply done.
+            restart=not options["batch"] and not options["max_tasks"],
+            wait_all=bool(options["batch"] or options["max_tasks"]),
+        )
+        code = supervisor.run()
+        if code:
+            raise CommandError(f"a worker process failed (exit code {code})", returncode=code)
+
+    def run_one(self, options: dict[str, Any]) -> None:
+        kwargs: dict[str, Any] = {
+            "queue_name": options["queue"],
+            "interval": options["interval"],
+            "batch": options["batch"],
+            "reload": options["reload"],
+            "verbosity": options["verbosity"],
+        }
+        if options["max_tasks"]:
+            kwargs["max_tasks"] = options["max_tasks"]
+        call_command("db_worker", **kwargs)
