@@ -631,6 +631,10 @@ class ItemVersionAdmin(CatalogRoleMixin, Scoped404Mixin, admin.ModelAdmin):
             report_problems(request, exc)
             request._draft_refused = True
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inline formsets are never saved themselves (update_draft rewrites the parts).
+        return super().construct_change_message(request, form, None, add)
+
     def response_change(self, request, obj):
         here = reverse("admin:catalog_itemversion_change", args=[obj.pk])
         if getattr(request, "_draft_refused", False):
