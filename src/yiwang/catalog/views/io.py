@@ -1,3 +1,141 @@
-"""Placeholder until this part lands."""
+"""Workbench pages to import a catalog file (with a full problem report) and to export the catalog."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django import forms
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from yiwang.core.errors import ProblemsError
+from yiwang.core.errors import render as render_message
+from yiwang.orgs.models import Division, Organisation, Role
+from yiwang.orgs.scope import has_role
+
+from ..api_io import export_filters, export_response
+from ..io import import_catalog
+from ..io.formats import FEES, ITEMS, MATERIALS, STEPS
+
+# A page lists this many problems; the API and `yiwang import_catalog` always list every one.
+PAGE_PROBLEMS = 2000
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Catalog file"),
+        help_text=_("An Excel workbook (.xlsx) with the sheets 事项, 材料 and 流程 (and 收费 if any), or a JSON file."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Only check the file, write nothing"),
+        required=False,
+        help_text=_("Every problem is listed either way; a file with problems is never written."),
+    )
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(
+        label=_("File format"),
+        choices=[("xlsx", _("Excel workbook (.xlsx)")), ("json", _("JSON"))],
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+    organisation = forms.CharField(
+        label=_("Implementing body"),
+        required=False,
+        max_length=18,
+        help_text=_("Unified social credit code; leave empty for every organisation."),
+    )
+    division = forms.ChoiceField(label=_("Division"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        divisions = Division.objects.filter(level__lte=4).order_by("code").only("code", "name", "level")
+        self.fields["division"].choices = [("", _("All divisions"))] + [
+            (d.code, ("\u3000" * max(d.level - 2, 0)) + d.name) for d in divisions
+        ]
+
+
+def _require_catalog_admin(request: HttpRequest) -> None:
+    if not has_role(request.user, Role.CATALOG_ADMIN):
+        raise PermissionDenied(_("Only catalog administrators may import or export the catalog here."))
+
+
+def _problem_rows(exc: ProblemsError) -> list[dict]:
+    rows = []
+    for p in exc.problems[:PAGE_PROBLEMS]:
+        rows.append(
+            {
+                "sheet": p.sheet or "",
+                "row": p.row,
+                "column": p.column or "",
+                "letter": p.extra.get("column_letter", ""),
+                "item_code": p.extra.get("item_code", ""),
+                "message": render_message(p.message, p.params),
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@staff_member_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload form; the answer is the counts of a good file or a table of every problem of a bad one."""
+    _require_catalog_admin(request)
+    context: dict = {"sheets": [ITEMS, MATERIALS, STEPS, FEES], "export_url": reverse("catalog:export")}
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = import_catalog(
+                    upload, user=request.user, channel="import", dry_run=form.cleaned_data["dry_run"]
+                )
+            except ProblemsError as exc:
+                status = 400
+                context.update(
+                    problems=_problem_rows(exc),
+                    problem_count=len(exc.problems),
+                    truncated=len(exc.problems) > PAGE_PROBLEMS,
+                    filename=upload.name,
+                )
+            else:
+                context.update(result=result, filename=upload.name)
+                form = ImportForm()
+    else:
+        form = ImportForm()
+    context["form"] = form
+    return render(request, "catalog/io/import.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@staff_member_required
+def export_view(request: HttpRequest) -> HttpResponse:
+    """The export form; submitting it downloads the file."""
+    _require_catalog_admin(request)
+    if "format" in request.GET:
+        form = ExportForm(request.GET)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                org, div = export_filters(data["organisation"], data["division"])
+            except ProblemsError as exc:
+                for p in exc.problems:
+                    form.add_error(p.field, render_message(p.message, p.params))
+            else:
+                return export_response(data["format"], org, div)
+    else:
+        form = ExportForm()
+    organisations = Organisation.objects.filter(items__current__isnull=False).distinct().order_by("name")
+    context = {"form": form, "organisations": organisations.values("credit_code", "name")[:3000]}
+    return render(request, "catalog/io/export.html", context, status=200 if not form.errors else 400)
+
+
+urlpatterns = [
+    path("workbench/catalog/import/", import_view, name="import"),
+    path("workbench/catalog/export/", export_view, name="export"),
+]

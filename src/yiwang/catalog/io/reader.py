@@ -1,0 +1,490 @@
+"""Reads a catalog file (xlsx or JSON) into plain item records, with a problem for every bad cell.
+
+The reader knows the file, not the catalog: it checks the shape (sheets, columns), each cell's type
+and choices, and which part row belongs to which item. The import service then applies the
+catalog's own rules. Every record keeps where it came from so each problem can name its sheet, row
+and column.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from django.utils.translation import gettext_lazy as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from yiwang.core.errors import Problem
+
+from . import formats as F
+from .formats import Column
+
+MAX_INT = 32767
+
+
+class PartRecord:
+    """One material, step or fee: its values and the row (or list position) it came from."""
+
+    __slots__ = ("data", "row")
+
+    def __init__(self, row: int, data: dict[str, Any]):
+        self.row = row
+        self.data = data
+
+
+class ItemRecord:
+    """One item of the file with its parts; `bad` holds the keys whose cell could not be read."""
+
+    __slots__ = ("bad", "data", "fees", "materials", "row", "steps")
+
+    def __init__(self, row: int, data: dict[str, Any]):
+        self.row = row
+        self.data = data
+        self.materials: list[PartRecord] = []
+        self.steps: list[PartRecord] = []
+        self.fees: list[PartRecord] = []
+        self.bad: set[str] = set()
+
+    @property
+    def code(self) -> str:
+        return self.data.get("item_code") or ""
+
+    def parts(self, name: str) -> list[PartRecord]:
+        return getattr(self, name)
+
+
+class ParsedFile:
+    """What the reader made of a file: its items, its problems, and how to point at a field."""
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt
+        self.items: list[ItemRecord] = []
+        self.problems: list[Problem] = []
+        self.file_level = False  # True when the file's shape is wrong and rows were not read
+        # xlsx: sheet -> key -> column letter
+        self.letters: dict[str, dict[str, str]] = {}
+
+    # -- locating problems -------------------------------------------------------------------------
+    def locate(self, rec: ItemRecord | None, part: str | None, index: int | None, key: str) -> dict[str, Any]:
+        """Sheet, row and column of `key` of the item (or of its `index`-th part, 1-based)."""
+        key = F.FIELD_TO_COLUMN.get(key, key)
+        if self.fmt == "json":
+            row = rec.row if rec is not None else None
+            column = f"{part}[{index}].{key}" if part and index else (f"{part}" if part else key)
+            return {"sheet": "items", "row": row, "column": column, "key": key}
+        if part and index and rec is not None and index <= len(rec.parts(part)):
+            sheet = F.PART_SHEETS[part]
+            row = rec.parts(part)[index - 1].row
+        elif part == "steps" and rec is not None and rec.steps:
+            sheet, row, key = F.STEPS, rec.steps[0].row, "days"
+        else:
+            sheet, row = F.ITEMS, rec.row if rec is not None else None
+            if part == "steps":
+                key = "handling_kind"
+        return self.cell(sheet, row, key)
+
+    def cell(self, sheet: str, row: int | None, key: str) -> dict[str, Any]:
+        header = next((c.header for c in F.SHEETS[sheet] if c.key == key), key)
+        out: dict[str, Any] = {"sheet": sheet, "row": row, "column": header, "key": key}
+        letter = self.letters.get(sheet, {}).get(key)
+        if letter:
+            out["column_letter"] = letter
+        return out
+
+    def add(self, message, where: dict[str, Any], *, code: str = "invalid", params=None, item_code: str = "") -> None:
+        extra = {k: v for k, v in where.items() if k not in ("sheet", "row", "column")}
+        if item_code:
+            extra["item_code"] = item_code
+        field = where.get("key") or "__all__"
+        if self.fmt == "json" and where.get("column"):
+            field = where["column"]
+        self.problems.append(
+            Problem(
+                field,
+                message,
+                code=code,
+                sheet=where.get("sheet"),
+                row=where.get("row"),
+                column=where.get("column"),
+                params=params,
+                extra=extra,
+            )
+        )
+
+    def file_problem(self, message, *, sheet: str | None = None, column: str | None = None, params=None) -> None:
+        self.file_level = True
+        self.problems.append(
+            Problem("file", message, code="file", sheet=sheet, row=1 if column else None, column=column, params=params)
+        )
+
+
+# -- cells ----------------------------------------------------------------------------------------------
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, bool):
+        return "是" if raw else "否"
+    return str(raw).strip()
+
+
+_lookups: dict[str, dict[str, Any]] = {}
+
+
+def _choice_lookup(col: Column) -> dict[str, Any]:
+    table = _lookups.get(col.key + col.header)
+    if table is None:
+        table = {}
+        for value, labels in (col.choices or {}).items():
+            table[str(value).lower()] = value
+            for label in labels:
+                table[label.lower()] = value
+        _lookups[col.key + col.header] = table
+    return table
+
+
+def choice_help(col: Column) -> str:
+    """The allowed values of a choice column, as a person would type them."""
+    return "、".join(
+        f"{value}（{labels[0]}）" if value != "" else labels[0] for value, labels in (col.choices or {}).items()
+    )
+
+
+def parse_cell(col: Column, raw: Any) -> tuple[Any, tuple[Any, dict[str, Any] | None, str] | None]:
+    """(value, None) or (None, (message, params, code)) for one cell of column `col`."""
+    if _blank(raw) and not isinstance(raw, list):
+        if col.required and col.kind != "text":
+            return None, (_("This value is required."), None, "required")
+        if col.kind == "text":
+            return ("" if col.default is None else col.default), None
+        return (list(col.default) if col.kind == "list" else col.default), None
+    if col.kind == "text":
+        if isinstance(raw, list | dict):
+            return None, (_("Expected text."), None, "invalid")
+        value = _text(raw)
+        if col.max_length and len(value) > col.max_length:
+            return None, (_("At most %(n)s characters."), {"n": col.max_length}, "max_length")
+        return value, None
+    if col.kind == "int":
+        value: Any = None
+        if isinstance(raw, bool):
+            value = None
+        elif isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            value = int(raw.strip())
+        if value is None:
+            return None, (_("“%(value)s” is not a whole number."), {"value": _text(raw)}, "invalid_number")
+        if value < 0:
+            return None, (_("The number cannot be negative."), None, "invalid_number")
+        if value > MAX_INT:
+            return None, (_("The number is too large."), None, "invalid_number")
+        return value, None
+    if col.kind == "bool":
+        if isinstance(raw, bool):
+            return raw, None
+        word = _text(raw).lower()
+        if word in F.TRUE_WORDS:
+            return True, None
+        if word in F.FALSE_WORDS:
+            return False, None
+        return None, (_("“%(value)s” is not 是 or 否."), {"value": _text(raw)}, "invalid_choice")
+    if col.kind == "choice":
+        table = _choice_lookup(col)
+        word = None if isinstance(raw, bool | list | dict) else _text(raw).lower()
+        if word is None or word not in table:
+            return None, (
+                _("“%(value)s” is not allowed here; use one of: %(allowed)s."),
+                {"value": _text(raw), "allowed": choice_help(col)},
+                "invalid_choice",
+            )
+        return table[word], None
+    if col.kind == "list":
+        if isinstance(raw, list):
+            if any(not isinstance(v, str) for v in raw):
+                return None, (_("Expected a list of texts."), None, "invalid")
+            return [v.strip() for v in raw], None
+        if not isinstance(raw, str):
+            return None, (_("Expected a list of texts."), None, "invalid")
+        parts = [raw]
+        for sep in F.LIST_SEPARATORS:
+            parts = [p for chunk in parts for p in chunk.split(sep)]
+        return [p.strip() for p in parts if p.strip()], None
+    raise ValueError(col.kind)
+
+
+def _parse_values(
+    parsed: ParsedFile, columns: Iterable[tuple[Column, Any]], locate, item_code: str
+) -> tuple[dict[str, Any], set[str]]:
+    data: dict[str, Any] = {}
+    bad: set[str] = set()
+    for col, raw in columns:
+        if col.export_only:
+            continue
+        value, err = parse_cell(col, raw)
+        if err is not None:
+            message, params, code = err
+            parsed.add(message, locate(col.key), code=code, params=params, item_code=item_code)
+            bad.add(col.key)
+        data[col.key] = value
+    return data, bad
+
+
+# -- detection ------------------------------------------------------------------------------------------
+
+
+def sniff(head: bytes) -> str | None:
+    """'xlsx', 'json' or None from the first bytes of a file."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    return None
+
+
+def read(fileobj: IO[bytes]) -> ParsedFile:
+    """Reads an xlsx or JSON catalog file from a binary file object."""
+    fileobj.seek(0)
+    head = fileobj.read(64)
+    fileobj.seek(0)
+    fmt = sniff(head)
+    if fmt == "xlsx":
+        return read_xlsx(fileobj)
+    if fmt == "json":
+        return read_json(fileobj)
+    parsed = ParsedFile("unknown")
+    parsed.file_problem(_("The file is neither an Excel workbook (.xlsx) nor a JSON file."))
+    return parsed
+
+
+# -- xlsx -----------------------------------------------------------------------------------------------
+
+
+def _header_map(parsed: ParsedFile, sheet: str, rows) -> tuple[dict[int, Column], int, Iterator]:
+    """Matches columns by the machine-key row (row 2) or, without it, by the Chinese headers (row 1)."""
+    columns = F.SHEETS[sheet]
+    by_key = {c.key: c for c in columns}
+    by_header = {c.header: c for c in columns}
+    first = next(rows, None) or ()
+    second = next(rows, None) or ()
+    keys = [str(v).strip() if v is not None else "" for v in second]
+    if any(k in by_key for k in keys):
+        mapping = {i: by_key[k] for i, k in enumerate(keys) if k in by_key}
+        start = 3
+    else:
+        heads = [str(v).strip() if v is not None else "" for v in first]
+        mapping = {i: by_header[h] for i, h in enumerate(heads) if h in by_header}
+        start = 2
+        rows = itertools.chain([second], rows)  # the second row is data
+    present = {c.key for c in mapping.values()}
+    for col in columns:
+        if col.required and col.key not in present:
+            parsed.file_problem(
+                _("Column “%(column)s” (%(key)s) is missing."),
+                sheet=sheet,
+                column=col.header,
+                params={"column": col.header, "key": col.key},
+            )
+    parsed.letters[sheet] = {c.key: get_column_letter(i + 1) for i, c in mapping.items()}
+    return mapping, start, rows
+
+
+def read_xlsx(fileobj: IO[bytes]) -> ParsedFile:
+    parsed = ParsedFile("xlsx")
+    try:
+        wb = load_workbook(fileobj, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        parsed.file_problem(_("The workbook cannot be opened: %(error)s"), params={"error": str(exc)[:200]})
+        return parsed
+    try:
+        sheets = {}
+        for name in wb.sheetnames:
+            canonical = F.SHEET_ALIASES.get(name.strip().lower(), name.strip())
+            if canonical in F.SHEETS and canonical not in sheets:
+                sheets[canonical] = wb[name]
+        for name in F.REQUIRED_SHEETS:
+            if name not in sheets:
+                parsed.file_problem(_("Sheet “%(sheet)s” is missing."), sheet=name, params={"sheet": name})
+        headers: dict[str, tuple[dict[int, Column], int]] = {}
+        iterators = {}
+        for name, ws in sheets.items():
+            ws.reset_dimensions()  # files from other tools often declare a wrong used range
+            mapping, start, rows = _header_map(parsed, name, ws.iter_rows(values_only=True))
+            headers[name] = (mapping, start)
+            iterators[name] = rows
+        if parsed.file_level:
+            return parsed
+        _read_item_rows(parsed, iterators[F.ITEMS], *headers[F.ITEMS])
+        by_code = _index(parsed)
+        for part, sheet in F.PART_SHEETS.items():
+            if sheet in iterators:
+                _read_part_rows(parsed, part, sheet, iterators[sheet], *headers[sheet], by_code)
+        _order_parts(parsed)
+    finally:
+        wb.close()
+    return parsed
+
+
+def _rows(iterator, start: int):
+    for offset, values in enumerate(iterator):
+        if values is None or all(_blank(v) for v in values):
+            continue
+        yield start + offset, values
+
+
+def _read_item_rows(parsed: ParsedFile, iterator, mapping: dict[int, Column], start: int) -> None:
+    for row, values in _rows(iterator, start):
+        cells = [(col, values[i] if i < len(values) else None) for i, col in mapping.items()]
+        code = next((_text(v) for c, v in cells if c.key == "item_code" and not _blank(v)), "")
+        rec = ItemRecord(row, {})
+        rec.data, rec.bad = _parse_values(parsed, cells, lambda key, row=row: parsed.cell(F.ITEMS, row, key), code)
+        parsed.items.append(rec)
+
+
+def _index(parsed: ParsedFile) -> dict[str, ItemRecord]:
+    """Item records by code (the first of duplicates; duplicates are reported by the service)."""
+    by_code: dict[str, ItemRecord] = {}
+    for rec in parsed.items:
+        if rec.code and rec.code not in by_code:
+            by_code[rec.code] = rec
+    return by_code
+
+
+def _read_part_rows(
+    parsed: ParsedFile, part: str, sheet: str, iterator, mapping, start: int, by_code: dict[str, ItemRecord]
+) -> None:
+    for row, values in _rows(iterator, start):
+        cells = [(col, values[i] if i < len(values) else None) for i, col in mapping.items()]
+        data, _bad = _parse_values(parsed, cells, lambda key, row=row: parsed.cell(sheet, row, key), "")
+        code = data.pop("item_code", "") or ""
+        owner = by_code.get(code)
+        if owner is None:
+            if not code:
+                parsed.add(
+                    _("Say which item this row belongs to."), parsed.cell(sheet, row, "item_code"), code="required"
+                )
+            else:
+                parsed.add(
+                    _("No row of sheet 事项 has the implementation code %(code)s."),
+                    parsed.cell(sheet, row, "item_code"),
+                    code="unknown_item",
+                    params={"code": code},
+                    item_code=code,
+                )
+            continue
+        owner.parts(part).append(PartRecord(row, data))
+
+
+def _order_parts(parsed: ParsedFile) -> None:
+    """Parts keep their given order numbers; rows without one follow in file order."""
+    for rec in parsed.items:
+        for part in ("materials", "steps"):
+            items = rec.parts(part)
+            for i, p in enumerate(items, 1):
+                if p.data.get("order") is None:
+                    p.data["order"] = i
+            items.sort(key=lambda p: p.data["order"])
+
+
+# -- JSON -----------------------------------------------------------------------------------------------
+
+
+def read_json(fileobj: IO[bytes]) -> ParsedFile:
+    parsed = ParsedFile("json")
+    try:
+        raw = fileobj.read()
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        parsed.file_problem(_("The JSON file is not UTF-8 text."))
+        return parsed
+    except json.JSONDecodeError as exc:
+        parsed.file_problem(
+            _("The file is not valid JSON (line %(line)s, column %(col)s: %(error)s)."),
+            params={"line": exc.lineno, "col": exc.colno, "error": exc.msg},
+        )
+        return parsed
+    del raw
+    items = doc.get("items") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        parsed.file_problem(_("The JSON file must be a list of items, or an object with an “items” list."))
+        return parsed
+    if isinstance(doc, dict) and doc.get("format") not in (None, F.FORMAT_NAME):
+        parsed.file_problem(_("This JSON file is not a Yiwang catalog file."))
+        return parsed
+    items.reverse()  # pop from the end to free each object as soon as it is read
+    position = 0
+    while items:
+        obj = items.pop()
+        position += 1
+        rec = parse_json_item(parsed, obj, position)
+        if rec is not None:
+            parsed.items.append(rec)
+    return parsed
+
+
+def parse_json_item(parsed: ParsedFile, obj: Any, position: int) -> ItemRecord | None:
+    """Reads one item object (also used to compare the catalog's current versions with a file)."""
+    where = parsed.locate
+    if not isinstance(obj, dict):
+        parsed.add(_("Each item must be a JSON object."), {"sheet": "items", "row": position, "column": ""})
+        return None
+    code = _text(obj.get("item_code")) if not _blank(obj.get("item_code")) else ""
+    rec = ItemRecord(position, {})
+    cells = []
+    for col in F.ITEM_COLUMNS:
+        if col.export_only:
+            continue
+        if col.key not in obj and col.required:
+            parsed.add(
+                _("“%(key)s” is missing."), where(rec, None, None, col.key), code="required", params={"key": col.key}
+            )
+            rec.bad.add(col.key)
+            rec.data[col.key] = None
+            continue
+        cells.append((col, obj.get(col.key)))
+    data, bad = _parse_values(parsed, cells, lambda key: where(rec, None, None, key), code)
+    rec.data.update(data)
+    rec.bad |= bad
+    for part, columns in F.JSON_PARTS.items():
+        values = obj.get(part) or []
+        if not isinstance(values, list):
+            parsed.add(_("Expected a list."), where(rec, part, None, part), item_code=code)
+            rec.bad.add(part)
+            continue
+        for index, value in enumerate(values, 1):
+            if not isinstance(value, dict):
+                parsed.add(_("Expected an object."), where(rec, part, index, "name"), item_code=code)
+                continue
+            part_cells = []
+            for col in columns:
+                if col.key == "item_code":
+                    continue
+                if col.key not in value and col.required:
+                    parsed.add(
+                        _("“%(key)s” is missing."),
+                        where(rec, part, index, col.key),
+                        code="required",
+                        params={"key": col.key},
+                        item_code=code,
+                    )
+                    continue
+                part_cells.append((col, value.get(col.key)))
+            pdata, _pbad = _parse_values(
+                parsed, part_cells, lambda key, part=part, index=index: where(rec, part, index, key), code
+            )
+            if part in ("materials", "steps") and pdata.get("order") is None:
+                pdata["order"] = index
+            rec.parts(part).append(PartRecord(position, pdata))
+    return rec
