@@ -94,3 +94,9 @@ def problems_of(exc) -> list[dict[str, Any]]:
 def spots(problems: list[dict[str, Any]]) -> set[tuple]:
     """(sheet, row, key) of each problem."""
     return {(p.get("sheet"), p.get("row"), p.get("key")) for p in problems}
+
+
+def sign_in(client, user) -> None:
+    """Signs `user` in (saved first: the shared factory sets the password without saving it)."""
+    user.save()
+    client.force_login(user)

@@ -63,7 +63,7 @@ def import_file(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bo
     alone. With `dry_run` nothing is written and the counts say what would happen.
     """
     result = import_catalog(file, user=request.user, channel="api", dry_run=dry_run)
-    return 200, result.as_dict()
+    return result.as_dict()
 
 
 def export_filters(organisation: str | None, division: str | None) -> tuple[Organisation | None, Division | None]:
