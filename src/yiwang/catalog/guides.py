@@ -43,7 +43,9 @@ FOUND = "found"
 MISSING = "missing"
 WITHDRAWN = "withdrawn"
 
-PHONE_SPLIT = re.compile(r"[,，;；/、\s]+(?=[0-9+(（])")
+# Numbers are separated by punctuation or 或; spaces stay inside a number ("0552 1234567").
+PHONE_SPLIT = re.compile(r"\s*(?:[,，;；/、]|或)\s*")
+VERSION_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass
@@ -76,7 +78,7 @@ def parse_version_param(raw: str | None) -> int | bool | None:
     """`?version=N` as a positive int, None when absent, False when malformed."""
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+    if not VERSION_NUMBER.fullmatch(raw) or int(raw) < 1:
         return False
     return int(raw)
 
