@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
@@ -532,7 +532,7 @@ WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
     auth=session_auth,
     summary="Create an item with its first version (optionally published at once)",
 )
-def create_item(request: HttpRequest, body: ItemCreateIn) -> tuple[int, ServiceItem]:
+def create_item(request: HttpRequest, body: ItemCreateIn) -> Status:
     _require_editor(request)
     code = body.organisation.strip().upper()
     org = Organisation.objects.select_related("division").filter(credit_code=code).first()
@@ -571,7 +571,7 @@ def create_item(request: HttpRequest, body: ItemCreateIn) -> tuple[int, ServiceI
     )
     item = _item(item.item_code)
     made = _version_qs().filter(item=item).order_by("-number").first()
-    return 201, _detail(item, made, request)
+    return Status(201, _detail(item, made, request))
 
 
 @router.post(
@@ -580,11 +580,11 @@ def create_item(request: HttpRequest, body: ItemCreateIn) -> tuple[int, ServiceI
     auth=session_auth,
     summary="Start a new draft from the newest version (200 with the existing draft if there is one)",
 )
-def start_draft(request: HttpRequest, item_code: str) -> tuple[int, ItemVersion]:
+def start_draft(request: HttpRequest, item_code: str) -> Status:
     item = _item_for_write(request, item_code)
     existed = item.versions.filter(status=VersionStatus.DRAFT).exists()
     draft = services.start_draft(item, actor=request.user, channel="api")
-    return (200 if existed else 201), _version_qs().get(pk=draft.pk)
+    return Status(200 if existed else 201, _version_qs().get(pk=draft.pk))
 
 
 def _current_draft(item: ServiceItem) -> ItemVersion:

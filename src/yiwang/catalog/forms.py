@@ -11,7 +11,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import QuerySet
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.errors import Problem, problems_from_validation_error
@@ -82,8 +85,39 @@ def _field_problems(instance, exclude: list[str], prefix: str = "") -> list[Prob
     try:
         instance.clean_fields(exclude=exclude)
     except ValidationError as exc:
-        return [p for p in problems_from_validation_error(exc, prefix) if p.code not in ("blank",)]
+        out = [p for p in problems_from_validation_error(exc, prefix) if p.code not in ("blank",)]
+        for p in out:
+            # Django's length messages are lazy plurals that render only through "%": render them
+            # lazily, so each language still gets its own words.
+            if p.params:
+                p.message, p.params = _lazy_format(p.message, p.params), None
+        return out
     return []
+
+
+def _range_problems(instance, exclude: list[str], prefix: str = "") -> list[Problem]:
+    """Integer bounds as PostgreSQL enforces them, checked on every database alike."""
+    out: list[Problem] = []
+    ranges = BaseDatabaseOperations.integer_field_ranges
+    for f in instance._meta.concrete_fields:
+        if f.name in exclude or not isinstance(f, models.IntegerField) or f.primary_key or f.is_relation:
+            continue
+        value = getattr(instance, f.attname)
+        low, high = ranges.get(f.get_internal_type(), (None, None))
+        if isinstance(value, int) and low is not None and not (low <= value <= high):
+            out.append(
+                Problem(
+                    f"{prefix}{f.name}",
+                    _("This number must be between %(low)s and %(high)s."),
+                    code="out_of_range",
+                    params={"low": low, "high": high},
+                )
+            )
+    return out
+
+
+def _lazy_format(message: Any, params: dict[str, Any]) -> Any:
+    return lazy(lambda: str(message % params), str)()
 
 
 def draft_problems(
@@ -95,13 +129,18 @@ def draft_problems(
     skip = ["item", "number", "status", "created_by", "result_sample", "published_at", "retired_at"]
     skip += [f.name for f in ItemVersion._meta.fields if f.name not in version and f.name not in skip]
     out += _field_problems(v, skip)
+    out += _range_problems(v, skip)
     for i, m in enumerate(materials or [], 1):
         obj = Material(**{k: m[k] for k in MATERIAL_FIELDS if k in m})
         out += _field_problems(obj, ["version", "blank_form", "sample", "order"], f"materials.{i}.")
+        out += _range_problems(obj, ["version"], f"materials.{i}.")
     for i, s in enumerate(steps or [], 1):
         obj = ProcessStep(**{k: s[k] for k in STEP_FIELDS if k in s})
         out += _field_problems(obj, ["version", "countersign_org", "order"], f"steps.{i}.")
-    return out
+        out += _range_problems(obj, ["version"], f"steps.{i}.")
+    # Where the database's own validators already caught a bound (PostgreSQL), say it once.
+    named = {p.field for p in out if p.code != "out_of_range"}
+    return [p for p in out if p.code != "out_of_range" or p.field not in named]
 
 
 # ---------------------------------------------------------------------------------------------
