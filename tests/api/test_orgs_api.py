@@ -68,7 +68,7 @@ def test_organisations_list_filters_and_detail(city_data, django_assert_max_num_
     detail = client.get(f"{BASE}/organisations/{city_data['center'].pk}").json()
     assert detail["kind"] == "center" and detail["division"]["level"] == 4
     assert client.get(f"{BASE}/organisations/999999").status_code == 404
-    for i in range(10):
+    for _ in range(10):
         OrganisationFactory(division=city_data["city"])
     with django_assert_max_num_queries(2):
         assert client.get(f"{BASE}/organisations").json()["count"] == 12

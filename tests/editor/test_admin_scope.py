@@ -64,7 +64,7 @@ def test_anonymous_is_sent_to_sign_in():
 def test_division_wide_membership_reaches_organisations_below(org_a):
     from tests.factories import UserFactory, division_chain
 
-    _, city, county = division_chain()
+    _, _, county = division_chain()
     county_org = OrganisationFactory(division=county, name="龙子湖区市场监管局")
     item = make_item(county_org)
     user = UserFactory(is_staff=True)
