@@ -59,8 +59,8 @@ def field_label(field: str) -> str:
     parts = field.split(".")
     head = parts[0]
     if head in ("materials", "steps", "fees") and len(parts) >= 2:
-        group = {"materials": _("Material"), "steps": _("Step"), "fees": _("Fee")}[head]
-        label = f"{group} {parts[1]}"
+        group = {"materials": _("Material %(n)s"), "steps": _("Step %(n)s"), "fees": _("Fee %(n)s")}[head]
+        label = str(group) % {"n": parts[1]}
         if len(parts) > 2:
             model = {"materials": Material, "steps": ProcessStep}.get(head)
             sub = parts[2]
