@@ -4,6 +4,7 @@ from .factories import small_city
 
 
 @pytest.fixture
-def city(db):
-    """The small city catalog, indexed through the publish signals."""
-    return small_city()
+def city(db, django_capture_on_commit_callbacks):
+    """The small city catalog, indexed through the publish signals (run as if committed)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return small_city()

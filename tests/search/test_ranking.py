@@ -58,7 +58,7 @@ def test_same_base_item_in_many_counties_is_one_line_city_first(city):
 
 def test_ungrouped_lists_every_place_city_first(city):
     result = search("营业执照核发", group=False)
-    assert [h.entry.division_name for h in result.hits[:3]][0] == "蚌埠市"
+    assert result.hits[0].entry.division_name == "蚌埠市"
     assert sum(h.entry.name == "营业执照核发" for h in result.hits) == 3
 
 

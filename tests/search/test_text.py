@@ -32,7 +32,16 @@ def test_normalise_full_width_and_case():
 
 
 def test_segment_prefers_fewest_and_longest_known_pieces():
-    vocab = {"yingyezhizhao": 1, "yingye": 1, "zhizhao": 1, "biangeng": 1, "yyzz": 1, "营业执照": 1, "营业": 1, "注销": 1}
+    vocab = {
+        "yingyezhizhao": 1,
+        "yingye": 1,
+        "zhizhao": 1,
+        "biangeng": 1,
+        "yyzz": 1,
+        "营业执照": 1,
+        "营业": 1,
+        "注销": 1,
+    }
     assert segment("yingyezhizhao", vocab) == ["yingyezhizhao"]
     assert segment("yingyezhizhaobiangeng", vocab) == ["yingyezhizhao", "biangeng"]
     assert segment("yyzz注销", vocab) == ["yyzz", "注销"]

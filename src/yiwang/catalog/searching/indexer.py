@@ -67,11 +67,11 @@ def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str],
             if weight > out.get(token, 0.0):
                 out[token] = weight
 
-    merge(text_tokens(name, chars=True, pinyin="all", exact=True), NAME_WEIGHT * _length_norm(name), EXACT_NAME_WEIGHT)
+    merge(text_tokens(name, chars=False, pinyin="all", exact=True), NAME_WEIGHT * _length_norm(name), EXACT_NAME_WEIGHT)
     for alias in aliases:
         if alias.strip():
             merge(
-                text_tokens(alias, chars=True, pinyin="all", exact=True),
+                text_tokens(alias, chars=False, pinyin="all", exact=True),
                 ALIAS_WEIGHT * _length_norm(alias),
                 EXACT_ALIAS_WEIGHT,
             )
@@ -80,7 +80,7 @@ def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str],
             merge(text_tokens(dept, chars=False, pinyin="none", exact=False), DEPARTMENT_WEIGHT)
     for mat in materials:
         if mat:
-            merge(text_tokens(mat, chars=False, pinyin="full", exact=False), MATERIAL_WEIGHT)
+            merge(text_tokens(mat, chars=False, pinyin="none", exact=False), MATERIAL_WEIGHT)
     return {t: round(w, 4) for t, w in out.items()}
 
 

@@ -28,8 +28,8 @@ from .text import EXACT, TOTAL_TOKEN, compact, matched_surfaces, query_segments,
 
 # Postings read for candidate selection: tokens are taken rarest first while their summed df
 # stays under this budget (the rarest one always), and at most CANDIDATES entries are ranked.
-POSTING_BUDGET = 6000
-CANDIDATES = 3000
+POSTING_BUDGET = 2500
+CANDIDATES = 400
 MAX_QUERY = 64
 MAX_PAGE_SIZE = 50
 
@@ -137,7 +137,13 @@ def parse(query: str) -> ParsedQuery:
         wanted |= substrings(seg)
     if exact:
         wanted.add(exact)
-    vocab = dict(SearchTerm.objects.filter(token__in=wanted, df__gt=0).values_list("token", "df"))
+    listed = sorted(wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT token, df FROM {_table(SearchTerm)} WHERE df > 0 AND token IN ({', '.join(['%s'] * len(listed))})",
+            listed,
+        )
+        vocab = dict(cursor.fetchall())
     n = max(vocab.pop(TOTAL_TOKEN, 0), 1)
     tokens: dict[str, float] = {}
     for seg in segments:
@@ -166,61 +172,124 @@ def search(
     filters = filters or Filters()
     page = max(1, page)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-    parsed = parse(query) if (query or "").strip() else None
-    if parsed is not None and not parsed.tokens:
+    if not (query or "").strip():
+        return _browse(query, filters, page, page_size, group, prefer_path)
+    parsed = parse(query)
+    if not parsed.tokens:
         return Result(query, [], 0, page, page_size, [])
+    ranked, truncated = _rank(parsed, filters, prefer_path)
+    lines: list[tuple[_Candidate, int]] = []
+    if group:
+        groups: dict[str, list[_Candidate]] = {}
+        for cand in ranked:  # ranked best first, so the first of each group is its best
+            groups.setdefault(cand.group_key, []).append(cand)
+        lines = [(members[0], len(members)) for members in groups.values()]
+    else:
+        lines = [(cand, 1) for cand in ranked]
+    total = len(lines)
+    window = lines[(page - 1) * page_size : page * page_size]
+    entries = SearchEntry.objects.in_bulk([c.id for c, _n in window])
+    tokens = frozenset(parsed.tokens)
+    hits = []
+    for cand, n in window:
+        e = entries.get(cand.id)
+        if e is None:  # removed between the two statements
+            continue
+        hits.append(
+            Hit(
+                entry=e,
+                score=cand.score,
+                implementations=n,
+                highlights=matched_surfaces(e.name, tokens),
+                matched_aliases=[a for a in e.aliases.split("\n") if a and matched_surfaces(a, tokens)],
+            )
+        )
+    return Result(
+        query=query,
+        tokens=[t for t in parsed.tokens if not t.startswith(EXACT)],
+        total=total,
+        page=page,
+        page_size=page_size,
+        hits=hits,
+        truncated=truncated,
+    )
+
+
+@dataclass
+class _Candidate:
+    id: int
+    group_key: str
+    boost: float
+    prefer: int
+    name: str
+    raw: float
+    matched: float
+    score: float = 0.0
+
+
+def _rank(parsed: ParsedQuery, filters: Filters, prefer_path: str | None) -> tuple[list[_Candidate], bool]:
+    """Candidates from the postings of the rarest tokens (one statement), then the common tokens'
+    postings of those candidates only (a second statement), scored and ordered in Python."""
+    ordered = sorted(parsed.tokens, key=lambda t: parsed.dfs[t])
+    rare: list[str] = []
+    budget = 0
+    for t in ordered:
+        if rare and budget + parsed.dfs[t] > POSTING_BUDGET:
+            break
+        rare.append(t)
+        budget += parsed.dfs[t]
+    common = [t for t in ordered if t not in rare]
     where, wparams = filters.sql("e")
     entry_t, token_t = _table(SearchEntry), _table(SearchToken)
-    params: list = []
-    truncated = False
+    weight_case = " ".join("WHEN %s THEN %s" for _ in rare)
+    weight_params: list = []
+    idf_params: list = []
+    for t in rare:
+        weight_params += [t, parsed.tokens[t]]
+        idf_params += [t, 0.0 if t == parsed.exact else parsed.tokens[t]]
+    prefer_sql = "CASE WHEN e.division_path = %s THEN 1 ELSE 0 END" if prefer_path else "0"
+    sql = (
+        f"SELECT e.id, e.group_key, e.boost, {prefer_sql}, e.name, "
+        f"SUM(c.weight * CASE c.token {weight_case} ELSE 0 END) AS raw, "
+        f"SUM(CASE c.token {weight_case} ELSE 0 END) AS matched "
+        f"FROM {token_t} c JOIN {entry_t} e ON e.id = c.entry_id "
+        f"WHERE c.token IN ({', '.join(['%s'] * len(rare))})"
+        + "".join(f" AND {w}" for w in where)
+        + f" GROUP BY e.id, e.group_key, e.boost, e.division_path, e.name ORDER BY raw DESC, e.id LIMIT {CANDIDATES}"
+    )
+    params = [*([prefer_path] if prefer_path else []), *weight_params, *idf_params, *rare, *wparams]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cands = {row[0]: _Candidate(*row[:5], float(row[5]), float(row[6])) for row in cursor.fetchall()}
+    truncated = len(cands) >= CANDIDATES
+    if common and cands:
+        ids = list(cands)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT entry_id, token, weight FROM {token_t} "
+                f"WHERE token IN ({', '.join(['%s'] * len(common))}) AND entry_id IN ({', '.join(['%s'] * len(ids))})",
+                [*common, *ids],
+            )
+            for entry_id, token, weight in cursor.fetchall():
+                cand = cands[entry_id]
+                cand.raw += weight * parsed.tokens[token]
+                cand.matched += 0.0 if token == parsed.exact else parsed.tokens[token]
+    total_idf = sum(v for t, v in parsed.tokens.items() if t != parsed.exact) or 1.0
+    for cand in cands.values():
+        coverage = min(cand.matched / total_idf, 1.0)
+        cand.score = round(cand.raw * coverage * coverage, 6)
+    ranked = sorted(cands.values(), key=lambda c: (-c.score, -c.prefer, -c.boost, c.name, c.id))
+    return ranked, truncated
 
-    if parsed is not None:
-        ordered = sorted(parsed.tokens, key=lambda t: parsed.dfs[t])
-        rare: list[str] = []
-        budget = 0
-        for t in ordered:
-            if rare and budget + parsed.dfs[t] > POSTING_BUDGET:
-                break
-            rare.append(t)
-            budget += parsed.dfs[t]
-        truncated = budget > CANDIDATES
-        all_tokens = list(parsed.tokens)
-        coverage_total = sum(v for t, v in parsed.tokens.items() if t != parsed.exact) or 1.0
-        weight_case = " ".join("WHEN %s THEN %s" for _ in all_tokens)
-        weight_params: list = []
-        idf_params: list = []
-        for t in all_tokens:
-            weight_params += [t, parsed.tokens[t]]
-            idf_params += [t, 0.0 if t == parsed.exact else parsed.tokens[t]]
-        cand_join = f"JOIN {entry_t} e ON e.id = c.entry_id" if where else ""
-        cand_where = (" AND " + " AND ".join(where)) if where else ""
-        cand_sql = (
-            f"SELECT c.entry_id FROM {token_t} c {cand_join} "
-            f"WHERE c.token IN ({', '.join(['%s'] * len(rare))}){cand_where} "
-            f"GROUP BY c.entry_id ORDER BY SUM(c.weight * CASE c.token {weight_case} ELSE 0 END) DESC "
-            f"LIMIT {CANDIDATES}"
-        )
-        cand_params = [*rare, *wparams, *weight_params]
-        scored_sql = (
-            f"SELECT p.entry_id AS id, "
-            f"SUM(p.weight * CASE p.token {weight_case} ELSE 0 END) AS raw, "
-            f"SUM(CASE p.token {weight_case} ELSE 0 END) AS matched "
-            f"FROM {token_t} p WHERE p.token IN ({', '.join(['%s'] * len(all_tokens))}) "
-            f"AND p.entry_id IN ({cand_sql}) GROUP BY p.entry_id"
-        )
-        scored_params = [*weight_params, *idf_params, *all_tokens, *cand_params]
-        score_expr = f"s.raw * (s.matched / {float(coverage_total)!r}) * (s.matched / {float(coverage_total)!r})"
-        base_sql = f"SELECT e.*, {score_expr} AS score FROM ({scored_sql}) s JOIN {entry_t} e ON e.id = s.id" + (
-            (" WHERE " + " AND ".join(where)) if where else ""
-        )
-        params += [*scored_params, *wparams]
-    else:
-        base_sql = f"SELECT e.*, 0.0 AS score FROM {entry_t} e" + ((" WHERE " + " AND ".join(where)) if where else "")
-        params += wparams
 
+def _browse(query: str, filters: Filters, page: int, page_size: int, group: bool, prefer_path: str | None) -> Result:
+    """The filtered catalog without words: one statement with grouping, ordering and the total."""
+    where, params = filters.sql("e")
+    entry_t = _table(SearchEntry)
+    base_sql = f"SELECT e.*, 0.0 AS score FROM {entry_t} e" + ((" WHERE " + " AND ".join(where)) if where else "")
     prefer = "CASE WHEN r.division_path = %s THEN 1 ELSE 0 END DESC, " if prefer_path else ""
     prefer_params = [prefer_path] if prefer_path else []
-    order = f"r.score DESC, {prefer}r.boost DESC, r.name, r.id"
+    order = f"{prefer}r.boost DESC, r.name, r.id"
     if group:
         grouped_sql = (
             f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.group_key ORDER BY {order}) AS rn, "
@@ -235,28 +304,12 @@ def search(
         f"SELECT r.*, COUNT(*) OVER () AS total FROM {outer_from} "
         f"ORDER BY {order} LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}"
     )
-    final_params = [*grouped_params, *prefer_params]
-    entries = list(SearchEntry.objects.raw(sql, final_params))
+    entries = list(SearchEntry.objects.raw(sql, [*grouped_params, *prefer_params]))
     total = int(entries[0].total) if entries else 0
     if not entries and page > 1:
         total = _count(outer_from, grouped_params)
-    query_tokens = frozenset(parsed.tokens) if parsed else frozenset()
-    hits = []
-    for e in entries:
-        hit = Hit(entry=e, score=float(e.score or 0.0), implementations=int(e.impl))
-        if query_tokens:
-            hit.highlights = matched_surfaces(e.name, query_tokens)
-            hit.matched_aliases = [a for a in e.aliases.split("\n") if a and matched_surfaces(a, query_tokens)]
-        hits.append(hit)
-    return Result(
-        query=query,
-        tokens=[t for t in (parsed.tokens if parsed else {}) if not t.startswith(EXACT)],
-        total=total,
-        page=page,
-        page_size=page_size,
-        hits=hits,
-        truncated=truncated,
-    )
+    hits = [Hit(entry=e, score=0.0, implementations=int(e.impl)) for e in entries]
+    return Result(query=query, tokens=[], total=total, page=page, page_size=page_size, hits=hits)
 
 
 def _count(outer_from: str, params: list) -> int:

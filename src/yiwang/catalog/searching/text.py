@@ -105,8 +105,8 @@ def text_tokens(text: str, *, chars: bool, pinyin: str, exact: bool) -> tuple[tu
                     add(full, 0.9)
                     if pinyin == "all":
                         add(initials, 0.8)
-            elif not chars:
-                continue
+            else:
+                add(word, 0.5)  # a one-character word jieba kept on its own (开, 办, 犬)
         else:
             add(word, 0.9)
     if chars:
