@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -34,6 +36,15 @@ ROLE = Role.CATALOG_ADMIN
 admin.site.site_header = _("Yiwang · administration")
 admin.site.site_title = _("Yiwang administration")
 admin.site.index_title = _("Back office")
+
+
+CHANNELS = {
+    "web": _("web page"),
+    "api": _("API"),
+    "admin": _("back office"),
+    "import": _("import"),
+    "cli": _("command line"),
+}
 
 
 def report_problems(request: HttpRequest, exc: ProblemsError, prefix: str = "") -> None:
@@ -154,40 +165,15 @@ class VersionInline(admin.TabularInline):
         return True
 
 
-class EventInline(admin.TabularInline):
-    """The item's history, newest first, append-only."""
-
-    model = CatalogEvent
-    extra = 0
-    can_delete = False
-    fields = ["at", "action", "version", "actor", "channel", "note"]
-    readonly_fields = fields
-    verbose_name_plural = _("history")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("version", "actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return True
-
-
 @admin.register(ServiceItem)
 class ServiceItemAdmin(CatalogRoleMixin, Scoped404Mixin, admin.ModelAdmin):
-    list_display = ["item_code", "name_display", "organisation", "level_display", "status_display", "versions_display"]
+    list_display = ["name_display", "item_code", "organisation", "level_display", "status_display", "versions_display"]
+    list_display_links = ["name_display", "item_code"]
     list_filter = [ItemStatusFilter, ItemLevelFilter, ("organisation", ScopedOrganisationFilter)]
     search_fields = ["item_code", "catalog_code", "versions__name"]
     list_per_page = 50
     actions = ["start_drafts", "publish_drafts", "retire_items"]
-    inlines = [VersionInline, EventInline]
+    inlines = [VersionInline]
     change_form_template = "admin/catalog/serviceitem/change_form.html"
     add_fieldsets = [
         (None, {"fields": ["organisation", "catalog_code", "handling_item", "item_code"]}),
@@ -309,6 +295,8 @@ class ServiceItemAdmin(CatalogRoleMixin, Scoped404Mixin, admin.ModelAdmin):
         obj._state.adding = False
 
     def add_view(self, request, form_url="", extra_context=None):
+        # After creating, the editor always continues on the new draft.
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False, "show_save_and_continue": False}
         try:
             return super().add_view(request, form_url, extra_context)
         except _Refused:
@@ -398,6 +386,10 @@ class ServiceItemAdmin(CatalogRoleMixin, Scoped404Mixin, admin.ModelAdmin):
             draft = next((v for v in item.versions.all() if v.status == VersionStatus.DRAFT), None)
             extra_context.update(
                 draft=draft,
+                events=[
+                    (e, CHANNELS.get(e.channel, e.channel))
+                    for e in item.events.select_related("version", "actor").order_by("-at", "-id")[:200]
+                ],
                 can_act=holds(request, ROLE),
                 guide_url=_guide_url(item) if item.current_id else None,
             )
@@ -463,7 +455,7 @@ def _guide_url(item: ServiceItem) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-class VersionPartInline(admin.TabularInline):
+class VersionPartInline:
     """Materials and steps: editable on a draft in scope, read-only on any other version."""
 
     extra = 0
@@ -489,28 +481,35 @@ class VersionPartInline(admin.TabularInline):
         return self._editable(request, obj)
 
 
-class MaterialInline(VersionPartInline):
+class MaterialInline(VersionPartInline, admin.StackedInline):
+    """Stacked: a material has a dozen elements, too many for one table row on a laptop."""
+
     model = Material
-    fields = [
-        "order",
-        "name",
-        "source",
-        "license_type_code",
-        "data_resource_code",
-        "form",
-        "copies",
-        "requirement",
-        "condition",
-        "notes",
-        "blank_form",
-        "sample",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("order", "name"),
+                    ("source", "license_type_code", "data_resource_code"),
+                    ("form", "copies", "requirement"),
+                    "condition",
+                    "notes",
+                    ("blank_form", "sample"),
+                ]
+            },
+        )
     ]
 
 
-class StepInline(VersionPartInline):
+class StepInline(VersionPartInline, admin.TabularInline):
     model = ProcessStep
     fields = ["order", "kind", "name", "days", "description", "countersign_org"]
     autocomplete_fields = ["countersign_org"]
+    formfield_overrides = {
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 14})},
+        models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 4em"})},
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("countersign_org")
@@ -561,7 +560,6 @@ class ItemVersionAdmin(CatalogRoleMixin, Scoped404Mixin, admin.ModelAdmin):
         (_("Result"), {"fields": [("result_type", "result_name"), "result_license_type", "result_sample"]}),
         (_("This version"), {"fields": ["change_note"]}),
     ]
-    filter_horizontal = ["themes"]
 
     def _org_id(self, obj) -> int | None:
         return obj.item.organisation_id

@@ -294,4 +294,5 @@ class DraftForm(forms.ModelForm):
         widgets = {
             "legal_basis": forms.Textarea(attrs={"rows": 3}),
             "acceptance_conditions": forms.Textarea(attrs={"rows": 3}),
+            "themes": forms.CheckboxSelectMultiple,
         }
