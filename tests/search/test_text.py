@@ -51,7 +51,8 @@ def test_segment_prefers_fewest_and_longest_known_pieces():
 
 def test_document_weights_name_over_alias_over_material():
     tokens = document_tokens("居民身份证申领", ["补办身份证"], ["户口簿"], ["蚌埠市公安局"])
-    assert tokens["身份证"] > tokens["补办"] > tokens["公安局"] > tokens["户口簿"]
+    assert tokens["身份证"] > tokens["补办"] > tokens["d:公安局"] > tokens["m:户口簿"]
+    assert "公安局" not in tokens  # department and material words are kept apart from name words
     assert tokens["=居民身份证申领"] > tokens["=补办身份证"] > tokens["身份证"]
 
 

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from ..models import HANDLING_ITEM_DIGIT, ItemVersion, Material, SearchEntry, SearchTerm, SearchToken, ServiceItem
-from .text import TOTAL_TOKEN, normalise, text_tokens
+from .text import DEPARTMENT_PREFIX, MATERIAL_PREFIX, TOTAL_TOKEN, normalise, text_tokens
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str],
     """Token → weight of one item (each token once, with its best weight)."""
     out: dict[str, float] = {}
 
-    def merge(pairs, base: float, exact_weight: float | None = None) -> None:
+    def merge(pairs, base: float, exact_weight: float | None = None, prefix: str = "") -> None:
         for token, w in pairs:
+            token = prefix + token
             weight = (exact_weight if exact_weight is not None and token.startswith("=") else base) * w
             if weight > out.get(token, 0.0):
                 out[token] = weight
@@ -77,10 +78,12 @@ def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str],
             )
     for dept in departments:
         if dept:
-            merge(text_tokens(dept, chars=False, pinyin="none", exact=False), DEPARTMENT_WEIGHT)
+            merge(
+                text_tokens(dept, chars=False, pinyin="none", exact=False), DEPARTMENT_WEIGHT, prefix=DEPARTMENT_PREFIX
+            )
     for mat in materials:
         if mat:
-            merge(text_tokens(mat, chars=False, pinyin="none", exact=False), MATERIAL_WEIGHT)
+            merge(text_tokens(mat, chars=False, pinyin="none", exact=False), MATERIAL_WEIGHT, prefix=MATERIAL_PREFIX)
     return {t: round(w, 4) for t, w in out.items()}
 
 

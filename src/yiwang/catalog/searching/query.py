@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from ..models import SearchEntry, SearchTerm, SearchToken
-from .text import EXACT, TOTAL_TOKEN, compact, matched_surfaces, query_segments, segment, substrings
+from .text import EXACT, FIELD_PREFIXES, TOTAL_TOKEN, compact, matched_surfaces, query_segments, segment, substrings
 
 # Postings read for candidate selection: tokens are taken rarest first while their summed df
 # stays under this budget (the rarest one always), and at most CANDIDATES entries are ranked.
 POSTING_BUDGET = 2500
 CANDIDATES = 400
+CANDIDATE_ROWS = 4000
+PER_GROUP = 3
 MAX_QUERY = 64
 MAX_PAGE_SIZE = 50
 
@@ -117,8 +119,11 @@ class Result:
 @dataclass
 class ParsedQuery:
     text: str
-    tokens: dict[str, float]  # token → idf (exact token included)
+    pieces: list[str]  # the query's known words, in order (bare form)
+    piece_idf: dict[str, float]  # how telling each word is across the whole catalog
+    tokens: dict[str, float]  # every index form of every piece (name/alias, m:, d:, exact) → idf
     dfs: dict[str, int]
+    piece_of: dict[str, str]  # form → piece ("" for the exact token)
     exact: str | None
     entries: int
 
@@ -128,13 +133,18 @@ def _idf(df: int, n: int) -> float:
 
 
 def parse(query: str) -> ParsedQuery:
-    """Segments the query against the index vocabulary (one SQL statement)."""
+    """Segments the query against the index vocabulary (one SQL statement).
+
+    A piece is a query word known to the index in any field form: as a name/alias word, a material
+    word ("m:" prefix) or a department word ("d:" prefix); each form keeps its own df.
+    """
     text = (query or "")[:MAX_QUERY]
     segments = query_segments(text, MAX_QUERY)
     exact = EXACT + compact(text) if segments else None
-    wanted: set[str] = {TOTAL_TOKEN}
+    subs: set[str] = set()
     for seg in segments:
-        wanted |= substrings(seg)
+        subs |= substrings(seg)
+    wanted = {TOTAL_TOKEN, *subs, *(p + s for s in subs for p in FIELD_PREFIXES)}
     if exact:
         wanted.add(exact)
     listed = sorted(wanted)
@@ -145,14 +155,36 @@ def parse(query: str) -> ParsedQuery:
         )
         vocab = dict(cursor.fetchall())
     n = max(vocab.pop(TOTAL_TOKEN, 0), 1)
-    tokens: dict[str, float] = {}
+    known: dict[str, int] = {}
+    for token, df in vocab.items():
+        bare = token[2:] if token[:2] in FIELD_PREFIXES else token
+        known[bare] = max(known.get(bare, 0), df)
+    pieces: list[str] = []
     for seg in segments:
-        for piece in segment(seg, vocab):
-            tokens[piece] = _idf(vocab[piece], n)
+        for piece in segment(seg, known):
+            if piece not in pieces:
+                pieces.append(piece)
+    tokens: dict[str, float] = {}
+    piece_of: dict[str, str] = {}
+    for piece in pieces:
+        for form in (piece, *(p + piece for p in FIELD_PREFIXES)):
+            if form in vocab:
+                tokens[form] = _idf(vocab[form], n)
+                piece_of[form] = piece
     exact_token = exact if exact and exact in vocab else None
     if exact_token:
         tokens[exact_token] = _idf(vocab[exact_token], n)
-    return ParsedQuery(text, tokens, {t: vocab[t] for t in tokens}, exact_token, n)
+        piece_of[exact_token] = ""
+    return ParsedQuery(
+        text=text,
+        pieces=pieces,
+        piece_idf={p: _idf(known[p], n) for p in pieces},
+        tokens=tokens,
+        dfs={t: vocab[t] for t in tokens},
+        piece_of=piece_of,
+        exact=exact_token,
+        entries=n,
+    )
 
 
 def _table(model) -> str:
@@ -177,19 +209,19 @@ def search(
     parsed = parse(query)
     if not parsed.tokens:
         return Result(query, [], 0, page, page_size, [])
-    ranked, truncated = _rank(parsed, filters, prefer_path)
+    ranked, truncated = _rank(parsed, filters, prefer_path, group)
     lines: list[tuple[_Candidate, int]] = []
     if group:
         groups: dict[str, list[_Candidate]] = {}
         for cand in ranked:  # ranked best first, so the first of each group is its best
             groups.setdefault(cand.group_key, []).append(cand)
-        lines = [(members[0], len(members)) for members in groups.values()]
+        lines = [(members[0], members[0].impl) for members in groups.values()]
     else:
         lines = [(cand, 1) for cand in ranked]
     total = len(lines)
     window = lines[(page - 1) * page_size : page * page_size]
     entries = SearchEntry.objects.in_bulk([c.id for c, _n in window])
-    tokens = frozenset(parsed.tokens)
+    tokens = frozenset([*parsed.pieces, *([parsed.exact] if parsed.exact else [])])
     hits = []
     for cand, n in window:
         e = entries.get(cand.id)
@@ -206,7 +238,7 @@ def search(
         )
     return Result(
         query=query,
-        tokens=[t for t in parsed.tokens if not t.startswith(EXACT)],
+        tokens=list(parsed.pieces),
         total=total,
         page=page,
         page_size=page_size,
@@ -221,15 +253,24 @@ class _Candidate:
     group_key: str
     boost: float
     prefer: int
-    name: str
     raw: float
-    matched: float
+    matched: set[str]
+    impl: int = 1
     score: float = 0.0
 
 
-def _rank(parsed: ParsedQuery, filters: Filters, prefer_path: str | None) -> tuple[list[_Candidate], bool]:
-    """Candidates from the postings of the rarest tokens (one statement), then the common tokens'
-    postings of those candidates only (a second statement), scored and ordered in Python."""
+def _rank(
+    parsed: ParsedQuery, filters: Filters, prefer_path: str | None, group: bool = True
+) -> tuple[list[_Candidate], bool]:
+    """Ranks the entries that match the query's telling words.
+
+    1. Candidates: the postings of the rarest forms (their summed df within POSTING_BUDGET, the
+       rarest always) are aggregated per entry in SQL, best first, at most CANDIDATE_ROWS rows.
+    2. Implementations of one base item keep their best PER_GROUP lines (so an item offered in
+       every village cannot crowd out the rest) and at most CANDIDATES entries go on.
+    3. The common forms left out of step 1 are looked up for those entries only and added.
+    Score = Σ idf·weight × coverage², coverage being the share of the query's words matched.
+    """
     ordered = sorted(parsed.tokens, key=lambda t: parsed.dfs[t])
     rare: list[str] = []
     budget = 0
@@ -243,25 +284,43 @@ def _rank(parsed: ParsedQuery, filters: Filters, prefer_path: str | None) -> tup
     entry_t, token_t = _table(SearchEntry), _table(SearchToken)
     weight_case = " ".join("WHEN %s THEN %s" for _ in rare)
     weight_params: list = []
-    idf_params: list = []
     for t in rare:
         weight_params += [t, parsed.tokens[t]]
-        idf_params += [t, 0.0 if t == parsed.exact else parsed.tokens[t]]
+    pieces = sorted({parsed.piece_of[t] for t in rare if parsed.piece_of[t]})
+    piece_cols = "".join(
+        f", MAX(CASE WHEN c.token IN ({', '.join(['%s'] * len(forms))}) THEN 1 ELSE 0 END)"
+        for forms in ([t for t in rare if parsed.piece_of[t] == p] for p in pieces)
+    )
+    piece_params = [t for p in pieces for t in rare if parsed.piece_of[t] == p]
     prefer_sql = "CASE WHEN e.division_path = %s THEN 1 ELSE 0 END" if prefer_path else "0"
+    prefer_params = [prefer_path] if prefer_path else []
     sql = (
-        f"SELECT e.id, e.group_key, e.boost, {prefer_sql}, e.name, "
-        f"SUM(c.weight * CASE c.token {weight_case} ELSE 0 END) AS raw, "
-        f"SUM(CASE c.token {weight_case} ELSE 0 END) AS matched "
+        f"SELECT c.entry_id, e.group_key, e.boost, {prefer_sql}, "
+        f"SUM(c.weight * CASE c.token {weight_case} ELSE 0 END) AS raw{piece_cols} "
         f"FROM {token_t} c JOIN {entry_t} e ON e.id = c.entry_id "
         f"WHERE c.token IN ({', '.join(['%s'] * len(rare))})"
         + "".join(f" AND {w}" for w in where)
-        + f" GROUP BY e.id, e.group_key, e.boost, e.division_path, e.name ORDER BY raw DESC, e.id LIMIT {CANDIDATES}"
+        + f" GROUP BY c.entry_id, e.group_key, e.boost, e.division_path ORDER BY raw DESC LIMIT {CANDIDATE_ROWS}"
     )
-    params = [*([prefer_path] if prefer_path else []), *weight_params, *idf_params, *rare, *wparams]
+    params = [*prefer_params, *weight_params, *piece_params, *rare, *wparams]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        cands = {row[0]: _Candidate(*row[:5], float(row[5]), float(row[6])) for row in cursor.fetchall()}
-    truncated = len(cands) >= CANDIDATES
+        rows = cursor.fetchall()
+    truncated = len(rows) >= CANDIDATE_ROWS
+    by_group: dict[str, list[_Candidate]] = {}
+    for row in rows:
+        matched = {p for p, flag in zip(pieces, row[5:], strict=True) if flag}
+        cand = _Candidate(row[0], row[1], float(row[2]), int(row[3]), float(row[4]), matched)
+        by_group.setdefault(cand.group_key if group else str(cand.id), []).append(cand)
+    kept: list[_Candidate] = []
+    for members in by_group.values():
+        members.sort(key=lambda c: (-c.raw, -c.prefer, -c.boost, c.id))
+        for m in members[:PER_GROUP]:
+            m.impl = len(members)
+        kept += members[:PER_GROUP]
+    kept.sort(key=lambda c: (-c.raw, -c.prefer, -c.boost, c.id))
+    kept = kept[:CANDIDATES]
+    cands = {c.id: c for c in kept}
     if common and cands:
         ids = list(cands)
         with connection.cursor() as cursor:
@@ -273,12 +332,13 @@ def _rank(parsed: ParsedQuery, filters: Filters, prefer_path: str | None) -> tup
             for entry_id, token, weight in cursor.fetchall():
                 cand = cands[entry_id]
                 cand.raw += weight * parsed.tokens[token]
-                cand.matched += 0.0 if token == parsed.exact else parsed.tokens[token]
-    total_idf = sum(v for t, v in parsed.tokens.items() if t != parsed.exact) or 1.0
+                if parsed.piece_of[token]:
+                    cand.matched.add(parsed.piece_of[token])
+    total_idf = sum(parsed.piece_idf.values()) or 1.0
     for cand in cands.values():
-        coverage = min(cand.matched / total_idf, 1.0)
+        coverage = min(sum(parsed.piece_idf[p] for p in cand.matched) / total_idf, 1.0)
         cand.score = round(cand.raw * coverage * coverage, 6)
-    ranked = sorted(cands.values(), key=lambda c: (-c.score, -c.prefer, -c.boost, c.name, c.id))
+    ranked = sorted(cands.values(), key=lambda c: (-c.score, -c.prefer, -c.boost, c.id))
     return ranked, truncated
 
 

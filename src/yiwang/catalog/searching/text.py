@@ -23,6 +23,10 @@ from functools import lru_cache
 EXACT = "="
 TOTAL_TOKEN = "#all"  # noqa: S105 -- SearchTerm row whose df is the number of indexed entries
 MAX_TOKEN = 64
+# Field forms of a word: bare for names and colloquial names, "m:" in materials, "d:" in the department.
+MATERIAL_PREFIX = "m:"
+DEPARTMENT_PREFIX = "d:"
+FIELD_PREFIXES = (MATERIAL_PREFIX, DEPARTMENT_PREFIX)
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SEPARATORS = re.compile(rf"[^0-9a-z{_CJK}]+")
@@ -81,6 +85,16 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=200_000)
+def precise_words(text: str) -> tuple[str, ...]:
+    """jieba precise-mode words (no overlapping sub-words) of a normalised text."""
+    out: list[str] = []
+    for piece in _SEPARATORS.split(text):
+        if piece:
+            out.extend(w for w in _jieba().lcut(piece) if w.strip())
+    return tuple(out)
+
+
 @lru_cache(maxsize=100_000)
 def text_tokens(text: str, *, chars: bool, pinyin: str, exact: bool) -> tuple[tuple[str, float], ...]:
     """Tokens of one text with their relative weight (1.0 for a Chinese word).
@@ -96,6 +110,7 @@ def text_tokens(text: str, *, chars: bool, pinyin: str, exact: bool) -> tuple[tu
         if token and len(token) <= MAX_TOKEN and weight > out.get(token, 0.0):
             out[token] = weight
 
+    whole_words = set(precise_words(norm)) if pinyin == "all" else set()
     for word in words(norm):
         if has_cjk(word):
             if len(word) >= 2:
@@ -103,7 +118,7 @@ def text_tokens(text: str, *, chars: bool, pinyin: str, exact: bool) -> tuple[tu
                 if pinyin != "none":
                     full, initials = pinyin_of(word)
                     add(full, 0.9)
-                    if pinyin == "all":
+                    if word in whole_words:  # initials of the words as cut, not of every sub-word
                         add(initials, 0.8)
             else:
                 add(word, 0.5)  # a one-character word jieba kept on its own (开, 办, 犬)
