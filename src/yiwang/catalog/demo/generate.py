@@ -646,7 +646,7 @@ def _result(t: Template, variant: str) -> tuple[str, str, str]:
 def _noun(t: Template) -> str:
     if t.result in LICENSE_BY_KEY:
         return LICENSE_BY_KEY[t.result].name
-    for suffix in ("核发", "审批", "登记", "核准", "认定"):
+    for suffix in ("成立登记", "设立审批", "设立许可", "核发", "审批", "登记", "核准", "认定"):
         if t.name.endswith(suffix) and len(t.name) > len(suffix) + 2:
             return t.name[: -len(suffix)]
     return t.name
@@ -892,6 +892,7 @@ def _item(seed: int, c: _Candidate, o: _Org, competent: str, place: str, hours: 
 DEPT_INDEX = {d.key: i for i, d in enumerate(DEPARTMENTS, 1)}
 
 
+@cache
 def universe_size() -> int:
     """How many items the demo city can implement at most (the same for every seed ± villages)."""
     divs, _ = _divisions(0)

@@ -6,6 +6,7 @@ Used by `make demo` and the benchmarks. The same seed always gives the same city
 from __future__ import annotations
 
 import time
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
@@ -25,6 +26,11 @@ def rebuild_search_index() -> dict | None:
         if hasattr(module, "rebuild_index"):
             return module.rebuild_index() or {}
     return None
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of `text` (Chinese characters take two), to align the summary."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class Command(BaseCommand):
@@ -96,9 +102,9 @@ class Command(BaseCommand):
             (_("Materials / process steps"), f"{summary['materials']} / {summary['steps']}"),
             (_("Total time"), f"{time.perf_counter() - started:.1f} s"),
         ]
-        width = max(len(label) for label, _value in rows)
+        width = max(_columns(label) for label, _value in rows)
         for label, value in rows:
-            self.stdout.write(f"  {label.ljust(width)}  {value}")
+            self.stdout.write(f"  {label}{' ' * (width - _columns(label))}  {value}")
 
     def _phase(self, name: str, seconds: float) -> None:
         self.stdout.write(_("%(phase)s: %(seconds).2f s") % {"phase": name, "seconds": seconds})
