@@ -165,7 +165,7 @@ def test_run_demo_starts_web_and_worker_and_ctrl_c_stops_both(app_env, started, 
         )
     started.append(proc)
     deadline = time.monotonic() + 90
-    while "Yiwang is running at" not in log.read_text():
+    while "Press Ctrl-C" not in log.read_text():
         assert proc.poll() is None, log.read_text()
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.3)

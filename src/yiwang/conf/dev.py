@@ -1,4 +1,7 @@
-"""Local development and `make demo`: SQLite, debug off by default so pages look as in production."""
+"""Local development and `make demo`: SQLite in var/, a fixed development secret key, DEBUG on unless DEBUG=0.
+
+`yiwang run_demo` (the end of `make demo`) starts its processes with DEBUG=0 so the demo looks as in production.
+"""
 
 from .base import *  # noqa: F403
 from .base import env_bool

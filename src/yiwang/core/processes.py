@@ -64,6 +64,7 @@ class Supervisor:
             child.argv, env=dict(self.env) if self.env is not None else None, process_group=0
         )
         child.started_at = time.monotonic()
+        self.log(f"Started {child.name} (pid {child.process.pid}).")
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         if not self.stopping:

@@ -98,6 +98,7 @@ class Command(BaseCommand):
             self.stdout.write("  Demo accounts: printed above by `yiwang demo_accounts` (run it again to list them).")
             self.stdout.write(f"  API:      {url}api/v1/docs")
             self.stdout.write("  Press Ctrl-C to stop the web server and the worker.\n")
+            self.stdout.flush()
             return True
 
         code = supervisor.run(ready=announce)
