@@ -172,3 +172,30 @@ def test_existing_item_cannot_change_its_handling_item(org):
     import_catalog(json_file([obj]))
     problems = refused(json_file([dict(obj, handling_item="new", phone="0552-1")]))
     assert one(problems, column="handling_item")["code"] == "immutable"
+
+
+def test_a_zip_that_is_not_a_workbook():
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("hello.txt", "not a workbook")
+    buf.seek(0)
+    (p,) = refused(buf)
+    assert p["code"] == "file"
+
+
+def test_a_workbook_with_broken_sheet_xml(org):
+    import zipfile
+
+    good = xlsx_file([item_obj(org)])
+    out = io.BytesIO()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data = data[: len(data) // 2]
+            dst.writestr(info, data)
+    out.seek(0)
+    problems = refused(out)
+    assert [p["code"] for p in problems] == ["file"]

@@ -13,6 +13,7 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
+from xml.etree import ElementTree
 
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
@@ -305,36 +306,44 @@ def read_xlsx(fileobj: IO[bytes]) -> ParsedFile:
     parsed = ParsedFile("xlsx")
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # a zip that is not a workbook fails in many ways inside openpyxl
         parsed.file_problem(_("The workbook cannot be opened: %(error)s"), params={"error": str(exc)[:200]})
         return parsed
     try:
-        sheets = {}
-        for name in wb.sheetnames:
-            canonical = F.SHEET_ALIASES.get(name.strip().lower(), name.strip())
-            if canonical in F.SHEETS and canonical not in sheets:
-                sheets[canonical] = wb[name]
-        for name in F.REQUIRED_SHEETS:
-            if name not in sheets:
-                parsed.file_problem(_("Sheet “%(sheet)s” is missing."), sheet=name, params={"sheet": name})
-        headers: dict[str, tuple[dict[int, Column], int]] = {}
-        iterators = {}
-        for name, ws in sheets.items():
-            ws.reset_dimensions()  # files from other tools often declare a wrong used range
-            mapping, start, rows = _header_map(parsed, name, ws.iter_rows(values_only=True))
-            headers[name] = (mapping, start)
-            iterators[name] = rows
-        if parsed.file_level:
-            return parsed
-        _read_item_rows(parsed, iterators[F.ITEMS], *headers[F.ITEMS])
-        by_code = _index(parsed)
-        for part, sheet in F.PART_SHEETS.items():
-            if sheet in iterators:
-                _read_part_rows(parsed, part, sheet, iterators[sheet], *headers[sheet], by_code)
-        _order_parts(parsed)
+        _read_workbook(parsed, wb)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, TypeError) as exc:
+        parsed.items = []
+        parsed.file_problem(_("The workbook cannot be opened: %(error)s"), params={"error": str(exc)[:200]})
     finally:
         wb.close()
     return parsed
+
+
+def _read_workbook(parsed: ParsedFile, wb) -> None:
+    """Reads the sheets of an open workbook into item records (or file-level problems)."""
+    sheets = {}
+    for name in wb.sheetnames:
+        canonical = F.SHEET_ALIASES.get(name.strip().lower(), name.strip())
+        if canonical in F.SHEETS and canonical not in sheets:
+            sheets[canonical] = wb[name]
+    for name in F.REQUIRED_SHEETS:
+        if name not in sheets:
+            parsed.file_problem(_("Sheet “%(sheet)s” is missing."), sheet=name, params={"sheet": name})
+    headers: dict[str, tuple[dict[int, Column], int]] = {}
+    iterators = {}
+    for name, ws in sheets.items():
+        ws.reset_dimensions()  # files from other tools often declare a wrong used range
+        mapping, start, rows = _header_map(parsed, name, ws.iter_rows(values_only=True))
+        headers[name] = (mapping, start)
+        iterators[name] = rows
+    if parsed.file_level:
+        return
+    _read_item_rows(parsed, iterators[F.ITEMS], *headers[F.ITEMS])
+    by_code = _index(parsed)
+    for part, sheet in F.PART_SHEETS.items():
+        if sheet in iterators:
+            _read_part_rows(parsed, part, sheet, iterators[sheet], *headers[sheet], by_code)
+    _order_parts(parsed)
 
 
 def _rows(iterator, start: int):
