@@ -206,7 +206,7 @@ def main() -> None:
 
     def pct(values: list[float], p: float) -> float:
         ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     print("== latency of GET /api/v1/catalog/search (ms, in-process HTTP)")
     print(f"{'kind':>10} {'n':>5} {'p50':>7} {'p95':>7} {'max':>7} {'top5':>7}")

@@ -28,9 +28,9 @@ from .text import EXACT, FIELD_PREFIXES, TOTAL_TOKEN, compact, matched_surfaces,
 
 # Postings read for candidate selection: tokens are taken rarest first while their summed df
 # stays under this budget (the rarest one always), and at most CANDIDATES entries are ranked.
-POSTING_BUDGET = 2500
+POSTING_BUDGET = 2000
 CANDIDATES = 400
-CANDIDATE_ROWS = 4000
+CANDIDATE_ROWS = 1500
 PER_GROUP = 3
 MAX_QUERY = 64
 MAX_PAGE_SIZE = 50
@@ -271,14 +271,20 @@ def _rank(
     3. The common forms left out of step 1 are looked up for those entries only and added.
     Score = Σ idf·weight × coverage², coverage being the share of the query's words matched.
     """
-    ordered = sorted(parsed.tokens, key=lambda t: parsed.dfs[t])
-    rare: list[str] = []
+    # Name and colloquial-name forms choose the candidates, rarest first; material and department
+    # forms join only when no name word is known. The exact-name token is always a source and is
+    # not charged to the budget (its postings are the implementations of one name).
+    strong = sorted((t for t in parsed.tokens if t[:2] not in FIELD_PREFIXES and t != parsed.exact), key=parsed.dfs.get)
+    weak = sorted((t for t in parsed.tokens if t[:2] in FIELD_PREFIXES), key=parsed.dfs.get)
+    ordered = [*strong, *weak]
+    rare: list[str] = [parsed.exact] if parsed.exact else []
     budget = 0
     for t in ordered:
-        if rare and budget + parsed.dfs[t] > POSTING_BUDGET:
+        if budget and budget + parsed.dfs[t] > POSTING_BUDGET:
             break
         rare.append(t)
         budget += parsed.dfs[t]
+    ordered = [*rare, *ordered]
     common = [t for t in ordered if t not in rare]
     where, wparams = filters.sql("e")
     entry_t, token_t = _table(SearchEntry), _table(SearchToken)
