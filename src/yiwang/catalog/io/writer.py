@@ -112,6 +112,7 @@ def write_json(versions: QuerySet[ItemVersion], out: IO[bytes]) -> None:
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEAD, KEY, WRAP = 1, 2, 3  # cell styles of styles.xml below
+_LETTERS = [get_column_letter(i) for i in range(1, 101)]
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _STYLES = (
@@ -149,7 +150,7 @@ class _Sheet:
         for i, value in enumerate(values):
             if value is None or value == "":
                 continue
-            ref = f"{get_column_letter(i + 1)}{r}"
+            ref = f"{_LETTERS[i]}{r}"
             st = f' s="{style}"' if style else ""
             if isinstance(value, bool):
                 value = "是" if value else "否"
