@@ -104,6 +104,13 @@ def test_serve_runs_several_workers_serves_compressed_static_and_stops_on_sigter
         assert response.headers["Content-Encoding"] == "gzip"
         assert "immutable" in response.headers["Cache-Control"]
 
+    # Uploaded files: the demo (development settings, DEBUG off, no proxy) serves MEDIA_ROOT itself.
+    media = Path(app_env["YIWANG_VAR_DIR"], "media", "catalog", "forms")
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "blank.txt").write_text("空白表格", encoding="utf-8")
+    with wait_for(f"{base}/media/catalog/forms/blank.txt") as response:
+        assert response.read().decode() == "空白表格"
+
     # DEBUG is off: an unknown page is the friendly Chinese 404, not Django's debug page.
     with pytest.raises(urllib.error.HTTPError) as err:
         wait_for(base + "/no-such-page/", headers={"Accept-Language": "zh-CN"})

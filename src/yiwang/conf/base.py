@@ -129,6 +129,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Let the app itself serve MEDIA_ROOT at /media/ (normally the reverse proxy or the object storage does).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 
 # Uploaded files: local disk by default; any Django storage class (e.g. django-storages' S3Storage for
 # S3-compatible object storage) with its options as JSON in STORAGE_OPTIONS. See docs/configuration.md.
