@@ -1,0 +1,77 @@
+"""The index follows publish and retire, and a full rebuild gives the same index."""
+
+from yiwang.catalog import services
+from yiwang.catalog.models import SearchEntry, SearchTerm, SearchToken
+from yiwang.catalog.search import index_items, rebuild_index, search
+
+
+def _snapshot():
+    postings = sorted(SearchToken.objects.values_list("entry_id", "token", "weight"))
+    terms = dict(SearchTerm.objects.filter(df__gt=0).values_list("token", "df"))
+    return postings, terms
+
+
+def test_every_published_item_is_indexed(city):
+    assert SearchEntry.objects.count() == 11
+    entry = SearchEntry.objects.get(item=city["id_card"])
+    assert entry.name == "居民身份证申领"
+    assert entry.group_key == "2000000000040"
+    assert entry.division_name == "蚌埠市"
+    assert "办身份证" in entry.aliases.split("\n")
+    assert SearchTerm.objects.get(token="#all").df == 11
+
+
+def test_retired_item_disappears(city, django_capture_on_commit_callbacks):
+    assert search("身份证").hits[0].entry.item_id == city["id_card"].pk
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retire(city["id_card"])
+    assert not SearchEntry.objects.filter(item=city["id_card"]).exists()
+    assert not SearchToken.objects.filter(entry_id=city["id_card"].pk).exists()
+    assert "居民身份证申领" not in {h.entry.name for h in search("身份证").hits}
+    assert SearchTerm.objects.get(token="#all").df == 10
+
+
+def test_new_version_new_alias_is_found(city, django_capture_on_commit_callbacks):
+    item = city["hygiene"]
+    assert search("美容美发").total == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = services.start_draft(item)
+        services.update_draft(draft, version={"aliases": ["卫生许可证", "美容美发卫生证"], "change_note": "新增俗称"})
+        services.publish(draft)
+    assert search("美容美发").hits[0].entry.item_id == item.pk
+    hit = search("美容美发卫生证").hits[0]
+    assert hit.entry.item_id == item.pk
+    assert "美容美发卫生证" in hit.matched_aliases
+    assert SearchEntry.objects.get(item=item).version_id == draft.pk
+
+
+def test_incremental_index_equals_rebuild(city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retire(city["cancel"])
+        draft = services.start_draft(city["pension"])
+        services.update_draft(draft, version={"aliases": ["社保转移", "养老保险关系转移"]})
+        services.publish(draft)
+    incremental = _snapshot()
+    figures = rebuild_index()
+    assert figures["entries"] == 10
+    assert _snapshot() == incremental
+
+
+def test_index_items_is_idempotent(city):
+    before = _snapshot()
+    assert index_items([city["food_city"].pk, city["food_city"].pk]) == 1
+    assert index_items([]) == 0
+    assert _snapshot() == before
+
+
+def test_reindex_command(city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    SearchToken.objects.all().delete()
+    SearchEntry.objects.all().delete()
+    out = StringIO()
+    call_command("reindex_catalog", stdout=out)
+    assert "11" in out.getvalue()
+    assert search("yyzz").hits[0].entry.name == "营业执照核发"
