@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from ..models import HANDLING_ITEM_DIGIT, ItemVersion, Material, SearchEntry, SearchTerm, SearchToken, ServiceItem
-from .text import DEPARTMENT_PREFIX, MATERIAL_PREFIX, TOTAL_TOKEN, normalise, text_tokens
+from .text import DEPARTMENT_PREFIX, FIELD_PREFIXES, MATERIAL_PREFIX, TOTAL_TOKEN, normalise, text_tokens
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,9 @@ def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str],
     for mat in materials:
         if mat:
             merge(text_tokens(mat, chars=False, pinyin="none", exact=False), MATERIAL_WEIGHT, prefix=MATERIAL_PREFIX)
-    return {t: round(w, 4) for t, w in out.items()}
+    # A material or department word that is also a word of the name or a colloquial name adds
+    # nothing the name form does not already say; dropping it keeps the postings lean.
+    return {t: round(w, 4) for t, w in out.items() if not (t[:2] in FIELD_PREFIXES and t[2:] in out)}
 
 
 def _documents(items: Iterable[ServiceItem]) -> Iterator[Document]:
@@ -234,7 +236,8 @@ def rebuild_index(batch_size: int = 2000, verbose: bool = False) -> dict[str, fl
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     elif connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            for model in (SearchToken, SearchEntry, SearchTerm):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return {
         "entries": entries,
         "postings": postings,
