@@ -598,11 +598,20 @@ def cn_number(n: int) -> str:
     return head + (CN_DIGITS[rest // 10] + "十" + (CN_DIGITS[rest % 10] if rest % 10 else ""))
 
 
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
 @cache
 def _legal_basis(seed: int, t: Template) -> str:
+    """The department's laws that share words with the item name (its main law when none does)."""
     rng = rng_for(seed, "law", t.dept, t.index)
     laws = TEMPLATES_LAWS[t.dept]
-    picked = rng.sample(laws, k=min(len(laws), rng.choice((1, 1, 2))))
+    words = _bigrams(t.name) | {w for m in t.materials for w in _bigrams(m)}
+    scored = sorted(((len(_bigrams(law) & words), -i, law) for i, law in enumerate(laws)), reverse=True)
+    picked = [scored[0][2]] if scored[0][0] else [laws[0]]
+    if len(scored) > 1 and scored[1][0] and rng.random() < 0.4:
+        picked.append(scored[1][2])
     return "；".join(f"{law}第{cn_number(rng.randint(3, 60))}条" for law in picked)
 
 
@@ -722,13 +731,16 @@ def _materials(rng: random.Random, t: Template, variant: str, level: int) -> lis
     elif t.persons and not t.enterprises:
         keys += ["sfz"]
     else:
-        keys += ["sfz", "?营业执照@申请人为法人或者其他组织的"]
+        keys += ["sfz", "?yyzz@申请人为法人或者其他组织的"]
+    if variant in ("", "new") and t.result in ("YYZZ", "SFZ"):
+        # Whoever applies for their first business license or ID card has none yet.
+        keys = [k for k in keys if k.lstrip("?").split("@")[0] != t.result.lower()]
     keys += list(t.materials)
     if variant == "change":
         keys += ["变更事项的证明材料"]
     elif variant in ("renew", "cancel"):
         keys += ["yj"]
-    if "?wts" not in keys and "wts" not in keys and rng.random() < 0.5:
+    if "?wts" not in keys and "wts" not in keys and "V" not in t.flags and rng.random() < 0.5:
         keys.append("?wts")
     if level >= 5 and rng.random() < 0.3:
         keys.append("cjzm")
