@@ -105,6 +105,12 @@ def test_invalid_plan_writes_nothing():
     assert Division.objects.count() == 0 and Organisation.objects.count() == 0 and ServiceItem.objects.count() == 0
 
 
+def test_city_without_items():
+    report = write_city(generate_city(3, 50), with_items=False)
+    assert report["created"]["organisations"] == Organisation.objects.count() >= 900
+    assert ServiceItem.objects.count() == 0
+
+
 def test_existing_rows_are_reused():
     province = Division.objects.create(code="340000", name="安徽省")
     city = Division.objects.create(code="340300", name="蚌埠市", parent=province)

@@ -47,13 +47,16 @@ def write_city(
     *,
     actor=None,
     note: str = "",
-    progress: Callable[[str], None] | None = None,
+    with_items: bool = True,
+    progress: Callable[[str, float], None] | None = None,
 ) -> dict[str, Any]:
     """Writes `plan` atomically; returns counts of created rows and the seconds each phase took.
 
+    With `with_items=False` only the city is laid (divisions, organisations, halls, license types,
+    data resources, themes), e.g. for an import benchmark that then imports `plan.items` from a file.
     Raises ProblemsError (nothing written) when any item breaks a catalog rule.
     """
-    say = progress or (lambda _msg: None)
+    say = progress or (lambda _phase, _seconds: None)
     report: dict[str, Any] = {"created": {}, "seconds": {}}
     clock = time.perf_counter()
 
@@ -62,7 +65,7 @@ def write_city(
         now = time.perf_counter()
         report["seconds"][phase] = round(now - clock, 2)
         clock = now
-        say(f"{phase}: {report['seconds'][phase]:.2f} s")
+        say(phase, report["seconds"][phase])
 
     with transaction.atomic():
         divisions = _divisions(plan, report)
@@ -73,6 +76,8 @@ def write_city(
         known_resources = _data_resources(plan, orgs, report)
         themes = _themes(plan, report)
         lap("reference data")
+        if not with_items:
+            return report
         built = _build_items(plan, orgs, known_licenses, known_resources)
         lap("validation")
         _insert_items(built, themes, actor, note or f"seed_demo seed={plan.seed}", report)

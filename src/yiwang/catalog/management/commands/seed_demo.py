@@ -10,6 +10,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.catalog.demo import DemoError, generate_city, universe_size, write_city
 from yiwang.catalog.models import ServiceItem
@@ -26,6 +27,14 @@ def rebuild_search_index() -> dict | None:
         if hasattr(module, "rebuild_index"):
             return module.rebuild_index() or {}
     return None
+
+
+PHASES = {
+    "organisations": gettext_lazy("divisions, organisations and halls"),
+    "reference data": gettext_lazy("license types, data resources and themes"),
+    "validation": gettext_lazy("validation"),
+    "items": gettext_lazy("items"),
+}
 
 
 def _columns(text: str) -> int:
@@ -65,7 +74,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self._phase(_("generate"), time.perf_counter() - started)
         try:
-            report = write_city(plan, progress=lambda msg: self.stdout.write(f"  {msg}"))
+            report = write_city(
+                plan, progress=lambda phase, seconds: self._phase(PHASES.get(phase, phase), seconds, "  ")
+            )
         except ProblemsError as exc:
             for p in exc.problems[:20]:
                 self.stderr.write(f"{p.field}: {p}")
@@ -106,5 +117,5 @@ class Command(BaseCommand):
         for label, value in rows:
             self.stdout.write(f"  {label}{' ' * (width - _columns(label))}  {value}")
 
-    def _phase(self, name: str, seconds: float) -> None:
-        self.stdout.write(_("%(phase)s: %(seconds).2f s") % {"phase": name, "seconds": seconds})
+    def _phase(self, name: str, seconds: float, indent: str = "") -> None:
+        self.stdout.write(indent + _("%(phase)s: %(seconds).2f s") % {"phase": name, "seconds": seconds})
