@@ -33,10 +33,15 @@ def test_known_citizen_ids_are_valid():
 
 
 def test_credit_code_messages_name_the_problem():
+    from django.utils import translation
+
+    translation.activate("en")
     assert "18" in str(credit_code_error("9135010"))
     assert credit_code_error("91350100M000100Y4I") is not None  # I is not in the alphabet
     assert "check" in str(credit_code_error("91350100M000100Y44")).lower()
     assert credit_code_error("Z1350100M000100Y43") is not None  # unknown authority
+    translation.activate("zh-hans")
+    assert "校验" in str(credit_code_error("91350100M000100Y44"))
 
 
 @given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17))
