@@ -230,11 +230,7 @@ def rebuild_index(batch_size: int = 2000, verbose: bool = False) -> dict[str, fl
                 log.info("search index: %d/%d items", entries, len(ids))
         df[TOTAL_TOKEN] = entries
         SearchTerm.objects.bulk_create([SearchTerm(token=t, df=n) for t, n in df.items()], batch_size=2000)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in (SearchToken, SearchEntry, SearchTerm):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    elif connection.vendor == "sqlite":
+    if connection.vendor in ("postgresql", "sqlite"):  # fresh planner statistics for the new tables
         with connection.cursor() as cursor:
             for model in (SearchToken, SearchEntry, SearchTerm):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

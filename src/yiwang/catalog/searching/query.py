@@ -96,6 +96,12 @@ class Hit:
     highlights: list[str] = field(default_factory=list)
     matched_aliases: list[str] = field(default_factory=list)
 
+    query_tokens: frozenset[str] = frozenset()
+
+    def highlights_in(self, text: str) -> list[str]:
+        """The words of `text` (a colloquial name, say) the query matched."""
+        return matched_surfaces(text, self.query_tokens)
+
     @property
     def url(self) -> str:
         return f"/items/{self.entry.item_code}/"
@@ -234,6 +240,7 @@ def search(
                 implementations=n,
                 highlights=matched_surfaces(e.name, tokens),
                 matched_aliases=[a for a in e.aliases.split("\n") if a and matched_surfaces(a, tokens)],
+                query_tokens=tokens,
             )
         )
     return Result(

@@ -5,11 +5,13 @@ All three work without JavaScript (a GET form, links); search.js only adds type-
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -117,7 +119,7 @@ def _display(hit: Hit, params: dict[str, Any]) -> dict[str, Any]:
         "entry": e,
         "url": hit.url,
         "name_html": highlight(e.name, hit.highlights),
-        "aliases": hit.matched_aliases,
+        "aliases": [highlight(a, hit.highlights_in(a)) for a in hit.matched_aliases],
         "level_label": Level(e.level).label if e.level in Level.values else "",
         "online_label": OnlineDepth(e.online_depth).label if e.online_depth in OnlineDepth.values else "",
         "unit_label": TimeUnit(e.promised_unit).label if e.promised_unit in TimeUnit.values else "",
@@ -182,7 +184,10 @@ def popular_items(limit: int = 8) -> list[dict[str, Any]]:
     people need it. Cached for a few minutes in the shared cache.
     """
     key = f"catalog:popular:{limit}"
-    found = cache.get(key)
+    try:
+        found = cache.get(key)
+    except DatabaseError:  # cache table not created yet: compute, do not fail the home page
+        found = None
     if found is not None:
         return found
     groups = list(
@@ -212,7 +217,8 @@ def popular_items(limit: int = 8) -> list[dict[str, Any]]:
     if not out:  # a catalog without repeated items: the best-boosted ones
         for e in SearchEntry.objects.order_by("-boost", "name").only("item_code", "name", "visits_required")[:limit]:
             out.append({"name": e.name, "url": f"/items/{e.item_code}/", "places": 1, "visits": e.visits_required})
-    cache.set(key, out, POPULAR_CACHE_SECONDS)
+    with contextlib.suppress(DatabaseError):
+        cache.set(key, out, POPULAR_CACHE_SECONDS)
     return out
 
 
