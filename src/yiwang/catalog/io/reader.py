@@ -16,12 +16,12 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from yiwang.core.errors import Problem
 
 from . import formats as F
+from . import xlsx
 from .formats import Column
 
 MAX_INT = 32767
@@ -305,35 +305,35 @@ def _header_map(parsed: ParsedFile, sheet: str, rows) -> tuple[dict[int, Column]
 def read_xlsx(fileobj: IO[bytes]) -> ParsedFile:
     parsed = ParsedFile("xlsx")
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as exc:  # a zip that is not a workbook fails in many ways inside openpyxl
+        wb = xlsx.Workbook(fileobj)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError) as exc:
         parsed.file_problem(_("The workbook cannot be opened: %(error)s"), params={"error": str(exc)[:200]})
         return parsed
     try:
         _read_workbook(parsed, wb)
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, TypeError) as exc:
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, IndexError, TypeError) as exc:
         parsed.items = []
+        parsed.problems = [p for p in parsed.problems if p.code == "file"]
         parsed.file_problem(_("The workbook cannot be opened: %(error)s"), params={"error": str(exc)[:200]})
     finally:
         wb.close()
     return parsed
 
 
-def _read_workbook(parsed: ParsedFile, wb) -> None:
+def _read_workbook(parsed: ParsedFile, wb: xlsx.Workbook) -> None:
     """Reads the sheets of an open workbook into item records (or file-level problems)."""
-    sheets = {}
+    sheets: dict[str, str] = {}
     for name in wb.sheetnames:
         canonical = F.SHEET_ALIASES.get(name.strip().lower(), name.strip())
         if canonical in F.SHEETS and canonical not in sheets:
-            sheets[canonical] = wb[name]
+            sheets[canonical] = name
     for name in F.REQUIRED_SHEETS:
         if name not in sheets:
             parsed.file_problem(_("Sheet “%(sheet)s” is missing."), sheet=name, params={"sheet": name})
     headers: dict[str, tuple[dict[int, Column], int]] = {}
     iterators = {}
-    for name, ws in sheets.items():
-        ws.reset_dimensions()  # files from other tools often declare a wrong used range
-        mapping, start, rows = _header_map(parsed, name, ws.iter_rows(values_only=True))
+    for name, real in sheets.items():
+        mapping, start, rows = _header_map(parsed, name, wb.rows(real))
         headers[name] = (mapping, start)
         iterators[name] = rows
     if parsed.file_level:
