@@ -152,9 +152,18 @@ def _load_items(queryset):
 
 
 def _insert_postings(rows: list[tuple[str, int, float]]) -> None:
+    """Bulk insert of posting rows: COPY on PostgreSQL (psycopg 3), executemany elsewhere."""
+    if not rows:
+        return
     table = connection.ops.quote_name(SearchToken._meta.db_table)
-    sql = f"INSERT INTO {table} (token, entry_id, weight) VALUES (%s, %s, %s)"  # noqa: S608
     with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", cursor)
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
+            with raw.copy(f"COPY {table} (token, entry_id, weight) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} (token, entry_id, weight) VALUES (%s, %s, %s)"  # noqa: S608
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])
 
@@ -230,10 +239,14 @@ def rebuild_index(batch_size: int = 2000, verbose: bool = False) -> dict[str, fl
                 log.info("search index: %d/%d items", entries, len(ids))
         df[TOTAL_TOKEN] = entries
         SearchTerm.objects.bulk_create([SearchTerm(token=t, df=n) for t, n in df.items()], batch_size=2000)
-    if connection.vendor in ("postgresql", "sqlite"):  # fresh planner statistics for the new tables
+    # Fresh planner statistics for the new rows; on PostgreSQL outside a transaction also VACUUM,
+    # which marks the pages all-visible so posting reads become index-only scans.
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if connection.vendor in ("postgresql", "sqlite"):
         with connection.cursor() as cursor:
             for model in (SearchToken, SearchEntry, SearchTerm):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"VACUUM ANALYZE {table}" if vacuum else f"ANALYZE {table}")
     return {
         "entries": entries,
         "postings": postings,

@@ -307,18 +307,40 @@ def _rank(
     piece_params = [t for p in pieces for t in rare if parsed.piece_of[t] == p]
     prefer_sql = "CASE WHEN e.division_path = %s THEN 1 ELSE 0 END" if prefer_path else "0"
     prefer_params = [prefer_path] if prefer_path else []
-    sql = (
-        f"SELECT c.entry_id, e.group_key, e.boost, {prefer_sql}, "
-        f"SUM(c.weight * CASE c.token {weight_case} ELSE 0 END) AS raw{piece_cols} "
-        f"FROM {token_t} c JOIN {entry_t} e ON e.id = c.entry_id "
-        f"WHERE c.token IN ({', '.join(['%s'] * len(rare))})"
-        + "".join(f" AND {w}" for w in where)
-        + f" GROUP BY c.entry_id, e.group_key, e.boost, e.division_path ORDER BY raw DESC LIMIT {CANDIDATE_ROWS}"
-    )
-    params = [*prefer_params, *weight_params, *piece_params, *rare, *wparams]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    score_sql = f"SUM(c.weight * CASE c.token {weight_case} ELSE 0 END)"
+    token_in = f"c.token IN ({', '.join(['%s'] * len(rare))})"
+    if where:
+        # Filters need the entry columns: join, so the limit applies to matching entries only.
+        sql = (
+            f"SELECT c.entry_id, e.group_key, e.boost, {prefer_sql}, {score_sql} AS raw{piece_cols} "
+            f"FROM {token_t} c JOIN {entry_t} e ON e.id = c.entry_id WHERE {token_in}"
+            + "".join(f" AND {w}" for w in where)
+            + f" GROUP BY c.entry_id, e.group_key, e.boost, e.division_path ORDER BY raw DESC LIMIT {CANDIDATE_ROWS}"
+        )
+        params = [*prefer_params, *weight_params, *piece_params, *rare, *wparams]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    else:
+        # No filter: aggregate the postings alone (an index-only read), then fetch the few
+        # columns ranking needs by primary key; no join over the whole entry table.
+        sql = (
+            f"SELECT c.entry_id, {score_sql} AS raw{piece_cols} FROM {token_t} c WHERE {token_in} "
+            f"GROUP BY c.entry_id ORDER BY raw DESC LIMIT {CANDIDATE_ROWS}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*weight_params, *piece_params, *rare])
+            scored = cursor.fetchall()
+            info: dict[int, tuple] = {}
+            if scored:
+                ids = [r[0] for r in scored]
+                cursor.execute(
+                    f"SELECT e.id, e.group_key, e.boost, {prefer_sql} FROM {entry_t} e "
+                    f"WHERE e.id IN ({', '.join(['%s'] * len(ids))})",
+                    [*prefer_params, *ids],
+                )
+                info = {r[0]: r[1:] for r in cursor.fetchall()}
+        rows = [(r[0], *info[r[0]], *r[1:]) for r in scored if r[0] in info]
     truncated = len(rows) >= CANDIDATE_ROWS
     by_group: dict[str, list[_Candidate]] = {}
     for row in rows:
