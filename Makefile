@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_SEED ?= 2026
 DEMO_ITEMS ?= 15000
 PIP := $(BIN)/python -m pip -q --disable-pip-version-check
-PYTEST := $(BIN)/pytest -p no:cacheprovider -q
+PYTEST := $(BIN)/pytest -p no:cacheprovider -q --durations=10
 export PYTHON
 export DJANGO_SETTINGS_MODULE ?= yiwang.conf.dev
 

@@ -24,6 +24,7 @@ import pytest
 from yiwang.core.management.commands.run_demo import public_url, split_bind
 from yiwang.core.management.commands.serve import Command as ServeCommand
 from yiwang.core.management.commands.serve import default_bind, default_workers, static_manifest_problem
+from yiwang.core.processes import Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -249,3 +250,42 @@ def test_demo_addresses():
     assert split_bind("[::1]:8000") == ("[::1]", 8000)
     assert public_url("0.0.0.0:8080") == "http://127.0.0.1:8080/"
     assert public_url("localhost:8000") == "http://localhost:8000/"
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def test_supervisor_stops_the_others_when_one_ends():
+    supervisor = Supervisor(
+        {"short": python("import sys; sys.exit(3)"), "long": python("import time; time.sleep(60)")},
+        log=lambda _text: None,
+    )
+    started_at = time.monotonic()
+    assert supervisor.run() == 3
+    assert time.monotonic() - started_at < 20, "the long child is asked to stop, not waited for"
+    assert all(c.process.poll() is not None for c in supervisor.children)
+
+
+def test_supervisor_restarts_a_pool_member_but_gives_up_when_it_keeps_failing():
+    lines: list[str] = []
+    supervisor = Supervisor(
+        {"bad": python("import sys; sys.exit(2)")}, restart=True, max_quick_failures=2, log=lines.append
+    )
+    assert supervisor.run() == 2
+    assert sum("starting it again" in line for line in lines) == 1
+
+
+def test_supervisor_in_batch_mode_waits_for_all_and_reports_a_failure():
+    supervisor = Supervisor(
+        {"ok": python("pass"), "fails": python("import time, sys; time.sleep(0.5); sys.exit(4)")},
+        wait_all=True,
+        log=lambda _text: None,
+    )
+    assert supervisor.run() == 4
+
+
+def test_supervisor_restores_the_signal_handlers():
+    before = signal.getsignal(signal.SIGINT)
+    Supervisor({"ok": python("pass")}, wait_all=True, log=lambda _text: None).run()
+    assert signal.getsignal(signal.SIGINT) is before

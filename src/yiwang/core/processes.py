@@ -84,8 +84,7 @@ class Supervisor:
 
     def start(self) -> None:
         """Installs the signal handlers and starts every child (without waiting)."""
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, self._on_signal)
+        self._previous_handlers = {signum: signal.signal(signum, self._on_signal) for signum in STOP_SIGNALS}
         for child in self.children:
             self._start(child)
 
@@ -129,8 +128,8 @@ class Supervisor:
             self.log(f"{child.name} did not stop within {self.grace_seconds:.0f} s; killing it.")
             child.process.kill()  # type: ignore[union-attr]
             child.process.wait()  # type: ignore[union-attr]
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, signal.SIG_DFL)
+        for signum, handler in getattr(self, "_previous_handlers", {}).items():
+            signal.signal(signum, handler)
         return self.exit_code
 
     def run(self, ready: Callable[[], bool] | None = None) -> int:
