@@ -1,14 +1,18 @@
 """The index follows publish and retire, and a full rebuild gives the same index."""
 
 from yiwang.catalog import services
-from yiwang.catalog.models import SearchEntry, SearchTerm, SearchToken
+from yiwang.catalog.models import SearchDoc, SearchEntry, SearchTerm, SearchToken
 from yiwang.catalog.search import index_items, rebuild_index, search
 
 
 def _snapshot():
-    postings = sorted(SearchToken.objects.values_list("entry_id", "token", "weight"))
+    """The whole index by content (doc ids differ between an incremental index and a rebuild)."""
+    postings = sorted(SearchToken.objects.values_list("doc__key", "token", "weight"))
+    docs = sorted(SearchDoc.objects.values_list("key", "group_key", "entries", "lead", "lead_boost"))
+    entries = sorted(SearchEntry.objects.values_list("id", "text__key", "department__key", "group_key", "boost"))
     terms = dict(SearchTerm.objects.filter(df__gt=0).values_list("token", "df"))
-    return postings, terms
+    doc_counts = dict(SearchTerm.objects.filter(df__gt=0).values_list("token", "docs"))
+    return postings, docs, entries, terms, doc_counts
 
 
 def test_every_published_item_is_indexed(city):
@@ -21,12 +25,27 @@ def test_every_published_item_is_indexed(city):
     assert SearchTerm.objects.get(token="#all").df == 11
 
 
+def test_identical_implementations_share_their_postings(city):
+    license_entries = list(SearchEntry.objects.filter(group_key__startswith="010000000001"))
+    assert len(license_entries) == 3
+    assert len({e.text_id for e in license_entries}) == 1  # one text doc for the three counties
+    assert len({e.department_id for e in license_entries}) == 3  # each its own department
+    text = SearchDoc.objects.get(pk=license_entries[0].text_id)
+    assert text.entries == 3 and text.lead == city["license_city"].pk  # city level leads
+    assert SearchToken.objects.filter(token="yyzz", doc=text).count() == 1
+    assert SearchTerm.objects.get(token="yyzz").df == 4  # entries, for idf: 3 licences + the sole trader's
+    assert SearchTerm.objects.get(token="=营业执照核发").docs == 1
+
+
 def test_retired_item_disappears(city, django_capture_on_commit_callbacks):
     assert search("身份证").hits[0].entry.item_id == city["id_card"].pk
+    entry = SearchEntry.objects.get(item=city["id_card"])
     with django_capture_on_commit_callbacks(execute=True):
         services.retire(city["id_card"])
     assert not SearchEntry.objects.filter(item=city["id_card"]).exists()
-    assert not SearchToken.objects.filter(entry_id=city["id_card"].pk).exists()
+    # Its docs were its own: they and their postings are gone.
+    assert not SearchDoc.objects.filter(pk__in=[entry.text_id, entry.department_id]).exists()
+    assert not SearchToken.objects.filter(doc_id__in=[entry.text_id, entry.department_id]).exists()
     assert "居民身份证申领" not in {h.entry.name for h in search("身份证").hits}
     assert SearchTerm.objects.get(token="#all").df == 10
 

@@ -318,6 +318,27 @@ class ProcessStep(VersionPart):
         return self.name
 
 
+class SearchDoc(models.Model):
+    """Indexed text shared by identical entries; the postings belong to it, not to each entry.
+
+    A "text" doc holds what one base item's implementations say alike (name, colloquial names,
+    materials); a "department" doc the names of one department. The same base item implemented
+    in 745 villages thus has its words posted once, and a search sums a few rows per base item.
+    """
+
+    # sha1 of the kind and the indexed text (see searching.indexer.doc_key)
+    key = models.CharField(max_length=40, unique=True)
+    # Text docs: the base item (basic code + handling-item digit); "" for department docs.
+    group_key = models.CharField(max_length=13, default="")
+    entries = models.PositiveIntegerField(default=0)  # how many entries refer to it
+    # Text docs: the entry shown when no filter applies (highest boost, then lowest id).
+    lead = models.PositiveIntegerField(null=True)
+    lead_boost = models.FloatField(default=0.0)
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class SearchEntry(models.Model):
     """Denormalised search document of an item's published version (rebuilt on publish/retire).
 
@@ -326,6 +347,9 @@ class SearchEntry(models.Model):
 
     item = models.OneToOneField(ServiceItem, on_delete=models.CASCADE, related_name="search_entry")
     version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="+")
+    # The shared docs whose postings stand for this entry's name/aliases/materials and its department.
+    text = models.ForeignKey(SearchDoc, on_delete=models.PROTECT, null=True, related_name="+")
+    department = models.ForeignKey(SearchDoc, on_delete=models.PROTECT, null=True, related_name="+")
     item_code = models.CharField(max_length=31, default="")
     # Basic code + handling-item digit: the implementations of one base item in many places share it,
     # so results can show one line per base item instead of one per county.
@@ -351,31 +375,35 @@ class SearchEntry(models.Model):
     boost = models.FloatField(default=0.0)
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "level"], name="search_org_level")]
+        indexes = [
+            models.Index(fields=["organisation", "level"], name="search_org_level"),
+            models.Index(fields=["text", "department"], name="search_text_dept"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class SearchToken(models.Model):
-    """Posting list row: `token` occurs in `entry` with `weight` (name > alias > material > department)."""
+    """Posting list row: `token` occurs in `doc` with `weight` (name > alias > material > department)."""
 
     token = models.CharField(max_length=64)
-    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="tokens")
+    doc = models.ForeignKey(SearchDoc, on_delete=models.CASCADE, related_name="tokens")
     weight = models.FloatField()
 
     class Meta:
-        indexes = [models.Index(fields=["token", "entry", "weight"], name="search_token_entry")]
+        indexes = [models.Index(fields=["token", "doc", "weight"], name="search_token_doc")]
 
     def __str__(self) -> str:
         return self.token
 
 
 class SearchTerm(models.Model):
-    """Document frequency of each token, so rare tokens drive candidate selection and ranking."""
+    """Frequency of each token: `df` entries hold it (for idf), in `docs` shared docs (posting rows)."""
 
     token = models.CharField(max_length=64, unique=True)
     df = models.PositiveIntegerField(default=0)
+    docs = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.token

@@ -1,8 +1,11 @@
 """Keeping the search tables in the database in step with the published catalog.
 
 SearchEntry holds one row per item with a published version (the columns results and filters
-read), SearchToken the posting rows (token, entry, weight) and SearchTerm each token's document
-frequency. Everything is in the database so every web and worker process sees the same index.
+read). Its words are not posted per entry: identical implementations of a base item share one
+"text" SearchDoc (name, colloquial names, materials) and the entries of one department share one
+"department" SearchDoc; SearchToken holds the posting rows (token, doc, weight) and SearchTerm
+each token's frequency (entries holding it, for idf; docs holding it, for the read budget).
+Everything is in the database so every web and worker process sees the same index.
 
 `index_items()` re-indexes a few items (called on publish/retire); `rebuild_index()` rebuilds the
 whole index in bulk after large loads (demo data, imports, `yiwang reindex_catalog`).
@@ -10,16 +13,27 @@ whole index in bulk after large loads (demo data, imports, `yiwang reindex_catal
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
-from ..models import HANDLING_ITEM_DIGIT, ItemVersion, Material, SearchEntry, SearchTerm, SearchToken, ServiceItem
+from ..models import (
+    HANDLING_ITEM_DIGIT,
+    ItemVersion,
+    Material,
+    SearchDoc,
+    SearchEntry,
+    SearchTerm,
+    SearchToken,
+    ServiceItem,
+)
 from .text import DEPARTMENT_PREFIX, FIELD_PREFIXES, MATERIAL_PREFIX, TOTAL_TOKEN, normalise, text_tokens
 
 log = logging.getLogger(__name__)
@@ -49,12 +63,21 @@ def boost_for(level: int, online_depth: int) -> float:
     return LEVEL_BOOST.get(level, 0.1) + 0.02 * online_depth
 
 
+def doc_key(kind: str, *parts: str) -> str:
+    """Key of a shared doc: the same kind and text always give the same key, in every process."""
+    raw = "\x1f".join((kind, *parts))
+    return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
 @dataclass
 class Document:
-    """What is indexed of one item: its entry row and its token weights."""
+    """What is indexed of one item: its entry row and the keys and tokens of its two shared docs."""
 
     entry: SearchEntry
-    tokens: dict[str, float]
+    text_key: str
+    text_tokens: dict[str, float]
+    dept_key: str
+    dept_tokens: dict[str, float]
 
 
 def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str], departments: Iterable[str]):
@@ -85,12 +108,30 @@ def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str],
         if mat:
             merge(text_tokens(mat, chars=False, pinyin="none", exact=False), MATERIAL_WEIGHT, prefix=MATERIAL_PREFIX)
     # A material or department word that is also a word of the name or a colloquial name adds
-    # nothing the name form does not already say; dropping it keeps the postings lean.
+    # nothing the name form does not already say; dropping it keeps the postings lean. (Department
+    # words live in their own shared doc, so for them the query applies this rule; see query.py.)
     return {t: round(w, 4) for t, w in out.items() if not (t[:2] in FIELD_PREFIXES and t[2:] in out)}
 
 
-def _documents(items: Iterable[ServiceItem]) -> Iterator[Document]:
-    """Builds documents for items loaded with current, organisation and division (3 queries per batch)."""
+def department_tokens(departments: Iterable[str]) -> dict[str, float]:
+    """Token → weight of a department's names ("d:" forms), the postings of its shared doc."""
+    out: dict[str, float] = {}
+    for dept in departments:
+        for token, w in text_tokens(dept, chars=False, pinyin="none", exact=False) if dept else ():
+            weight = DEPARTMENT_WEIGHT * w
+            if weight > out.get(DEPARTMENT_PREFIX + token, 0.0):
+                out[DEPARTMENT_PREFIX + token] = weight
+    return {t: round(w, 4) for t, w in out.items()}
+
+
+def _documents(
+    items: Iterable[ServiceItem], token_cache: dict[str, dict[str, float]] | None = None
+) -> Iterator[Document]:
+    """Builds documents for items loaded with current, organisation and division (3 queries per batch).
+
+    token_cache (doc key → tokens) saves tokenising the same text again for each implementation.
+    """
+    cache = token_cache if token_cache is not None else {}
     items = [i for i in items if i.current_id]
     version_ids = [i.current_id for i in items]
     materials: dict[int, list[str]] = {}
@@ -107,12 +148,13 @@ def _documents(items: Iterable[ServiceItem]) -> Iterator[Document]:
         org = item.organisation
         aliases = [a.strip() for a in (v.aliases or []) if isinstance(a, str) and a.strip()]
         mats = list(dict.fromkeys(materials.get(v.pk, [])))
+        group_key = item.catalog_code + HANDLING_ITEM_DIGIT.get(item.handling_item, "0")
         entry = SearchEntry(
             id=item.pk,
             item_id=item.pk,
             version_id=v.pk,
             item_code=item.item_code,
-            group_key=item.catalog_code + HANDLING_ITEM_DIGIT.get(item.handling_item, "0"),
+            group_key=group_key,
             name=v.name,
             aliases="\n".join(aliases),
             materials="\n".join(mats),
@@ -132,9 +174,16 @@ def _documents(items: Iterable[ServiceItem]) -> Iterator[Document]:
             handling_kind=v.handling_kind,
             boost=boost_for(v.level, v.online_depth),
         )
-        departments = {normalise(org.name), normalise(org.short_name or ""), normalise(v.competent_department)}
-        tokens = document_tokens(v.name, aliases, mats, sorted(d for d in departments if d))
-        yield Document(entry, tokens)
+        text_key = doc_key("text", group_key, v.name, entry.aliases, entry.materials)
+        if text_key not in cache:
+            cache[text_key] = document_tokens(v.name, aliases, mats, [])
+        departments = sorted(
+            d for d in {normalise(org.name), normalise(org.short_name or ""), normalise(v.competent_department)} if d
+        )
+        dept_key = doc_key("department", *departments)
+        if dept_key not in cache:
+            cache[dept_key] = department_tokens(departments)
+        yield Document(entry, text_key, cache[text_key], dept_key, cache[dept_key])
 
 
 def _load_items(queryset):
@@ -159,97 +208,203 @@ def _insert_postings(rows: list[tuple[str, int, float]]) -> None:
     with connection.cursor() as cursor:
         raw = getattr(cursor, "cursor", cursor)
         if connection.vendor == "postgresql" and hasattr(raw, "copy"):
-            with raw.copy(f"COPY {table} (token, entry_id, weight) FROM STDIN") as copy:
+            with raw.copy(f"COPY {table} (token, doc_id, weight) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} (token, entry_id, weight) VALUES (%s, %s, %s)"  # noqa: S608
+        sql = f"INSERT INTO {table} (token, doc_id, weight) VALUES (%s, %s, %s)"  # noqa: S608
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])
 
 
-def _apply_df(delta: Counter) -> None:
-    """Adds document-frequency deltas; atomic increments so concurrent indexers do not lose counts."""
-    changed = {t: d for t, d in delta.items() if d}
+def _apply_counts(df: Counter, docs: Counter) -> None:
+    """Adds frequency deltas; atomic increments so concurrent indexers do not lose counts."""
+    changed: dict[tuple[int, int], list[str]] = {}
+    for t in set(df) | set(docs):
+        if df[t] or docs[t]:
+            changed.setdefault((df[t], docs[t]), []).append(t)
     if not changed:
         return
-    SearchTerm.objects.bulk_create(
-        [SearchTerm(token=t, df=0) for t, d in changed.items() if d > 0], ignore_conflicts=True, batch_size=1000
-    )
-    by_delta: dict[int, list[str]] = {}
-    for t, d in changed.items():
-        by_delta.setdefault(d, []).append(t)
-    for d, tokens in by_delta.items():
+    new = sorted({t for (d, n), tokens in changed.items() if d > 0 or n > 0 for t in tokens})
+    SearchTerm.objects.bulk_create([SearchTerm(token=t) for t in new], ignore_conflicts=True, batch_size=1000)
+    for (d, n), tokens in changed.items():
         for start in range(0, len(tokens), 500):
-            SearchTerm.objects.filter(token__in=tokens[start : start + 500]).update(df=F("df") + d)
+            SearchTerm.objects.filter(token__in=tokens[start : start + 500]).update(df=F("df") + d, docs=F("docs") + n)
+
+
+def _refresh_docs(doc_ids: Iterable[int]) -> list[int]:
+    """Recounts the entries of the given docs and their lead entry; returns the docs left empty."""
+    ids = sorted(set(doc_ids))
+    counts: Counter = Counter()
+    leads: dict[int, tuple[float, int]] = {}
+    for field in ("text_id", "department_id"):
+        rows = SearchEntry.objects.filter(**{f"{field}__in": ids}).values_list(field, "id", "boost")
+        for doc_id, entry_id, boost in rows:
+            counts[doc_id] += 1
+            if field == "text_id":
+                best = leads.get(doc_id)
+                if best is None or (-boost, entry_id) < (-best[0], best[1]):
+                    leads[doc_id] = (boost, entry_id)
+    for doc_id in ids:
+        lead = leads.get(doc_id)
+        SearchDoc.objects.filter(pk=doc_id).update(
+            entries=counts[doc_id], lead=lead[1] if lead else None, lead_boost=lead[0] if lead else 0.0
+        )
+    return [d for d in ids if not counts[d]]
 
 
 def index_items(item_ids: Iterable[int]) -> int:
     """Re-indexes the given items from their published versions; returns how many are now indexed.
 
     An item without a published version (retired) leaves the index. Safe to call concurrently:
-    the items are locked while their rows are replaced and df counts change by atomic increments.
+    the items and the shared docs they touch are locked while rows are replaced, and frequencies
+    change by atomic increments.
     """
     ids = sorted(set(item_ids))
     if not ids:
         return 0
     with transaction.atomic():
         items = list(_load_items(ServiceItem.objects.filter(pk__in=ids).select_for_update(of=("self",))))
-        delta: Counter = Counter()
-        for token in SearchToken.objects.filter(entry_id__in=ids).values_list("token", flat=True):
-            delta[token] -= 1
-        delta[TOTAL_TOKEN] -= SearchEntry.objects.filter(pk__in=ids).count()
-        SearchToken.objects.filter(entry_id__in=ids).delete()
-        SearchEntry.objects.filter(pk__in=ids).delete()
         docs = list(_documents(items))
-        SearchEntry.objects.bulk_create([d.entry for d in docs])
-        rows = [(t, d.entry.pk, w) for d in docs for t, w in d.tokens.items()]
+        old = list(SearchEntry.objects.filter(pk__in=ids).values_list("text_id", "department_id"))
+        wanted = {d.text_key: (d.entry.group_key, d.text_tokens) for d in docs}
+        wanted.update({d.dept_key: ("", d.dept_tokens) for d in docs})
+        SearchDoc.objects.bulk_create(
+            [SearchDoc(key=k, group_key=g) for k, (g, _t) in sorted(wanted.items())], ignore_conflicts=True
+        )
+        old_ids = {i for pair in old for i in pair if i is not None}
+        locked = list(
+            SearchDoc.objects.select_for_update()
+            .filter(Q(key__in=list(wanted)) | Q(pk__in=old_ids))
+            .order_by("pk")
+            .values_list("pk", "key", "entries")
+        )
+        by_key = {key: pk for pk, key, _n in locked}
+        tokens_of: dict[int, list[str]] = {}
+        for doc_id, token in SearchToken.objects.filter(doc_id__in=old_ids).values_list("doc_id", "token"):
+            tokens_of.setdefault(doc_id, []).append(token)
+        df: Counter = Counter()
+        doc_count: Counter = Counter()
+        for pair in old:
+            for doc_id in pair:
+                for token in tokens_of.get(doc_id, ()):
+                    df[token] -= 1
+        df[TOTAL_TOKEN] -= len(old)
+        SearchEntry.objects.filter(pk__in=ids).delete()
+        # A doc with no entries yet is new: its postings go in now (an emptied doc is deleted below).
+        fresh = {pk for pk, key, n in locked if key in wanted and n == 0 and pk not in old_ids}
+        rows = [
+            (t, by_key[k], w) for k, (_g, tokens) in wanted.items() if by_key[k] in fresh for t, w in tokens.items()
+        ]
         _insert_postings(rows)
+        for k, (_g, tokens) in wanted.items():
+            if by_key[k] in fresh:
+                doc_count.update(tokens.keys())
         for d in docs:
-            delta.update(d.tokens.keys())
-        delta[TOTAL_TOKEN] += len(docs)
-        _apply_df(delta)
+            d.entry.text_id = by_key[d.text_key]
+            d.entry.department_id = by_key[d.dept_key]
+            df.update(d.text_tokens.keys())
+            df.update(d.dept_tokens.keys())
+        SearchEntry.objects.bulk_create([d.entry for d in docs])
+        df[TOTAL_TOKEN] += len(docs)
+        empty = _refresh_docs([pk for pk, _k, _n in locked])
+        if empty:
+            for token in SearchToken.objects.filter(doc_id__in=empty).values_list("token", flat=True):
+                doc_count[token] -= 1
+            SearchToken.objects.filter(doc_id__in=empty).delete()
+            SearchDoc.objects.filter(pk__in=empty).delete()
+        _apply_counts(df, doc_count)
     return len(docs)
 
 
-def rebuild_index(batch_size: int = 2000, verbose: bool = False) -> dict[str, float]:
+def rebuild_index(batch_size: int = 5000, verbose: bool = False) -> dict[str, float]:
     """Rebuilds the whole index from the published catalog in one transaction (bulk inserts).
 
-    Returns figures: entries, postings, terms and seconds taken.
+    Returns figures: entries, shared docs, postings, terms and seconds taken.
     """
     started = time.perf_counter()
     df: Counter = Counter()
-    entries = postings = 0
+    doc_count: Counter = Counter()
+    doc_ids: dict[str, int] = {}
+    group_of: dict[int, str] = {}
+    tokens_of: dict[int, dict[str, float]] = {}
+    members: Counter = Counter()
+    leads: dict[int, tuple[float, int]] = {}
+    entries = 0
+    cache: dict[str, dict[str, float]] = {}
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for model in (SearchToken, SearchEntry, SearchTerm):
+            for model in (SearchToken, SearchEntry, SearchDoc, SearchTerm):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
         ids = list(ServiceItem.objects.filter(current__isnull=False).order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), batch_size):
             chunk = ids[start : start + batch_size]
-            docs = list(_documents(_load_items(ServiceItem.objects.filter(pk__in=chunk))))
-            SearchEntry.objects.bulk_create([d.entry for d in docs], batch_size=500)
-            rows = [(t, d.entry.pk, w) for d in docs for t, w in d.tokens.items()]
-            _insert_postings(rows)
+            docs = list(_documents(_load_items(ServiceItem.objects.filter(pk__in=chunk)), cache))
             for d in docs:
-                df.update(d.tokens.keys())
+                for key, group_key, tokens in (
+                    (d.text_key, d.entry.group_key, d.text_tokens),
+                    (d.dept_key, "", d.dept_tokens),
+                ):
+                    doc_id = doc_ids.get(key)
+                    if doc_id is None:
+                        doc_id = doc_ids[key] = len(doc_ids) + 1
+                        group_of[doc_id] = group_key
+                        tokens_of[doc_id] = tokens
+                        doc_count.update(tokens.keys())
+                    members[doc_id] += 1
+                    df.update(tokens.keys())
+                d.entry.text_id = doc_ids[d.text_key]
+                d.entry.department_id = doc_ids[d.dept_key]
+                best = leads.get(d.entry.text_id)
+                if best is None or (-d.entry.boost, d.entry.pk) < (-best[0], best[1]):
+                    leads[d.entry.text_id] = (d.entry.boost, d.entry.pk)
+            SearchEntry.objects.bulk_create([d.entry for d in docs], batch_size=1000)
             entries += len(docs)
-            postings += len(rows)
             if verbose:
                 log.info("search index: %d/%d items", entries, len(ids))
+        key_of = {v: k for k, v in doc_ids.items()}
+        SearchDoc.objects.bulk_create(
+            [
+                SearchDoc(
+                    id=doc_id,
+                    key=key_of[doc_id],
+                    group_key=group_of[doc_id],
+                    entries=members[doc_id],
+                    lead=leads[doc_id][1] if doc_id in leads else None,
+                    lead_boost=leads[doc_id][0] if doc_id in leads else 0.0,
+                )
+                for doc_id in sorted(key_of)
+            ],
+            batch_size=1000,
+        )
+        rows = [(t, doc_id, w) for doc_id, tokens in tokens_of.items() for t, w in tokens.items()]
+        _insert_postings(rows)
         df[TOTAL_TOKEN] = entries
-        SearchTerm.objects.bulk_create([SearchTerm(token=t, df=n) for t, n in df.items()], batch_size=2000)
+        SearchTerm.objects.bulk_create(
+            [SearchTerm(token=t, df=n, docs=doc_count[t]) for t, n in df.items()], batch_size=2000
+        )
+        _reset_sequence(SearchDoc)
     # Fresh planner statistics for the new rows; on PostgreSQL outside a transaction also VACUUM,
     # which marks the pages all-visible so posting reads become index-only scans.
     vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     if connection.vendor in ("postgresql", "sqlite"):
         with connection.cursor() as cursor:
-            for model in (SearchToken, SearchEntry, SearchTerm):
+            for model in (SearchToken, SearchEntry, SearchDoc, SearchTerm):
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"VACUUM ANALYZE {table}" if vacuum else f"ANALYZE {table}")
     return {
         "entries": entries,
-        "postings": postings,
+        "docs": len(doc_ids),
+        "postings": len(rows),
         "terms": len(df),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _reset_sequence(model) -> None:
+    """After inserting explicit ids, the next automatic id must follow them (PostgreSQL sequences)."""
+    sql = connection.ops.sequence_reset_sql(no_style(), [model])
+    if sql:
+        with connection.cursor() as cursor:
+            for statement in sql:
+                cursor.execute(statement)

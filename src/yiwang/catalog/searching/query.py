@@ -19,12 +19,23 @@ one is shown with the number of places that implement it.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
 
-from ..models import SearchEntry, SearchTerm, SearchToken
-from .text import EXACT, FIELD_PREFIXES, TOTAL_TOKEN, compact, matched_surfaces, query_segments, segment, substrings
+from ..models import SearchDoc, SearchEntry, SearchTerm, SearchToken
+from .text import (
+    DEPARTMENT_PREFIX,
+    EXACT,
+    FIELD_PREFIXES,
+    TOTAL_TOKEN,
+    compact,
+    matched_surfaces,
+    query_segments,
+    segment,
+    substrings,
+)
 
 # Postings read for candidate selection: tokens are taken rarest first while their summed df
 # stays under this budget (the rarest one always), and at most CANDIDATES entries are ranked.
@@ -128,7 +139,8 @@ class ParsedQuery:
     pieces: list[str]  # the query's known words, in order (bare form)
     piece_idf: dict[str, float]  # how telling each word is across the whole catalog
     tokens: dict[str, float]  # every index form of every piece (name/alias, m:, d:, exact) → idf
-    dfs: dict[str, int]
+    dfs: dict[str, int]  # entries holding each form
+    docs: dict[str, int]  # shared docs holding each form (posting rows to read)
     piece_of: dict[str, str]  # form → piece ("" for the exact token)
     exact: str | None
     entries: int
@@ -156,10 +168,13 @@ def parse(query: str) -> ParsedQuery:
     listed = sorted(wanted)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT token, df FROM {_table(SearchTerm)} WHERE df > 0 AND token IN ({', '.join(['%s'] * len(listed))})",
+            f"SELECT token, df, docs FROM {_table(SearchTerm)} "
+            f"WHERE df > 0 AND token IN ({', '.join(['%s'] * len(listed))})",
             listed,
         )
-        vocab = dict(cursor.fetchall())
+        rows = cursor.fetchall()
+    vocab = {token: df for token, df, _docs in rows}
+    doc_counts = {token: docs for token, _df, docs in rows}
     n = max(vocab.pop(TOTAL_TOKEN, 0), 1)
     known: dict[str, int] = {}
     for token, df in vocab.items():
@@ -187,6 +202,7 @@ def parse(query: str) -> ParsedQuery:
         piece_idf={p: _idf(known[p], n) for p in pieces},
         tokens=tokens,
         dfs={t: vocab[t] for t in tokens},
+        docs={t: doc_counts[t] for t in tokens},
         piece_of=piece_of,
         exact=exact_token,
         entries=n,
@@ -216,27 +232,28 @@ def search(
     if not parsed.tokens:
         return Result(query, [], 0, page, page_size, [])
     ranked, truncated = _rank(parsed, filters, prefer_path, group)
-    lines: list[tuple[_Candidate, int]] = []
-    if group:
-        groups: dict[str, list[_Candidate]] = {}
-        for cand in ranked:  # ranked best first, so the first of each group is its best
-            groups.setdefault(cand.group_key, []).append(cand)
-        lines = [(members[0], members[0].impl) for members in groups.values()]
-    else:
-        lines = [(cand, 1) for cand in ranked]
-    total = len(lines)
-    window = lines[(page - 1) * page_size : page * page_size]
-    entries = SearchEntry.objects.in_bulk([c.id for c, _n in window])
     tokens = frozenset([*parsed.pieces, *([parsed.exact] if parsed.exact else [])])
+    if group:
+        # Ranked best first, so the first class of each base item carries its best line.
+        best: dict[str, _Class] = {}
+        for cls in ranked:
+            best.setdefault(cls.group_key, cls)
+        lines = list(best.values())
+        total = len(lines)
+        window = [(c.best_id, c, c.impl) for c in lines[(page - 1) * page_size : page * page_size]]
+    else:
+        total = sum(c.count for c in ranked)
+        window = _entry_page(ranked, filters, prefer_path, page, page_size)
+    entries = SearchEntry.objects.in_bulk([entry_id for entry_id, _c, _n in window])
     hits = []
-    for cand, n in window:
-        e = entries.get(cand.id)
-        if e is None:  # removed between the two statements
+    for entry_id, cls, n in window:
+        e = entries.get(entry_id)
+        if e is None:  # removed between the statements
             continue
         hits.append(
             Hit(
                 entry=e,
-                score=cand.score,
+                score=cls.score,
                 implementations=n,
                 highlights=matched_surfaces(e.name, tokens),
                 matched_aliases=[a for a in e.aliases.split("\n") if a and matched_surfaces(a, tokens)],
@@ -255,126 +272,288 @@ def search(
 
 
 @dataclass
-class _Candidate:
+class _Text:
+    """A text doc the query matched: its summed weight·idf and the forms it holds."""
+
     id: int
     group_key: str
-    boost: float
+    entries: int
+    lead: int | None
+    lead_boost: float
+    raw: float = 0.0
+    forms: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Class:
+    """Entries of one text doc that score alike: all of them, or those of one matching department.
+
+    best_* describe the entry shown for the class: the filtered division first, then the boost,
+    then the lowest id.
+    """
+
+    text: int
+    department: int  # 0: the entries whose department matched no query word
+    group_key: str
+    count: int
+    best_id: int
+    best_boost: float
     prefer: int
-    raw: float
-    matched: set[str]
-    impl: int = 1
+    raw: float = 0.0
     score: float = 0.0
+    impl: int = 1  # places offering the base item among all matching classes
+
+    def key(self) -> tuple:
+        return (-self.score, -self.prefer, -self.best_boost, self.best_id)
+
+
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _postings(tokens: list[str], doc_ids: list[int] | None = None) -> list[tuple]:
+    """(doc, token, weight) rows of these tokens, with the doc's columns; optionally for some docs only."""
+    if not tokens or doc_ids == []:
+        return []
+    sql = (
+        f"SELECT c.doc_id, c.token, c.weight, d.group_key, d.entries, d.lead, d.lead_boost "
+        f"FROM {_table(SearchToken)} c JOIN {_table(SearchDoc)} d ON d.id = c.doc_id WHERE c.token IN ({_in(tokens)})"
+    )
+    params: list = list(tokens)
+    if doc_ids is not None:
+        sql += f" AND c.doc_id IN ({_in(doc_ids)})"
+        params += doc_ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _rank(
     parsed: ParsedQuery, filters: Filters, prefer_path: str | None, group: bool = True
-) -> tuple[list[_Candidate], bool]:
-    """Ranks the entries that match the query's telling words.
+) -> tuple[list[_Class], bool]:
+    """Ranks the classes of entries that match the query's telling words, best first.
 
-    1. Candidates: the postings of the rarest forms (their summed df within POSTING_BUDGET, the
-       rarest always) are aggregated per entry in SQL, best first, at most CANDIDATE_ROWS rows.
-    2. Implementations of one base item keep their best PER_GROUP lines (so an item offered in
-       every village cannot crowd out the rest) and at most CANDIDATES entries go on.
-    3. The common forms left out of step 1 are looked up for those entries only and added.
+    1. Candidates: the postings of the rarest forms (their summed read cost within POSTING_BUDGET,
+       the rarest always) select the text docs; department forms are read whole (few docs).
+    2. The text docs expand to classes of entries: without filters from the docs' own counts and
+       lead entries; with filters, the filtered division preferred or a department matched, in one
+       grouped statement over the entries of the candidate docs.
+    3. Implementations of one base item keep their best PER_GROUP classes and at most CANDIDATES
+       classes go on; the common forms left out of step 1 are looked up for their docs only.
     Score = Σ idf·weight × coverage², coverage being the share of the query's words matched.
     """
+
     # Name and colloquial-name forms choose the candidates, rarest first; material and department
     # forms join only when no name word is known. The exact-name token is always a source and is
-    # not charged to the budget (its postings are the implementations of one name).
-    strong = sorted((t for t in parsed.tokens if t[:2] not in FIELD_PREFIXES and t != parsed.exact), key=parsed.dfs.get)
-    weak = sorted((t for t in parsed.tokens if t[:2] in FIELD_PREFIXES), key=parsed.dfs.get)
-    ordered = [*strong, *weak]
+    # not charged to the budget. A text form costs its doc count, a department form its entries.
+    def cost(t: str) -> int:
+        return parsed.dfs[t] if t.startswith(DEPARTMENT_PREFIX) else parsed.docs[t]
+
+    strong = sorted((t for t in parsed.tokens if t[:2] not in FIELD_PREFIXES and t != parsed.exact), key=cost)
+    weak = sorted((t for t in parsed.tokens if t[:2] in FIELD_PREFIXES), key=cost)
     rare: list[str] = [parsed.exact] if parsed.exact else []
     budget = 0
-    for t in ordered:
-        if budget and budget + parsed.dfs[t] > POSTING_BUDGET:
+    for t in [*strong, *weak]:
+        if budget and budget + cost(t) > POSTING_BUDGET:
             break
         rare.append(t)
-        budget += parsed.dfs[t]
-    ordered = [*rare, *ordered]
-    common = [t for t in ordered if t not in rare]
+        budget += cost(t)
+    dept_forms = [t for t in parsed.tokens if t.startswith(DEPARTMENT_PREFIX)]
+    rare_text = [t for t in rare if not t.startswith(DEPARTMENT_PREFIX)]
+    common_text = [t for t in parsed.tokens if t not in rare and not t.startswith(DEPARTMENT_PREFIX)]
+
+    texts: dict[int, _Text] = {}
+    rows = _postings(rare_text)
+    # Department docs: every posting of the query's department forms (one per department).
+    dept_weights: dict[int, dict[str, float]] = {}
+    rare_depts: set[int] = set()
+    for doc_id, token, weight, *_rest in _postings(dept_forms):
+        dept_weights.setdefault(doc_id, {})[token] = weight
+        if token in rare:
+            rare_depts.add(doc_id)
+    for doc_id, token, weight, group_key, entries, lead, lead_boost in rows:
+        t = texts.get(doc_id)
+        if t is None:
+            t = texts[doc_id] = _Text(doc_id, group_key, entries, lead, lead_boost)
+        t.raw += weight * parsed.tokens[token]
+        t.forms.add(token)
+
+    classes = _classes(texts, dept_weights, rare_depts, filters, prefer_path)
+    for cls in classes:
+        cls.raw = _class_raw(parsed, texts.get(cls.text), dept_weights.get(cls.department))
+    truncated = False
+    if group:
+        by_group: dict[str, list[_Class]] = {}
+        for cls in classes:
+            by_group.setdefault(cls.group_key, []).append(cls)
+        kept: list[_Class] = []
+        for members in by_group.values():
+            members.sort(key=lambda c: (-c.raw, -c.prefer, -c.best_boost, c.best_id))
+            places = sum(m.count for m in members)
+            for m in members[:PER_GROUP]:
+                m.impl = places
+            kept += members[:PER_GROUP]
+    else:
+        kept = list(classes)
+    kept.sort(key=lambda c: (-c.raw, -c.prefer, -c.best_boost, c.best_id))
+    truncated = len(kept) > CANDIDATES
+    kept = kept[:CANDIDATES]
+    # Common text forms for the kept classes' docs; docs reached only through their department
+    # are read whole here (none of their forms was a candidate source).
+    need = sorted({c.text for c in kept})
+    if common_text and need:
+        for doc_id, token, weight, group_key, entries, lead, lead_boost in _postings(common_text, need):
+            t = texts.get(doc_id)
+            if t is None:
+                t = texts[doc_id] = _Text(doc_id, group_key, entries, lead, lead_boost)
+            t.raw += weight * parsed.tokens[token]
+            t.forms.add(token)
+    total_idf = sum(parsed.piece_idf.values()) or 1.0
+    for cls in kept:
+        text = texts.get(cls.text)
+        raw = _class_raw(parsed, text, dept_weights.get(cls.department))
+        matched = {parsed.piece_of[f] for f in _class_forms(parsed, text, dept_weights.get(cls.department))}
+        matched.discard("")
+        coverage = min(sum(parsed.piece_idf[p] for p in matched) / total_idf, 1.0)
+        cls.score = round(raw * coverage * coverage, 6)
+    kept = [c for c in kept if c.score > 0]
+    kept.sort(key=_Class.key)
+    return kept, truncated
+
+
+def _class_forms(parsed: ParsedQuery, text: _Text | None, dept: dict[str, float] | None) -> list[str]:
+    """The query forms a class holds: its text's, and its department's unless the text says the word."""
+    forms = list(text.forms) if text else []
+    bare = {f for f in forms if f[:2] not in FIELD_PREFIXES}
+    for token in dept or ():
+        if token[2:] not in bare:  # the indexer's rule: a department word also in the name adds nothing
+            forms.append(token)
+    return forms
+
+
+def _class_raw(parsed: ParsedQuery, text: _Text | None, dept: dict[str, float] | None) -> float:
+    raw = text.raw if text else 0.0
+    bare = {f for f in text.forms if f[:2] not in FIELD_PREFIXES} if text else set()
+    for token, weight in (dept or {}).items():
+        if token[2:] not in bare:
+            raw += weight * parsed.tokens[token]
+    return raw
+
+
+def _classes(
+    texts: dict[int, _Text],
+    dept_weights: dict[int, dict[str, float]],
+    rare_depts: set[int],
+    filters: Filters,
+    prefer_path: str | None,
+) -> list[_Class]:
+    """Expands candidate text docs (and entries found by department) into classes of entries."""
+    out: list[_Class] = []
     where, wparams = filters.sql("e")
-    entry_t, token_t = _table(SearchEntry), _table(SearchToken)
-    weight_case = " ".join("WHEN %s THEN %s" for _ in rare)
-    weight_params: list = []
-    for t in rare:
-        weight_params += [t, parsed.tokens[t]]
-    pieces = sorted({parsed.piece_of[t] for t in rare if parsed.piece_of[t]})
-    piece_cols = "".join(
-        f", MAX(CASE WHEN c.token IN ({', '.join(['%s'] * len(forms))}) THEN 1 ELSE 0 END)"
-        for forms in ([t for t in rare if parsed.piece_of[t] == p] for p in pieces)
-    )
-    piece_params = [t for p in pieces for t in rare if parsed.piece_of[t] == p]
+    depts = sorted(dept_weights)
+    plain_from_docs = not where and not prefer_path
+    if plain_from_docs:
+        for t in texts.values():
+            if t.entries and t.lead is not None:
+                out.append(_Class(t.id, 0, t.group_key, t.entries, t.lead, t.lead_boost, 0))
+        if not depts:
+            return out
+    text_ids = sorted(texts)
+    sources: list[str] = []
+    params: list = []
+    if text_ids:
+        if plain_from_docs:  # only the entries whose department adds a word
+            sources.append(f"(e.text_id IN ({_in(text_ids)}) AND e.department_id IN ({_in(depts)}))")
+            params += [*text_ids, *depts]
+        else:
+            sources.append(f"e.text_id IN ({_in(text_ids)})")
+            params += text_ids
+    if rare_depts:
+        sources.append(f"e.department_id IN ({_in(sorted(rare_depts))})")
+        params += sorted(rare_depts)
+    if not sources:
+        return out
+    dep = f"CASE WHEN e.department_id IN ({_in(depts)}) THEN e.department_id ELSE 0 END" if depts else "0"
+    dep_params = depts if depts else []
     prefer_sql = "CASE WHEN e.division_path = %s THEN 1 ELSE 0 END" if prefer_path else "0"
     prefer_params = [prefer_path] if prefer_path else []
-    score_sql = f"SUM(c.weight * CASE c.token {weight_case} ELSE 0 END)"
-    token_in = f"c.token IN ({', '.join(['%s'] * len(rare))})"
-    if where:
-        # Filters need the entry columns: join, so the limit applies to matching entries only.
-        sql = (
-            f"SELECT c.entry_id, e.group_key, e.boost, {prefer_sql}, {score_sql} AS raw{piece_cols} "
-            f"FROM {token_t} c JOIN {entry_t} e ON e.id = c.entry_id WHERE {token_in}"
-            + "".join(f" AND {w}" for w in where)
-            + f" GROUP BY c.entry_id, e.group_key, e.boost, e.division_path ORDER BY raw DESC LIMIT {CANDIDATE_ROWS}"
-        )
-        params = [*prefer_params, *weight_params, *piece_params, *rare, *wparams]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-    else:
-        # No filter: aggregate the postings alone (an index-only read), then fetch the few
-        # columns ranking needs by primary key; no join over the whole entry table.
-        sql = (
-            f"SELECT c.entry_id, {score_sql} AS raw{piece_cols} FROM {token_t} c WHERE {token_in} "
-            f"GROUP BY c.entry_id ORDER BY raw DESC LIMIT {CANDIDATE_ROWS}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*weight_params, *piece_params, *rare])
-            scored = cursor.fetchall()
-            info: dict[int, tuple] = {}
-            if scored:
-                ids = [r[0] for r in scored]
-                cursor.execute(
-                    f"SELECT e.id, e.group_key, e.boost, {prefer_sql} FROM {entry_t} e "
-                    f"WHERE e.id IN ({', '.join(['%s'] * len(ids))})",
-                    [*prefer_params, *ids],
-                )
-                info = {r[0]: r[1:] for r in cursor.fetchall()}
-        rows = [(r[0], *info[r[0]], *r[1:]) for r in scored if r[0] in info]
-    truncated = len(rows) >= CANDIDATE_ROWS
-    by_group: dict[str, list[_Candidate]] = {}
-    for row in rows:
-        matched = {p for p, flag in zip(pieces, row[5:], strict=True) if flag}
-        cand = _Candidate(row[0], row[1], float(row[2]), int(row[3]), float(row[4]), matched)
-        by_group.setdefault(cand.group_key if group else str(cand.id), []).append(cand)
-    kept: list[_Candidate] = []
-    for members in by_group.values():
-        members.sort(key=lambda c: (-c.raw, -c.prefer, -c.boost, c.id))
-        for m in members[:PER_GROUP]:
-            m.impl = len(members)
-        kept += members[:PER_GROUP]
-    kept.sort(key=lambda c: (-c.raw, -c.prefer, -c.boost, c.id))
-    kept = kept[:CANDIDATES]
-    cands = {c.id: c for c in kept}
-    if common and cands:
-        ids = list(cands)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT entry_id, token, weight FROM {token_t} "
-                f"WHERE token IN ({', '.join(['%s'] * len(common))}) AND entry_id IN ({', '.join(['%s'] * len(ids))})",
-                [*common, *ids],
+    partition = f"PARTITION BY e.text_id, {dep}"
+    sql = (
+        f"SELECT x.text_id, x.dep, x.group_key, x.n, x.id, x.boost, x.pref FROM ("
+        f"SELECT e.text_id, {dep} AS dep, e.group_key, e.id, e.boost, {prefer_sql} AS pref, "
+        f"ROW_NUMBER() OVER ({partition} ORDER BY {prefer_sql} DESC, e.boost DESC, e.id) AS rn, "
+        f"COUNT(*) OVER ({partition}) AS n "
+        f"FROM {_table(SearchEntry)} e WHERE ({' OR '.join(sources)})"
+        + "".join(f" AND {w}" for w in where)
+        + ") x WHERE x.rn = 1"
+    )
+    all_params = [
+        *dep_params,
+        *prefer_params,
+        *dep_params,
+        *prefer_params,
+        *dep_params,
+        *params,
+        *wparams,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
+        rows = cursor.fetchall()
+    bonus: Counter = Counter()
+    for text_id, dep_id, group_key, n, entry_id, boost, pref in rows:
+        if text_id is None:
+            continue
+        if text_id not in texts and dep_id not in rare_depts:
+            continue  # reached through a department that matched no candidate word
+        out.append(_Class(text_id, int(dep_id), group_key, int(n), entry_id, float(boost), int(pref)))
+        if dep_id:
+            bonus[text_id] += int(n)
+    if plain_from_docs and bonus:
+        # The docs' counts include the entries now in department classes; the plain class keeps the rest.
+        for cls in out:
+            if cls.department == 0 and bonus[cls.text]:
+                cls.count -= bonus[cls.text]
+        out = [c for c in out if c.count > 0]
+    return out
+
+
+def _entry_page(
+    ranked: list[_Class], filters: Filters, prefer_path: str | None, page: int, page_size: int
+) -> list[tuple[int, _Class, int]]:
+    """One page of single entries (ungrouped results): class rank, then division, boost, id."""
+    if not ranked:
+        return []
+    depts = sorted({c.department for c in ranked if c.department})
+    whens: list[str] = []
+    params: list = []
+    order = sorted(range(len(ranked)), key=lambda i: (ranked[i].department == 0, i))
+    for i in order:  # department classes first: CASE takes the first match
+        c = ranked[i]
+        if c.department:
+            whens.append("WHEN e.text_id = %s AND e.department_id = %s THEN %s")
+            params += [c.text, c.department, i]
+        elif depts:
+            whens.append(
+                f"WHEN e.text_id = %s AND (e.department_id IS NULL OR e.department_id NOT IN ({_in(depts)})) THEN %s"
             )
-            for entry_id, token, weight in cursor.fetchall():
-                cand = cands[entry_id]
-                cand.raw += weight * parsed.tokens[token]
-                if parsed.piece_of[token]:
-                    cand.matched.add(parsed.piece_of[token])
-    total_idf = sum(parsed.piece_idf.values()) or 1.0
-    for cand in cands.values():
-        coverage = min(sum(parsed.piece_idf[p] for p in cand.matched) / total_idf, 1.0)
-        cand.score = round(cand.raw * coverage * coverage, 6)
-    ranked = sorted(cands.values(), key=lambda c: (-c.score, -c.prefer, -c.boost, c.id))
-    return ranked, truncated
+            params += [c.text, *depts, i]
+        else:
+            whens.append("WHEN e.text_id = %s THEN %s")
+            params += [c.text, i]
+    where, wparams = filters.sql("e")
+    text_ids = sorted({c.text for c in ranked})
+    prefer_sql = "CASE WHEN e.division_path = %s THEN 1 ELSE 0 END" if prefer_path else "0"
+    prefer_params = [prefer_path] if prefer_path else []
+    sql = (
+        f"SELECT x.id, x.rk FROM (SELECT e.id, e.boost, {prefer_sql} AS pref, CASE {' '.join(whens)} END AS rk "
+        f"FROM {_table(SearchEntry)} e WHERE e.text_id IN ({_in(text_ids)})"
+        + "".join(f" AND {w}" for w in where)
+        + f") x WHERE x.rk IS NOT NULL ORDER BY x.rk, x.pref DESC, x.boost DESC, x.id "
+        f"LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*prefer_params, *params, *text_ids, *wparams])
+        return [(entry_id, ranked[int(rk)], 1) for entry_id, rk in cursor.fetchall()]
 
 
 def _browse(query: str, filters: Filters, page: int, page_size: int, group: bool, prefer_path: str | None) -> Result:
