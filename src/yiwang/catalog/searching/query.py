@@ -19,12 +19,12 @@ one is shown with the number of places that implement it.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
 
 from ..models import SearchDoc, SearchEntry, SearchTerm, SearchToken
+from .indexer import DEPARTMENT_WEIGHT
 from .text import (
     DEPARTMENT_PREFIX,
     EXACT,
@@ -231,7 +231,7 @@ def search(
     parsed = parse(query)
     if not parsed.tokens:
         return Result(query, [], 0, page, page_size, [])
-    ranked, truncated = _rank(parsed, filters, prefer_path, group)
+    ranked, truncated, depts = _rank(parsed, filters, prefer_path, group, top=page * page_size)
     tokens = frozenset([*parsed.pieces, *([parsed.exact] if parsed.exact else [])])
     if group:
         # Ranked best first, so the first class of each base item carries its best line.
@@ -243,7 +243,7 @@ def search(
         window = [(c.best_id, c, c.impl) for c in lines[(page - 1) * page_size : page * page_size]]
     else:
         total = sum(c.count for c in ranked)
-        window = _entry_page(ranked, filters, prefer_path, page, page_size)
+        window = _entry_page(ranked, depts, filters, prefer_path, page, page_size)
     entries = SearchEntry.objects.in_bulk([entry_id for entry_id, _c, _n in window])
     hits = []
     for entry_id, cls, n in window:
@@ -286,25 +286,55 @@ class _Text:
 
 @dataclass
 class _Class:
-    """Entries of one text doc that score alike: all of them, or those of one matching department.
+    """Entries of one text doc that score alike: the same text, departments holding the same forms.
 
     best_* describe the entry shown for the class: the filtered division first, then the boost,
     then the lowest id.
     """
 
     text: int
-    department: int  # 0: the entries whose department matched no query word
+    mask: int  # which of the query's department forms the entries' department holds (0: none)
     group_key: str
     count: int
     best_id: int
     best_boost: float
     prefer: int
+    department: int = 0  # the best entry's department doc (to read the mask's weights)
     raw: float = 0.0
     score: float = 0.0
     impl: int = 1  # places offering the base item among all matching classes
 
     def key(self) -> tuple:
         return (-self.score, -self.prefer, -self.best_boost, self.best_id)
+
+
+MAX_DEPARTMENT_FORMS = 62  # bits of a class mask (a 64-bit integer in both databases)
+# No department word weighs more than this (indexer.DEPARTMENT_WEIGHT × a whole word's 1.0).
+DEPARTMENT_WEIGHT_BOUND = DEPARTMENT_WEIGHT
+
+
+@dataclass
+class _Departments:
+    """The query's department forms; bit i of a class mask stands for forms[i]."""
+
+    forms: list[str]
+    weights: dict[int, dict[str, float]] = field(default_factory=dict)  # mask → form weights
+
+    def mask_sql(self) -> tuple[str, list]:
+        """Per entry `e`: the mask of the query's department forms its department holds (NULL: none).
+
+        A correlated lookup on the (token, doc) index: its cost follows the entries asked about,
+        not how many departments share a common word (服务 is in most of them).
+        """
+        case = " ".join("WHEN %s THEN %s" for _ in self.forms)
+        params: list = []
+        for i, form in enumerate(self.forms):
+            params += [form, 1 << i]
+        sql = (
+            f"(SELECT SUM(CASE c.token {case} ELSE 0 END) FROM {_table(SearchToken)} c "
+            f"WHERE c.token IN ({_in(self.forms)}) AND c.doc_id = e.department_id)"
+        )
+        return sql, [*params, *self.forms]
 
 
 def _in(values) -> str:
@@ -328,49 +358,7 @@ def _postings(tokens: list[str], doc_ids: list[int] | None = None) -> list[tuple
         return cursor.fetchall()
 
 
-def _rank(
-    parsed: ParsedQuery, filters: Filters, prefer_path: str | None, group: bool = True
-) -> tuple[list[_Class], bool]:
-    """Ranks the classes of entries that match the query's telling words, best first.
-
-    1. Candidates: the postings of the rarest forms (their summed read cost within POSTING_BUDGET,
-       the rarest always) select the text docs; department forms are read whole (few docs).
-    2. The text docs expand to classes of entries: without filters from the docs' own counts and
-       lead entries; with filters, the filtered division preferred or a department matched, in one
-       grouped statement over the entries of the candidate docs.
-    3. Implementations of one base item keep their best PER_GROUP classes and at most CANDIDATES
-       classes go on; the common forms left out of step 1 are looked up for their docs only.
-    Score = Σ idf·weight × coverage², coverage being the share of the query's words matched.
-    """
-
-    # Name and colloquial-name forms choose the candidates, rarest first; material and department
-    # forms join only when no name word is known. The exact-name token is always a source and is
-    # not charged to the budget. A text form costs its doc count, a department form its entries.
-    def cost(t: str) -> int:
-        return parsed.dfs[t] if t.startswith(DEPARTMENT_PREFIX) else parsed.docs[t]
-
-    strong = sorted((t for t in parsed.tokens if t[:2] not in FIELD_PREFIXES and t != parsed.exact), key=cost)
-    weak = sorted((t for t in parsed.tokens if t[:2] in FIELD_PREFIXES), key=cost)
-    rare: list[str] = [parsed.exact] if parsed.exact else []
-    budget = 0
-    for t in [*strong, *weak]:
-        if budget and budget + cost(t) > POSTING_BUDGET:
-            break
-        rare.append(t)
-        budget += cost(t)
-    dept_forms = [t for t in parsed.tokens if t.startswith(DEPARTMENT_PREFIX)]
-    rare_text = [t for t in rare if not t.startswith(DEPARTMENT_PREFIX)]
-    common_text = [t for t in parsed.tokens if t not in rare and not t.startswith(DEPARTMENT_PREFIX)]
-
-    texts: dict[int, _Text] = {}
-    rows = _postings(rare_text)
-    # Department docs: every posting of the query's department forms (one per department).
-    dept_weights: dict[int, dict[str, float]] = {}
-    rare_depts: set[int] = set()
-    for doc_id, token, weight, *_rest in _postings(dept_forms):
-        dept_weights.setdefault(doc_id, {})[token] = weight
-        if token in rare:
-            rare_depts.add(doc_id)
+def _add_postings(parsed: ParsedQuery, texts: dict[int, _Text], rows: list[tuple]) -> None:
     for doc_id, token, weight, group_key, entries, lead, lead_boost in rows:
         t = texts.get(doc_id)
         if t is None:
@@ -378,10 +366,55 @@ def _rank(
         t.raw += weight * parsed.tokens[token]
         t.forms.add(token)
 
-    classes = _classes(texts, dept_weights, rare_depts, filters, prefer_path)
+
+def _rank(
+    parsed: ParsedQuery, filters: Filters, prefer_path: str | None, group: bool = True, top: int = 0
+) -> tuple[list[_Class], bool, _Departments | None]:
+    """Ranks the classes of entries that match the query's telling words, best first.
+
+    1. Candidates: the postings of the rarest forms (their summed df within POSTING_BUDGET, the
+       rarest always) select text docs, and departments for entries found by department alone.
+    2. Text docs become classes of entries: without filters from the docs' own counts and lead
+       entries, else in one grouped statement over their entries (filters, preferred division).
+    3. Implementations of one base item keep their best PER_GROUP classes and at most CANDIDATES
+       classes go on; these are split by which of the query's department forms their entries'
+       departments hold, and the common text forms left out of step 1 are read for their docs.
+    Score = Σ idf·weight × coverage², coverage being the share of the query's words matched.
+    """
+    # Name and colloquial-name forms choose the candidates, rarest first; material and department
+    # forms join only when no name word is known. The exact-name token is always a source and is
+    # not charged to the budget.
+    strong = sorted((t for t in parsed.tokens if t[:2] not in FIELD_PREFIXES and t != parsed.exact), key=parsed.dfs.get)
+    weak = sorted((t for t in parsed.tokens if t[:2] in FIELD_PREFIXES), key=parsed.dfs.get)
+    rare: list[str] = [parsed.exact] if parsed.exact else []
+    budget = 0
+    for t in [*strong, *weak]:
+        if budget and budget + parsed.dfs[t] > POSTING_BUDGET:
+            break
+        rare.append(t)
+        budget += parsed.dfs[t]
+    dept_forms = sorted((t for t in parsed.tokens if t.startswith(DEPARTMENT_PREFIX)), key=parsed.dfs.get)
+    depts = _Departments(dept_forms[:MAX_DEPARTMENT_FORMS]) if dept_forms else None
+    rare_text = [t for t in rare if not t.startswith(DEPARTMENT_PREFIX)]
+    rare_dept = [t for t in rare if t.startswith(DEPARTMENT_PREFIX) and depts and t in depts.forms]
+    common_text = [t for t in parsed.tokens if t not in rare and not t.startswith(DEPARTMENT_PREFIX)]
+
+    texts: dict[int, _Text] = {}
+    _add_postings(parsed, texts, _postings(rare_text))
+    candidates = sorted(texts)
+    classes = _plain_classes(texts, filters, prefer_path)
+    if rare_dept and depts:
+        # Entries found by their department alone (a department's name typed): split at once.
+        rare_depts = sorted({row[0] for row in _postings(rare_dept)})
+        cond = f"e.department_id IN ({_in(rare_depts)})"
+        params: list = list(rare_depts)
+        if candidates:
+            cond += f" AND e.text_id NOT IN ({_in(candidates)})"
+            params += candidates
+        classes += _entry_classes(cond, params, filters, prefer_path, depts, split=True)
+        _read_weights(depts, classes)
     for cls in classes:
-        cls.raw = _class_raw(parsed, texts.get(cls.text), dept_weights.get(cls.department))
-    truncated = False
+        cls.raw = _class_raw(parsed, texts.get(cls.text), depts.weights.get(cls.mask) if depts else None)
     if group:
         by_group: dict[str, list[_Class]] = {}
         for cls in classes:
@@ -394,34 +427,50 @@ def _rank(
                 m.impl = places
             kept += members[:PER_GROUP]
     else:
-        kept = list(classes)
+        kept = classes
     kept.sort(key=lambda c: (-c.raw, -c.prefer, -c.best_boost, c.best_id))
     truncated = len(kept) > CANDIDATES
     kept = kept[:CANDIDATES]
-    # Common text forms for the kept classes' docs; docs reached only through their department
-    # are read whole here (none of their forms was a candidate source).
+    # Common text forms for the kept classes' docs only.
     need = sorted({c.text for c in kept})
     if common_text and need:
-        for doc_id, token, weight, group_key, entries, lead, lead_boost in _postings(common_text, need):
-            t = texts.get(doc_id)
-            if t is None:
-                t = texts[doc_id] = _Text(doc_id, group_key, entries, lead, lead_boost)
-            t.raw += weight * parsed.tokens[token]
-            t.forms.add(token)
+        _add_postings(parsed, texts, _postings(common_text, need))
     total_idf = sum(parsed.piece_idf.values()) or 1.0
-    for cls in kept:
-        text = texts.get(cls.text)
-        raw = _class_raw(parsed, text, dept_weights.get(cls.department))
-        matched = {parsed.piece_of[f] for f in _class_forms(parsed, text, dept_weights.get(cls.department))}
+
+    def score(text: _Text | None, dept: dict[str, float] | None) -> float:
+        raw = _class_raw(parsed, text, dept)
+        matched = {parsed.piece_of[f] for f in _class_forms(text, dept)}
         matched.discard("")
         coverage = min(sum(parsed.piece_idf[p] for p in matched) / total_idf, 1.0)
-        cls.score = round(raw * coverage * coverage, 6)
+        return round(raw * coverage * coverage, 6)
+
+    for cls in kept:
+        cls.score = score(texts.get(cls.text), depts.weights.get(cls.mask) if depts else None)
+    if depts:
+        # Entries whose department holds a query word score a little higher than their text alone.
+        # Only classes that could then reach the requested page are split (exact top-k): the rest
+        # are below `top` lines already and a department bonus cannot lift them that far.
+        ceiling = dict.fromkeys(depts.forms, DEPARTMENT_WEIGHT_BOUND)
+        upper = {id(c): score(texts.get(c.text), ceiling) if c.mask == 0 else c.score for c in kept}
+        threshold = float("-inf")
+        if group and top:
+            best_lower: dict[str, float] = {}
+            for c in kept:
+                best_lower[c.group_key] = max(best_lower.get(c.group_key, float("-inf")), c.score)
+            lowers = sorted(best_lower.values(), reverse=True)
+            if len(lowers) >= top:
+                threshold = lowers[top - 1]
+        to_split = [c for c in kept if c.mask == 0 and upper[id(c)] > c.score and upper[id(c)] >= threshold]
+        parts = _split_by_department(to_split, filters, prefer_path, depts)
+        for part in parts:
+            part.score = score(texts.get(part.text), depts.weights.get(part.mask))
+        kept = [c for c in kept if c.count > 0] + parts
     kept = [c for c in kept if c.score > 0]
     kept.sort(key=_Class.key)
-    return kept, truncated
+    return kept, truncated, depts
 
 
-def _class_forms(parsed: ParsedQuery, text: _Text | None, dept: dict[str, float] | None) -> list[str]:
+def _class_forms(text: _Text | None, dept: dict[str, float] | None) -> list[str]:
     """The query forms a class holds: its text's, and its department's unless the text says the word."""
     forms = list(text.forms) if text else []
     bare = {f for f in forms if f[:2] not in FIELD_PREFIXES}
@@ -440,119 +489,125 @@ def _class_raw(parsed: ParsedQuery, text: _Text | None, dept: dict[str, float] |
     return raw
 
 
-def _classes(
-    texts: dict[int, _Text],
-    dept_weights: dict[int, dict[str, float]],
-    rare_depts: set[int],
+def _plain_classes(texts: dict[int, _Text], filters: Filters, prefer_path: str | None) -> list[_Class]:
+    """One class per candidate text doc: from the doc's own columns, or its filtered entries."""
+    where, _params = filters.sql("e")
+    if not where and not prefer_path:
+        return [
+            _Class(t.id, 0, t.group_key, t.entries, t.lead, t.lead_boost, 0)
+            for t in texts.values()
+            if t.entries and t.lead is not None
+        ]
+    if not texts:
+        return []
+    ids = sorted(texts)
+    return _entry_classes(f"e.text_id IN ({_in(ids)})", ids, filters, prefer_path, None, split=False)
+
+
+def _entry_classes(
+    cond: str,
+    params: list,
     filters: Filters,
     prefer_path: str | None,
+    depts: _Departments | None,
+    *,
+    split: bool,
 ) -> list[_Class]:
-    """Expands candidate text docs (and entries found by department) into classes of entries."""
-    out: list[_Class] = []
+    """Classes of the entries meeting `cond` and the filters, in one grouped statement.
+
+    split: one class per text and department mask, only entries whose department holds a form.
+    """
     where, wparams = filters.sql("e")
-    depts = sorted(dept_weights)
-    plain_from_docs = not where and not prefer_path
-    if plain_from_docs:
-        for t in texts.values():
-            if t.entries and t.lead is not None:
-                out.append(_Class(t.id, 0, t.group_key, t.entries, t.lead, t.lead_boost, 0))
-        if not depts:
-            return out
-    text_ids = sorted(texts)
-    sources: list[str] = []
-    params: list = []
-    if text_ids:
-        if plain_from_docs:  # only the entries whose department adds a word
-            sources.append(f"(e.text_id IN ({_in(text_ids)}) AND e.department_id IN ({_in(depts)}))")
-            params += [*text_ids, *depts]
-        else:
-            sources.append(f"e.text_id IN ({_in(text_ids)})")
-            params += text_ids
-    if rare_depts:
-        sources.append(f"e.department_id IN ({_in(sorted(rare_depts))})")
-        params += sorted(rare_depts)
-    if not sources:
-        return out
-    dep = f"CASE WHEN e.department_id IN ({_in(depts)}) THEN e.department_id ELSE 0 END" if depts else "0"
-    dep_params = depts if depts else []
     prefer_sql = "CASE WHEN e.division_path = %s THEN 1 ELSE 0 END" if prefer_path else "0"
     prefer_params = [prefer_path] if prefer_path else []
-    partition = f"PARTITION BY e.text_id, {dep}"
+    mask, mask_params = depts.mask_sql() if split and depts else ("0", [])
+    partition = "PARTITION BY y.text_id, y.mask" if mask_params else "PARTITION BY y.text_id"
     sql = (
-        f"SELECT x.text_id, x.dep, x.group_key, x.n, x.id, x.boost, x.pref FROM ("
-        f"SELECT e.text_id, {dep} AS dep, e.group_key, e.id, e.boost, {prefer_sql} AS pref, "
-        f"ROW_NUMBER() OVER ({partition} ORDER BY {prefer_sql} DESC, e.boost DESC, e.id) AS rn, "
-        f"COUNT(*) OVER ({partition}) AS n "
-        f"FROM {_table(SearchEntry)} e WHERE ({' OR '.join(sources)})"
+        "SELECT x.text_id, x.mask, x.group_key, x.n, x.id, x.boost, x.pref, x.dep FROM ("
+        f"SELECT y.*, ROW_NUMBER() OVER ({partition} ORDER BY y.pref DESC, y.boost DESC, y.id) AS rn, "
+        f"COUNT(*) OVER ({partition}) AS n FROM ("
+        f"SELECT e.text_id, e.group_key, e.id, e.boost, e.department_id AS dep, {prefer_sql} AS pref, {mask} AS mask "
+        f"FROM {_table(SearchEntry)} e WHERE {cond}"
         + "".join(f" AND {w}" for w in where)
+        + ") y"
+        + (" WHERE y.mask > 0" if mask_params else "")
         + ") x WHERE x.rn = 1"
     )
-    all_params = [
-        *dep_params,
-        *prefer_params,
-        *dep_params,
-        *prefer_params,
-        *dep_params,
-        *params,
-        *wparams,
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, all_params)
+        cursor.execute(sql, [*prefer_params, *mask_params, *params, *wparams])
         rows = cursor.fetchall()
-    bonus: Counter = Counter()
-    for text_id, dep_id, group_key, n, entry_id, boost, pref in rows:
-        if text_id is None:
-            continue
-        if text_id not in texts and dep_id not in rare_depts:
-            continue  # reached through a department that matched no candidate word
-        out.append(_Class(text_id, int(dep_id), group_key, int(n), entry_id, float(boost), int(pref)))
-        if dep_id:
-            bonus[text_id] += int(n)
-    if plain_from_docs and bonus:
-        # The docs' counts include the entries now in department classes; the plain class keeps the rest.
-        for cls in out:
-            if cls.department == 0 and bonus[cls.text]:
-                cls.count -= bonus[cls.text]
-        out = [c for c in out if c.count > 0]
-    return out
+    return [
+        _Class(text_id, int(m), group_key, int(n), entry_id, float(boost), int(pref), department=dep or 0)
+        for text_id, m, group_key, n, entry_id, boost, pref, dep in rows
+        if text_id is not None
+    ]
+
+
+def _read_weights(depts: _Departments, classes: list[_Class]) -> None:
+    """Weights of each mask's forms, read from one department holding exactly those forms."""
+    missing = {c.mask: c.department for c in classes if c.mask and c.mask not in depts.weights}
+    if not missing:
+        return
+    by_doc: dict[int, dict[str, float]] = {}
+    for doc_id, token, weight, *_rest in _postings(depts.forms, sorted(set(missing.values()))):
+        by_doc.setdefault(doc_id, {})[token] = weight
+    for mask, doc_id in missing.items():
+        depts.weights[mask] = by_doc.get(doc_id, {})
+
+
+def _split_by_department(
+    plain: list[_Class], filters: Filters, prefer_path: str | None, depts: _Departments
+) -> list[_Class]:
+    """The classes of the plain classes' entries whose department holds a query department form.
+
+    The plain classes keep the rest (their count goes down; a class left empty has count 0).
+    """
+    by_text = {c.text: c for c in plain}
+    if not by_text:
+        return []
+    ids = sorted(by_text)
+    parts = [
+        p for p in _entry_classes(f"e.text_id IN ({_in(ids)})", ids, filters, prefer_path, depts, split=True) if p.mask
+    ]
+    _read_weights(depts, parts)
+    for part in parts:
+        whole = by_text[part.text]
+        whole.count -= part.count
+        part.impl = whole.impl
+    return parts
 
 
 def _entry_page(
-    ranked: list[_Class], filters: Filters, prefer_path: str | None, page: int, page_size: int
+    ranked: list[_Class],
+    depts: _Departments | None,
+    filters: Filters,
+    prefer_path: str | None,
+    page: int,
+    page_size: int,
 ) -> list[tuple[int, _Class, int]]:
     """One page of single entries (ungrouped results): class rank, then division, boost, id."""
     if not ranked:
         return []
-    depts = sorted({c.department for c in ranked if c.department})
+    mask, mask_params = depts.mask_sql() if depts else ("0", [])
     whens: list[str] = []
     params: list = []
-    order = sorted(range(len(ranked)), key=lambda i: (ranked[i].department == 0, i))
-    for i in order:  # department classes first: CASE takes the first match
-        c = ranked[i]
-        if c.department:
-            whens.append("WHEN e.text_id = %s AND e.department_id = %s THEN %s")
-            params += [c.text, c.department, i]
-        elif depts:
-            whens.append(
-                f"WHEN e.text_id = %s AND (e.department_id IS NULL OR e.department_id NOT IN ({_in(depts)})) THEN %s"
-            )
-            params += [c.text, *depts, i]
-        else:
-            whens.append("WHEN e.text_id = %s THEN %s")
-            params += [c.text, i]
+    for i, c in enumerate(ranked):
+        whens.append("WHEN y.text_id = %s AND y.mask = %s THEN %s")
+        params += [c.text, c.mask, i]
     where, wparams = filters.sql("e")
     text_ids = sorted({c.text for c in ranked})
     prefer_sql = "CASE WHEN e.division_path = %s THEN 1 ELSE 0 END" if prefer_path else "0"
     prefer_params = [prefer_path] if prefer_path else []
     sql = (
-        f"SELECT x.id, x.rk FROM (SELECT e.id, e.boost, {prefer_sql} AS pref, CASE {' '.join(whens)} END AS rk "
+        f"SELECT x.id, x.rk FROM (SELECT y.id, y.boost, y.pref, CASE {' '.join(whens)} END AS rk FROM ("
+        f"SELECT e.id, e.text_id, e.boost, {prefer_sql} AS pref, COALESCE({mask}, 0) AS mask "
         f"FROM {_table(SearchEntry)} e WHERE e.text_id IN ({_in(text_ids)})"
         + "".join(f" AND {w}" for w in where)
-        + f") x WHERE x.rk IS NOT NULL ORDER BY x.rk, x.pref DESC, x.boost DESC, x.id "
+        + f") y) x WHERE x.rk IS NOT NULL ORDER BY x.rk, x.pref DESC, x.boost DESC, x.id "
         f"LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*prefer_params, *params, *text_ids, *wparams])
+        cursor.execute(sql, [*params, *prefer_params, *mask_params, *text_ids, *wparams])
         return [(entry_id, ranked[int(rk)], 1) for entry_id, rk in cursor.fetchall()]
 
 

@@ -51,6 +51,21 @@ def _jieba():
     return jieba
 
 
+def warm_up() -> None:
+    """Loads jieba's and pypinyin's dictionaries now (1–3 s) rather than in a user's first search.
+
+    Called once per server worker after it starts (gunicorn post_fork hook) and by the benchmark;
+    only per-process dictionaries are loaded, nothing of the index.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    jieba = _jieba()
+    jieba.lcut("营业执照变更登记")
+    list(jieba.cut_for_search("居民身份证申领"))
+    lazy_pinyin("营业执照", style=Style.NORMAL)
+    lazy_pinyin("营业执照", style=Style.FIRST_LETTER)
+
+
 def normalise(text: str) -> str:
     """Full-width to half-width, lower case, ü as v (as pinyin keyboards type it)."""
     return unicodedata.normalize("NFKC", text or "").lower().replace("ü", "v").strip()
