@@ -139,6 +139,7 @@ class Command(BaseCommand):
             "control_socket_disable": True,
             # Temporary files of the heartbeat live in memory, not on a possibly slow disk.
             "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,  # noqa: S108
+            "post_worker_init": post_worker_init,
         }
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -151,6 +152,13 @@ class Command(BaseCommand):
         # The master never serves requests: close what the checks opened so no connection is shared by a fork.
         connections.close_all()
         YiwangApplication(config).run()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Each worker loads the search dictionaries before its first request, not during it."""
+    from yiwang.catalog.searching import warm_up
+
+    warm_up()
 
 
 class YiwangApplication(BaseApplication):
