@@ -28,6 +28,7 @@ item and by its handling-item variants) or exactly its name.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import random
@@ -78,10 +79,8 @@ def _machine() -> dict[str, str]:
         else:
             db = connection.vendor
     load = "unknown"
-    try:
+    with contextlib.suppress(OSError):
         load = " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
-    except OSError:
-        pass
     return {
         "cpu": cpu,
         "cores": str(os.cpu_count()),

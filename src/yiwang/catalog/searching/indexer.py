@@ -124,16 +124,43 @@ def department_tokens(departments: Iterable[str]) -> dict[str, float]:
     return {t: round(w, 4) for t, w in out.items()}
 
 
-def _documents(
-    items: Iterable[ServiceItem], token_cache: dict[str, dict[str, float]] | None = None
-) -> Iterator[Document]:
-    """Builds documents for items loaded with current, organisation and division (3 queries per batch).
+# The columns an entry is built from: read as plain values (no model instances), 1 query per batch.
+ITEM_COLUMNS = (
+    "id",
+    "item_code",
+    "catalog_code",
+    "handling_item",
+    "current_id",
+    "current__name",
+    "current__aliases",
+    "current__level",
+    "current__for_persons",
+    "current__for_enterprises",
+    "current__online_depth",
+    "current__visits_required",
+    "current__item_type",
+    "current__promised_limit",
+    "current__promised_unit",
+    "current__handling_kind",
+    "current__competent_department",
+    "organisation_id",
+    "organisation__name",
+    "organisation__short_name",
+    "organisation__division__name",
+    "organisation__division__path",
+)
+
+
+def _documents(item_ids: list[int], token_cache: dict[str, dict[str, float]] | None = None) -> Iterator[Document]:
+    """Builds the documents of the given items that have a published version (3 queries).
 
     token_cache (doc key → tokens) saves tokenising the same text again for each implementation.
     """
     cache = token_cache if token_cache is not None else {}
-    items = [i for i in items if i.current_id]
-    version_ids = [i.current_id for i in items]
+    rows = list(
+        ServiceItem.objects.filter(pk__in=item_ids, current__isnull=False).order_by("pk").values_list(*ITEM_COLUMNS)
+    )
+    version_ids = [r[4] for r in rows]
     materials: dict[int, list[str]] = {}
     for vid, name in Material.objects.filter(version_id__in=version_ids).values_list("version_id", "name"):
         materials.setdefault(vid, []).append(name)
@@ -143,42 +170,64 @@ def _documents(
         "itemversion_id", "theme__code"
     ):
         themes.setdefault(vid, []).append(code)
-    for item in items:
-        v = item.current
-        org = item.organisation
-        aliases = [a.strip() for a in (v.aliases or []) if isinstance(a, str) and a.strip()]
-        mats = list(dict.fromkeys(materials.get(v.pk, [])))
-        group_key = item.catalog_code + HANDLING_ITEM_DIGIT.get(item.handling_item, "0")
+    for row in rows:
+        (
+            pk,
+            item_code,
+            catalog_code,
+            handling_item,
+            vid,
+            name,
+            raw_aliases,
+            level,
+            for_persons,
+            for_enterprises,
+            online_depth,
+            visits_required,
+            item_type,
+            promised_limit,
+            promised_unit,
+            handling_kind,
+            competent_department,
+            org_id,
+            org_name,
+            org_short_name,
+            division_name,
+            division_path,
+        ) = row
+        aliases = [a.strip() for a in (raw_aliases or []) if isinstance(a, str) and a.strip()]
+        mats = list(dict.fromkeys(materials.get(vid, [])))
+        group_key = catalog_code + HANDLING_ITEM_DIGIT.get(handling_item, "0")
         entry = SearchEntry(
-            id=item.pk,
-            item_id=item.pk,
-            version_id=v.pk,
-            item_code=item.item_code,
+            id=pk,
+            item_id=pk,
+            version_id=vid,
+            item_code=item_code,
             group_key=group_key,
-            name=v.name,
+            name=name,
             aliases="\n".join(aliases),
             materials="\n".join(mats),
-            organisation_id=org.pk,
-            organisation_name=org.name[:100],
-            division_name=org.division.name[:60],
-            division_path=org.division.path,
-            level=v.level,
-            for_persons=v.for_persons,
-            for_enterprises=v.for_enterprises,
-            online_depth=v.online_depth,
-            visits_required=v.visits_required,
-            item_type=v.item_type,
-            themes=("|" + "|".join(sorted(themes.get(v.pk, []))) + "|") if themes.get(v.pk) else "",
-            promised_limit=v.promised_limit,
-            promised_unit=v.promised_unit,
-            handling_kind=v.handling_kind,
-            boost=boost_for(v.level, v.online_depth),
+            organisation_id=org_id,
+            organisation_name=org_name[:100],
+            division_name=division_name[:60],
+            division_path=division_path,
+            level=level,
+            for_persons=for_persons,
+            for_enterprises=for_enterprises,
+            online_depth=online_depth,
+            visits_required=visits_required,
+            item_type=item_type,
+            themes=("|" + "|".join(sorted(themes.get(vid, []))) + "|") if themes.get(vid) else "",
+            promised_limit=promised_limit,
+            promised_unit=promised_unit,
+            handling_kind=handling_kind,
+            boost=boost_for(level, online_depth),
         )
-        text_key = doc_key("text", group_key, v.name, entry.aliases, entry.materials)
+        text_key = doc_key("text", group_key, name, entry.aliases, entry.materials)
         if text_key not in cache:
-            cache[text_key] = document_tokens(v.name, aliases, mats, [])
+            cache[text_key] = document_tokens(name, aliases, mats, [])
         departments = sorted(
-            d for d in {normalise(org.name), normalise(org.short_name or ""), normalise(v.competent_department)} if d
+            d for d in {normalise(org_name), normalise(org_short_name or ""), normalise(competent_department)} if d
         )
         dept_key = doc_key("department", *departments)
         if dept_key not in cache:
@@ -186,18 +235,27 @@ def _documents(
         yield Document(entry, text_key, cache[text_key], dept_key, cache[dept_key])
 
 
-def _load_items(queryset):
-    return queryset.select_related("current", "organisation__division").only(
-        "id",
-        "item_code",
-        "catalog_code",
-        "handling_item",
-        "current",
-        "organisation__name",
-        "organisation__short_name",
-        "organisation__division__name",
-        "organisation__division__path",
-    )
+ENTRY_COLUMNS = [f.column for f in SearchEntry._meta.concrete_fields]
+
+
+def _insert_entries(entries: list[SearchEntry]) -> None:
+    """Bulk insert of entry rows without the ORM's per-value preparation (a rebuild writes 20,000+)."""
+    if not entries:
+        return
+    fields = SearchEntry._meta.concrete_fields
+    rows = [tuple(getattr(e, f.attname) for f in fields) for e in entries]
+    table = connection.ops.quote_name(SearchEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", cursor)
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})"  # noqa: S608
+        for start in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[start : start + 2000])
 
 
 def _insert_postings(rows: list[tuple[str, int, float]]) -> None:
@@ -264,8 +322,8 @@ def index_items(item_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
-        items = list(_load_items(ServiceItem.objects.filter(pk__in=ids).select_for_update(of=("self",))))
-        docs = list(_documents(items))
+        list(ServiceItem.objects.filter(pk__in=ids).select_for_update().values_list("pk", flat=True))
+        docs = list(_documents(ids))
         old = list(SearchEntry.objects.filter(pk__in=ids).values_list("text_id", "department_id"))
         wanted = {d.text_key: (d.entry.group_key, d.text_tokens) for d in docs}
         wanted.update({d.dept_key: ("", d.dept_tokens) for d in docs})
@@ -339,7 +397,7 @@ def rebuild_index(batch_size: int = 5000, verbose: bool = False) -> dict[str, fl
         ids = list(ServiceItem.objects.filter(current__isnull=False).order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), batch_size):
             chunk = ids[start : start + batch_size]
-            docs = list(_documents(_load_items(ServiceItem.objects.filter(pk__in=chunk)), cache))
+            docs = list(_documents(chunk, cache))
             for d in docs:
                 for key, group_key, tokens in (
                     (d.text_key, d.entry.group_key, d.text_tokens),
@@ -358,7 +416,7 @@ def rebuild_index(batch_size: int = 5000, verbose: bool = False) -> dict[str, fl
                 best = leads.get(d.entry.text_id)
                 if best is None or (-d.entry.boost, d.entry.pk) < (-best[0], best[1]):
                     leads[d.entry.text_id] = (d.entry.boost, d.entry.pk)
-            SearchEntry.objects.bulk_create([d.entry for d in docs], batch_size=1000)
+            _insert_entries([d.entry for d in docs])
             entries += len(docs)
             if verbose:
                 log.info("search index: %d/%d items", entries, len(ids))
