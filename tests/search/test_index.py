@@ -94,3 +94,21 @@ def test_reindex_command(city):
     call_command("reindex_catalog", stdout=out)
     assert "11" in out.getvalue()
     assert search("yyzz").hits[0].entry.name == "营业执照核发"
+
+
+def test_one_implementation_changing_leaves_the_shared_doc(city, django_capture_on_commit_callbacks):
+    shared = SearchEntry.objects.get(item=city["license_city"]).text_id
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = services.start_draft(city["license_city"])
+        services.update_draft(draft, version={"aliases": ["办营业执照", "开公司执照", "办执照"]})
+        services.publish(draft)
+    moved = SearchEntry.objects.get(item=city["license_city"])
+    assert moved.text_id != shared
+    left = SearchDoc.objects.get(pk=shared)
+    assert left.entries == 2 and left.lead in {city["license_lzh"].pk, city["license_hy"].pk}
+    hit = search("营业执照核发").hits[0]
+    assert hit.entry.item_id == city["license_city"].pk and hit.implementations == 3
+    assert search("办执照").hits[0].entry.item_id == city["license_city"].pk
+    incremental = _snapshot()
+    rebuild_index()
+    assert _snapshot() == incremental

@@ -100,3 +100,24 @@ def test_pages(city):
     assert len(last.hits) == 3
     beyond = search("", group=False, page=9, page_size=4)
     assert beyond.hits == [] and beyond.total == 11
+
+
+def test_department_words_prefer_that_departments_implementation(city):
+    hit = first("龙子湖区 营业执照")
+    assert hit.entry.name == "营业执照核发"
+    assert hit.entry.division_name == "龙子湖区"  # its department's name matched too
+    assert hit.implementations == 3  # still every place offering it
+    places = search("龙子湖区 营业执照核发", group=False)
+    assert places.hits[0].entry.division_name == "龙子湖区"
+    assert sum(h.entry.name == "营业执照核发" for h in places.hits) == 3
+
+
+@pytest.mark.parametrize("query", ["营业执照", "龙子湖区 营业执照", "许可", "市场监督管理局 许可证", "身份证", "卫生"])
+def test_a_short_page_ranks_as_the_first_lines_of_a_long_one(city, query):
+    """Department bonuses are computed only for lines that can reach the page: same order either way."""
+    full = [(h.entry.item_id, h.score, h.implementations) for h in search(query, page_size=50).hits]
+    for size in (1, 2, 3):
+        page = [(h.entry.item_id, h.score, h.implementations) for h in search(query, page_size=size).hits]
+        assert page == full[:size], size
+        second = [(h.entry.item_id, h.score, h.implementations) for h in search(query, page=2, page_size=size).hits]
+        assert second == full[size : 2 * size], size
