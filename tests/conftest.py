@@ -21,3 +21,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _chinese_by_default(settings):
     settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: pages cache what they computed (the home page's popular items), and
+    a value cached by one test must not show up in the next one's database."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
