@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value that differs per deployment comes from the environment."""
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -108,6 +109,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
+        # A fresh checkout has no var/ yet; SQLite creates the file but not its directory.
+        with contextlib.suppress(OSError):
+            Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
