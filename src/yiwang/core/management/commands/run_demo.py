@@ -85,7 +85,7 @@ class Command(BaseCommand):
         def announce() -> bool:
             nonlocal warned
             try:
-                with urllib.request.urlopen(url + "healthz", timeout=2) as response:  # noqa: S310 - our own server
+                with urllib.request.urlopen(url + "healthz", timeout=10) as response:  # noqa: S310 - our own server
                     if response.status != 200:
                         return False
             except (urllib.error.URLError, OSError):
