@@ -112,3 +112,13 @@ def test_one_implementation_changing_leaves_the_shared_doc(city, django_capture_
     incremental = _snapshot()
     rebuild_index()
     assert _snapshot() == incremental
+
+
+def test_department_weights_follow_the_word_alone(city):
+    """A search computes department weights instead of reading them: they must match the index."""
+    from yiwang.catalog.searching.indexer import department_weight
+
+    rows = SearchToken.objects.filter(token__startswith="d:").values_list("token", "weight")
+    assert rows
+    for token, weight in rows:
+        assert weight == department_weight(token), token

@@ -34,7 +34,7 @@ from ..models import (
     SearchToken,
     ServiceItem,
 )
-from .text import DEPARTMENT_PREFIX, FIELD_PREFIXES, MATERIAL_PREFIX, TOTAL_TOKEN, normalise, text_tokens
+from .text import DEPARTMENT_PREFIX, FIELD_PREFIXES, MATERIAL_PREFIX, TOTAL_TOKEN, has_cjk, normalise, text_tokens
 
 log = logging.getLogger(__name__)
 
@@ -113,15 +113,22 @@ def document_tokens(name: str, aliases: Iterable[str], materials: Iterable[str],
     return {t: round(w, 4) for t, w in out.items() if not (t[:2] in FIELD_PREFIXES and t[2:] in out)}
 
 
+def department_weight(form: str) -> float:
+    """Weight of a department form ("d:公安局"): it depends on the word alone, as text_tokens weighs
+    words (a Chinese word 1.0, a single character 0.5, a latin word 0.9), so every department
+    holding the word holds it with the same weight and a search need not read it."""
+    word = form[len(DEPARTMENT_PREFIX) :]
+    w = (1.0 if len(word) >= 2 else 0.5) if has_cjk(word) else 0.9
+    return round(DEPARTMENT_WEIGHT * w, 4)
+
+
 def department_tokens(departments: Iterable[str]) -> dict[str, float]:
     """Token → weight of a department's names ("d:" forms), the postings of its shared doc."""
     out: dict[str, float] = {}
     for dept in departments:
-        for token, w in text_tokens(dept, chars=False, pinyin="none", exact=False) if dept else ():
-            weight = DEPARTMENT_WEIGHT * w
-            if weight > out.get(DEPARTMENT_PREFIX + token, 0.0):
-                out[DEPARTMENT_PREFIX + token] = weight
-    return {t: round(w, 4) for t, w in out.items()}
+        for token, _w in text_tokens(dept, chars=False, pinyin="none", exact=False) if dept else ():
+            out[DEPARTMENT_PREFIX + token] = department_weight(DEPARTMENT_PREFIX + token)
+    return out
 
 
 # The columns an entry is built from: read as plain values (no model instances), 1 query per batch.

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from ..models import SearchDoc, SearchEntry, SearchTerm, SearchToken
-from .indexer import DEPARTMENT_WEIGHT
+from .indexer import department_weight
 from .text import (
     DEPARTMENT_PREFIX,
     EXACT,
@@ -309,8 +309,6 @@ class _Class:
 
 
 MAX_DEPARTMENT_FORMS = 62  # bits of a class mask (a 64-bit integer in both databases)
-# No department word weighs more than this (indexer.DEPARTMENT_WEIGHT × a whole word's 1.0).
-DEPARTMENT_WEIGHT_BOUND = DEPARTMENT_WEIGHT
 
 
 @dataclass
@@ -318,7 +316,12 @@ class _Departments:
     """The query's department forms; bit i of a class mask stands for forms[i]."""
 
     forms: list[str]
-    weights: dict[int, dict[str, float]] = field(default_factory=dict)  # mask → form weights
+
+    def weights(self, mask: int) -> dict[str, float] | None:
+        """The department forms a mask stands for, with their weight (the same in every department)."""
+        if not mask:
+            return None
+        return {f: department_weight(f) for i, f in enumerate(self.forms) if mask >> i & 1}
 
     def mask_sql(self) -> tuple[str, list]:
         """Per entry `e`: the mask of the query's department forms its department holds (NULL: none).
@@ -405,16 +408,15 @@ def _rank(
     classes = _plain_classes(texts, filters, prefer_path)
     if rare_dept and depts:
         # Entries found by their department alone (a department's name typed): split at once.
-        rare_depts = sorted({row[0] for row in _postings(rare_dept)})
-        cond = f"e.department_id IN ({_in(rare_depts)})"
-        params: list = list(rare_depts)
+        cond = f"e.department_id IN (SELECT c.doc_id FROM {_table(SearchToken)} c WHERE c.token IN ({_in(rare_dept)}))"
+        params: list = list(rare_dept)
         if candidates:
             cond += f" AND e.text_id NOT IN ({_in(candidates)})"
             params += candidates
-        classes += _entry_classes(cond, params, filters, prefer_path, depts, split=True)
-        _read_weights(depts, classes)
+        # Every such entry's department holds a rare department form: its mask is never 0.
+        classes += _entry_classes(cond, params, filters, prefer_path, depts, split=True, all_masked=True)
     for cls in classes:
-        cls.raw = _class_raw(parsed, texts.get(cls.text), depts.weights.get(cls.mask) if depts else None)
+        cls.raw = _class_raw(parsed, texts.get(cls.text), depts.weights(cls.mask) if depts else None)
     if group:
         by_group: dict[str, list[_Class]] = {}
         for cls in classes:
@@ -445,12 +447,12 @@ def _rank(
         return round(raw * coverage * coverage, 6)
 
     for cls in kept:
-        cls.score = score(texts.get(cls.text), depts.weights.get(cls.mask) if depts else None)
+        cls.score = score(texts.get(cls.text), depts.weights(cls.mask) if depts else None)
     if depts:
         # Entries whose department holds a query word score a little higher than their text alone.
         # Only classes that could then reach the requested page are split (exact top-k): the rest
         # are below `top` lines already and a department bonus cannot lift them that far.
-        ceiling = dict.fromkeys(depts.forms, DEPARTMENT_WEIGHT_BOUND)
+        ceiling = depts.weights((1 << len(depts.forms)) - 1)
         upper = {id(c): score(texts.get(c.text), ceiling) if c.mask == 0 else c.score for c in kept}
         threshold = float("-inf")
         if group and top:
@@ -463,7 +465,7 @@ def _rank(
         to_split = [c for c in kept if c.mask == 0 and upper[id(c)] > c.score and upper[id(c)] >= threshold]
         parts = _split_by_department(to_split, filters, prefer_path, depts)
         for part in parts:
-            part.score = score(texts.get(part.text), depts.weights.get(part.mask))
+            part.score = score(texts.get(part.text), depts.weights(part.mask))
         kept = [c for c in kept if c.count > 0] + parts
     kept = [c for c in kept if c.score > 0]
     kept.sort(key=_Class.key)
@@ -512,6 +514,7 @@ def _entry_classes(
     depts: _Departments | None,
     *,
     split: bool,
+    all_masked: bool = False,
 ) -> list[_Class]:
     """Classes of the entries meeting `cond` and the filters, in one grouped statement.
 
@@ -530,7 +533,7 @@ def _entry_classes(
         f"FROM {_table(SearchEntry)} e WHERE {cond}"
         + "".join(f" AND {w}" for w in where)
         + ") y"
-        + (" WHERE y.mask > 0" if mask_params else "")
+        + (" WHERE y.mask > 0" if mask_params and not all_masked else "")
         + ") x WHERE x.rn = 1"
     )
     with connection.cursor() as cursor:
@@ -541,18 +544,6 @@ def _entry_classes(
         for text_id, m, group_key, n, entry_id, boost, pref, dep in rows
         if text_id is not None
     ]
-
-
-def _read_weights(depts: _Departments, classes: list[_Class]) -> None:
-    """Weights of each mask's forms, read from one department holding exactly those forms."""
-    missing = {c.mask: c.department for c in classes if c.mask and c.mask not in depts.weights}
-    if not missing:
-        return
-    by_doc: dict[int, dict[str, float]] = {}
-    for doc_id, token, weight, *_rest in _postings(depts.forms, sorted(set(missing.values()))):
-        by_doc.setdefault(doc_id, {})[token] = weight
-    for mask, doc_id in missing.items():
-        depts.weights[mask] = by_doc.get(doc_id, {})
 
 
 def _split_by_department(
@@ -569,7 +560,6 @@ def _split_by_department(
     parts = [
         p for p in _entry_classes(f"e.text_id IN ({_in(ids)})", ids, filters, prefer_path, depts, split=True) if p.mask
     ]
-    _read_weights(depts, parts)
     for part in parts:
         whole = by_text[part.text]
         whole.count -= part.count
