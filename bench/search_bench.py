@@ -28,8 +28,8 @@ item and by its handling-item variants) or exactly its name.
 from __future__ import annotations
 
 import argparse
-import gc
 import contextlib
+import gc
 import os
 import platform
 import random
