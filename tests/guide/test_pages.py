@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -156,7 +157,8 @@ def test_qr_code_leads_to_the_absolute_phone_page(client, item, settings):
 
 
 def test_english_pages_keep_the_data(client, item):
-    response = client.get(reverse("catalog:guide", args=[item.item_code]), HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # chosen in the language switcher
+    response = client.get(reverse("catalog:guide", args=[item.item_code]))
     assert response.status_code == 200
     assert '<html lang="en">' in response.content.decode()
     assert "食品经营许可证核发" in response.content.decode()
