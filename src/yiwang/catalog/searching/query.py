@@ -168,9 +168,8 @@ def parse(query: str) -> ParsedQuery:
     listed = sorted(wanted)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT token, df, docs FROM {_table(SearchTerm)} "
-            f"WHERE df > 0 AND token IN ({', '.join(['%s'] * len(listed))})",
-            listed,
+            f"SELECT token, df, docs FROM {_table(SearchTerm)} WHERE df > 0 AND {_member('token', listed)}",
+            _values(listed),
         )
         rows = cursor.fetchall()
     vocab = {token: df for token, df, _docs in rows}
@@ -344,21 +343,43 @@ def _in(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _member(column: str, values: list, negate: bool = False) -> str:
+    """`column IN (values)`; on PostgreSQL one array parameter (`= ANY(%s)`), as a long list of
+    placeholders costs the driver more to bind than the server to run. Pair with `_values`."""
+    if connection.vendor == "postgresql":
+        return f"NOT ({column} = ANY(%s))" if negate else f"{column} = ANY(%s)"
+    return f"{column} {'NOT IN' if negate else 'IN'} ({_in(values)})"
+
+
+def _values(values: list) -> list:
+    return [list(values)] if connection.vendor == "postgresql" else list(values)
+
+
 def _postings(tokens: list[str], doc_ids: list[int] | None = None) -> list[tuple]:
-    """(doc, token, weight) rows of these tokens, with the doc's columns; optionally for some docs only."""
+    """(doc, token, weight) rows of these tokens, with the doc's columns; optionally for some docs only.
+
+    Two index reads (postings, then the docs by primary key) rather than a join, which PostgreSQL
+    would plan as a hash of the whole doc table.
+    """
     if not tokens or doc_ids == []:
         return []
-    sql = (
-        f"SELECT c.doc_id, c.token, c.weight, d.group_key, d.entries, d.lead, d.lead_boost "
-        f"FROM {_table(SearchToken)} c JOIN {_table(SearchDoc)} d ON d.id = c.doc_id WHERE c.token IN ({_in(tokens)})"
-    )
-    params: list = list(tokens)
+    sql = f"SELECT c.doc_id, c.token, c.weight FROM {_table(SearchToken)} c WHERE {_member('c.token', tokens)}"
+    params: list = _values(tokens)
     if doc_ids is not None:
-        sql += f" AND c.doc_id IN ({_in(doc_ids)})"
-        params += doc_ids
+        sql += f" AND {_member('c.doc_id', doc_ids)}"
+        params += _values(doc_ids)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+        ids = sorted({r[0] for r in rows})
+        if not ids:
+            return []
+        cursor.execute(
+            f"SELECT id, group_key, entries, lead, lead_boost FROM {_table(SearchDoc)} WHERE {_member('id', ids)}",
+            _values(ids),
+        )
+        docs = {r[0]: r[1:] for r in cursor.fetchall()}
+    return [(doc_id, token, weight, *docs[doc_id]) for doc_id, token, weight in rows if doc_id in docs]
 
 
 def _add_postings(parsed: ParsedQuery, texts: dict[int, _Text], rows: list[tuple]) -> None:
@@ -411,8 +432,8 @@ def _rank(
         cond = f"e.department_id IN (SELECT c.doc_id FROM {_table(SearchToken)} c WHERE c.token IN ({_in(rare_dept)}))"
         params: list = list(rare_dept)
         if candidates:
-            cond += f" AND e.text_id NOT IN ({_in(candidates)})"
-            params += candidates
+            cond += f" AND {_member('e.text_id', candidates, negate=True)}"
+            params += _values(candidates)
         # Every such entry's department holds a rare department form: its mask is never 0.
         classes += _entry_classes(cond, params, filters, prefer_path, depts, split=True, all_masked=True)
     for cls in classes:
@@ -503,7 +524,7 @@ def _plain_classes(texts: dict[int, _Text], filters: Filters, prefer_path: str |
     if not texts:
         return []
     ids = sorted(texts)
-    return _entry_classes(f"e.text_id IN ({_in(ids)})", ids, filters, prefer_path, None, split=False)
+    return _entry_classes(_member("e.text_id", ids), _values(ids), filters, prefer_path, None, split=False)
 
 
 def _entry_classes(
@@ -558,7 +579,9 @@ def _split_by_department(
         return []
     ids = sorted(by_text)
     parts = [
-        p for p in _entry_classes(f"e.text_id IN ({_in(ids)})", ids, filters, prefer_path, depts, split=True) if p.mask
+        p
+        for p in _entry_classes(_member("e.text_id", ids), _values(ids), filters, prefer_path, depts, split=True)
+        if p.mask
     ]
     for part in parts:
         whole = by_text[part.text]
@@ -591,13 +614,13 @@ def _entry_page(
     sql = (
         f"SELECT x.id, x.rk FROM (SELECT y.id, y.boost, y.pref, CASE {' '.join(whens)} END AS rk FROM ("
         f"SELECT e.id, e.text_id, e.boost, {prefer_sql} AS pref, COALESCE({mask}, 0) AS mask "
-        f"FROM {_table(SearchEntry)} e WHERE e.text_id IN ({_in(text_ids)})"
+        f"FROM {_table(SearchEntry)} e WHERE {_member('e.text_id', text_ids)}"
         + "".join(f" AND {w}" for w in where)
         + f") y) x WHERE x.rk IS NOT NULL ORDER BY x.rk, x.pref DESC, x.boost DESC, x.id "
         f"LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *prefer_params, *mask_params, *text_ids, *wparams])
+        cursor.execute(sql, [*params, *prefer_params, *mask_params, *_values(text_ids), *wparams])
         return [(entry_id, ranked[int(rk)], 1) for entry_id, rk in cursor.fetchall()]
 
 
