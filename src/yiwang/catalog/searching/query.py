@@ -355,7 +355,7 @@ def _values(values: list) -> list:
     return [list(values)] if connection.vendor == "postgresql" else list(values)
 
 
-def _postings(tokens: list[str], doc_ids: list[int] | None = None) -> list[tuple]:
+def _postings(tokens: list[str], doc_ids: list[int] | None = None, known: dict | None = None) -> list[tuple]:
     """(doc, token, weight) rows of these tokens, with the doc's columns; optionally for some docs only.
 
     Two index reads (postings, then the docs by primary key) rather than a join, which PostgreSQL
@@ -371,14 +371,19 @@ def _postings(tokens: list[str], doc_ids: list[int] | None = None) -> list[tuple
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-        ids = sorted({r[0] for r in rows})
-        if not ids:
-            return []
-        cursor.execute(
-            f"SELECT id, group_key, entries, lead, lead_boost FROM {_table(SearchDoc)} WHERE {_member('id', ids)}",
-            _values(ids),
-        )
-        docs = {r[0]: r[1:] for r in cursor.fetchall()}
+        known = known or {}
+        docs = {
+            r[0]: (known[r[0]].group_key, known[r[0]].entries, known[r[0]].lead, known[r[0]].lead_boost)
+            for r in rows
+            if r[0] in known
+        }
+        ids = sorted({r[0] for r in rows} - set(docs))
+        if ids:  # docs not read yet (reached through their department only)
+            cursor.execute(
+                f"SELECT id, group_key, entries, lead, lead_boost FROM {_table(SearchDoc)} WHERE {_member('id', ids)}",
+                _values(ids),
+            )
+            docs.update({r[0]: r[1:] for r in cursor.fetchall()})
     return [(doc_id, token, weight, *docs[doc_id]) for doc_id, token, weight in rows if doc_id in docs]
 
 
@@ -457,7 +462,7 @@ def _rank(
     # Common text forms for the kept classes' docs only.
     need = sorted({c.text for c in kept})
     if common_text and need:
-        _add_postings(parsed, texts, _postings(common_text, need))
+        _add_postings(parsed, texts, _postings(common_text, need, texts))
     total_idf = sum(parsed.piece_idf.values()) or 1.0
 
     def score(text: _Text | None, dept: dict[str, float] | None) -> float:
