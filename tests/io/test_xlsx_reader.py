@@ -1,4 +1,4 @@
-"""The streaming xlsx reader against workbooks written by openpyxl (shared strings, numbers, booleans, gaps)."""
+"""Reading uploaded workbooks (written by openpyxl here: shared strings, numbers, booleans, rich text, gaps)."""
 
 import io
 
