@@ -32,6 +32,7 @@ from yiwang.catalog.models import (
 )
 from yiwang.catalog.services import MATERIAL_FIELDS, STEP_FIELDS, VERSION_FIELDS
 from yiwang.catalog.validation import item_problems, version_problems
+from yiwang.core.bulk import insert_rows
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.exchange.models import DataResource
 from yiwang.licenses.models import LicenseType
@@ -345,7 +346,7 @@ SIMPLE_TYPES = {
 
 
 def _fast_insert(model, objs: list, batch: int = 5000) -> None:
-    """INSERTs `objs` with one executemany per batch (no primary keys come back).
+    """INSERTs `objs` in bulk through core.bulk.insert_rows (no primary keys come back).
 
     Django's bulk_create spends most of its time compiling one parameter per field per row; here
     only fields that need conversion (JSON, dates, files) go through the field's own preparation,
@@ -356,10 +357,6 @@ def _fast_insert(model, objs: list, batch: int = 5000) -> None:
     connection = connections[router.db_for_write(model)]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     simple = [f.get_internal_type() in SIMPLE_TYPES for f in fields]
-    qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - identifiers from model metadata
-        qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
     rows = []
     for obj in objs:
         row = []
@@ -369,9 +366,7 @@ def _fast_insert(model, objs: list, batch: int = 5000) -> None:
             else:
                 row.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
         rows.append(row)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            cursor.executemany(sql, rows[start : start + batch])
+    insert_rows(model._meta.db_table, [f.column for f in fields], rows, batch=batch, using=connection.alias)
 
 
 def _insert_items(built, themes: dict[str, Theme], actor, note: str, report: dict) -> None:

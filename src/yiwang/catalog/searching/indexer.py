@@ -24,6 +24,8 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import F, Q
 
+from yiwang.core.bulk import insert_rows
+
 from ..models import (
     HANDLING_ITEM_DIGIT,
     ItemVersion,
@@ -247,39 +249,14 @@ ENTRY_COLUMNS = [f.column for f in SearchEntry._meta.concrete_fields]
 
 def _insert_entries(entries: list[SearchEntry]) -> None:
     """Bulk insert of entry rows without the ORM's per-value preparation (a rebuild writes 20,000+)."""
-    if not entries:
-        return
     fields = SearchEntry._meta.concrete_fields
     rows = [tuple(getattr(e, f.attname) for f in fields) for e in entries]
-    table = connection.ops.quote_name(SearchEntry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS)
-    with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", cursor)
-        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})"  # noqa: S608
-        for start in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[start : start + 2000])
+    insert_rows(SearchEntry._meta.db_table, ENTRY_COLUMNS, rows, batch=2000)
 
 
 def _insert_postings(rows: list[tuple[str, int, float]]) -> None:
-    """Bulk insert of posting rows: COPY on PostgreSQL (psycopg 3), executemany elsewhere."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(SearchToken._meta.db_table)
-    with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", cursor)
-        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
-            with raw.copy(f"COPY {table} (token, doc_id, weight) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} (token, doc_id, weight) VALUES (%s, %s, %s)"  # noqa: S608
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
+    """Bulk insert of posting rows (token, doc, weight)."""
+    insert_rows(SearchToken._meta.db_table, ["token", "doc_id", "weight"], rows)
 
 
 def _apply_counts(df: Counter, docs: Counter) -> None:
