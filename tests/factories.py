@@ -136,3 +136,38 @@ def license_type(
 ) -> LicenseType:
     lt, _ = LicenseType.objects.get_or_create(code=code, defaults={"name": name, "holder_kind": holder_kind})
     return lt
+
+
+def citizen_id(division: str = "340302", born: str = "19900101", serial: int | None = None) -> str:
+    """A valid GB 11643 resident ID number (sequence from a counter unless given)."""
+    from yiwang.core.codes import citizen_check_char
+
+    first17 = f"{division}{born}{(serial if serial is not None else next(_serial)) % 1000:03d}"
+    return first17 + citizen_check_char(first17)
+
+
+def person(name: str = "张三", *, account: bool = True, password: str = "correct-horse-battery", **kwargs: Any):
+    """A natural person (through identity.services), with an online account unless account=False."""
+    from yiwang.identity import services as identity
+
+    kwargs.setdefault("doc_type", "resident_id")
+    kwargs.setdefault("doc_number", citizen_id())
+    kwargs.setdefault("phone", f"139{next(_serial) % 100000000:08d}")
+    p = identity.register_person(name=name, **kwargs)
+    if account:
+        identity.create_account(p, password)
+    return p
+
+
+def enterprise(name: str | None = None, *, legal_rep=None, **kwargs: Any):
+    """A legal person with a valid credit code; `legal_rep` (a Person) represents it."""
+    from yiwang.identity import services as identity
+
+    n = next(_serial)
+    kwargs.setdefault("credit_code", make_credit_code("9", "1", "340300", f"{20000000 + n:08d}"))
+    return identity.register_enterprise(
+        name=name or f"蚌埠测试有限公司{n}",
+        legal_rep_name=legal_rep.name if legal_rep else "李四",
+        legal_rep=legal_rep,
+        **kwargs,
+    )

@@ -65,11 +65,17 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 
 def _register() -> None:
+    from yiwang.calendar.api import router as calendar_router
     from yiwang.catalog.api import router as catalog_router
+    from yiwang.identity.api import router as identity_router
+    from yiwang.licenses.api import router as licenses_router
     from yiwang.orgs.api import router as orgs_router
 
     api.add_router("/orgs/", orgs_router)
+    api.add_router("/identity/", identity_router)
+    api.add_router("/calendar/", calendar_router)
     api.add_router("/catalog/", catalog_router)
+    api.add_router("/licenses/", licenses_router)
 
 
 _register()

@@ -11,6 +11,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("yiwang.core.urls")),
     path("", include("yiwang.catalog.urls")),
+    path("", include("yiwang.identity.urls")),
+    path("", include("yiwang.calendar.urls")),
+    path("", include("yiwang.licenses.urls")),
+    # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
+    path("oauth/", include("yiwang.identity.oauth_urls")),
 ]
 if settings.DEBUG or settings.SERVE_MEDIA:
     # Uploaded files from MEDIA_ROOT (development, the demo, or a single machine without a proxy for /media/).

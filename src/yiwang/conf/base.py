@@ -54,8 +54,13 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
+    "oauth2_provider",
+    "mozilla_django_oidc",
     "yiwang.core",
     "yiwang.orgs",
+    "yiwang.identity",
+    "yiwang.calendar",
     "yiwang.catalog",
     "yiwang.licenses",
     "yiwang.exchange",
@@ -71,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
@@ -116,6 +123,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id first; older hashes are upgraded on the next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Counts failures and refuses sign-in while an account or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    # Account name, ID number, mobile number or credit code, with a password.
+    "yiwang.identity.backends.IdentifierBackend",
+    # One-time SMS codes.
+    "yiwang.identity.backends_otp.OneTimeCodeBackend",
+    # The provincial unified identity platform (OpenID Connect), when OIDC_RP_CLIENT_ID is set.
+    "yiwang.identity.oidc.ProvincialOIDCBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -158,7 +183,74 @@ TASKS = {
     }
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "identity:sign_in"
+LOGIN_REDIRECT_URL = "identity:my_space"
+LOGOUT_REDIRECT_URL = "/"
+
+# Sessions: a signed-in page stays open 30 minutes after the last request (sliding), at most 12 hours in all.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_SECONDS", str(12 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Guessing: 5 wrong passwords lock that account from that address for 15 minutes (django-axes).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_VERBOSE = False
+# django-ratelimit counts in the shared cache (the database cache table), so every worker process agrees.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
+
+# Personal data at rest (identity.crypto): SM4 keys "kid:base64,kid:base64" (first encrypts) and the lookup hash key.
+PII_KEYS = os.environ.get("PII_KEYS", "")
+PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
+
+# SMS and email senders (identity.providers): the default writes messages to the log.
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "yiwang.identity.providers.LogSmsSender")
+SMS_PROVIDER_OPTIONS = env_json("SMS_PROVIDER_OPTIONS", {})
+# Real-name verification (identity.verification): the embedded default checks the platform's own libraries.
+VERIFICATION_PROVIDERS = env_list(
+    "VERIFICATION_PROVIDERS",
+    "yiwang.identity.verification.LibraryProvider,yiwang.identity.verification.CounterProvider",
+)
+
+# Sign-in through the provincial unified identity platform (OpenID Connect); off until a client id is set.
+OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_OP_DISPLAY_NAME = os.environ.get("OIDC_OP_DISPLAY_NAME", "")
+# Which claims carry the verified ID number / credit code and the real-name level the platform vouches for.
+OIDC_CLAIM_ID_NUMBER = os.environ.get("OIDC_CLAIM_ID_NUMBER", "id_number")
+OIDC_CLAIM_CREDIT_CODE = os.environ.get("OIDC_CLAIM_CREDIT_CODE", "credit_code")
+OIDC_CLAIM_NAME = os.environ.get("OIDC_CLAIM_NAME", "name")
+OIDC_TRUSTED_LEVEL = int(os.environ.get("OIDC_TRUSTED_LEVEL", "2"))
+OIDC_CREATE_USER = True
+OIDC_STORE_ID_TOKEN = False
+
+# Machine clients: OAuth2 client credentials (django-oauth-toolkit); tokens last an hour, scopes per API.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("API_TOKEN_SECONDS", "3600")),
+    "SCOPES_BACKEND_CLASS": "yiwang.identity.scopes.ScopesBackend",
+    "OAUTH2_VALIDATOR_CLASS": "yiwang.identity.clients.ClientValidator",
+    "PKCE_REQUIRED": True,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}}
 

@@ -1,0 +1,5 @@
+"""Calendar API."""
+
+from ninja import Router
+
+router = Router(tags=["calendar"])

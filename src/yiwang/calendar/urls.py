@@ -1,0 +1,4 @@
+"""Calendar pages."""
+
+app_name = "calendar"
+urlpatterns: list = []

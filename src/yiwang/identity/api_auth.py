@@ -1,0 +1,5 @@
+"""Identity API: auth."""
+
+from ninja import Router
+
+router = Router(tags=["identity"])

@@ -1,0 +1,5 @@
+"""Identity API: clients."""
+
+from ninja import Router
+
+router = Router(tags=["identity"])

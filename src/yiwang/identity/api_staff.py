@@ -1,0 +1,5 @@
+"""Identity API: staff."""
+
+from ninja import Router
+
+router = Router(tags=["identity"])

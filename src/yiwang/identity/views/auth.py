@@ -1,0 +1,3 @@
+"""Identity pages: auth (filled in by its owner)."""
+
+urlpatterns: list = []

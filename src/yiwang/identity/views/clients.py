@@ -1,0 +1,3 @@
+"""Identity pages: clients (filled in by its owner)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Identity pages: space (filled in by its owner)."""
+
+urlpatterns: list = []

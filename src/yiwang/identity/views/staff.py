@@ -1,0 +1,3 @@
+"""Identity pages: staff (filled in by its owner)."""
+
+urlpatterns: list = []

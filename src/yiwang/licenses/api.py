@@ -1,0 +1,5 @@
+"""Licenses API."""
+
+from ninja import Router
+
+router = Router(tags=["licenses"])

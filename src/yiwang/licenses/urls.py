@@ -1,0 +1,4 @@
+"""License pages."""
+
+app_name = "licenses"
+urlpatterns: list = []
