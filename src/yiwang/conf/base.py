@@ -135,10 +135,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Account name, ID number, mobile number or credit code, with a password.
     "yiwang.identity.backends.IdentifierBackend",
-    # One-time SMS codes.
-    "yiwang.identity.backends_otp.OneTimeCodeBackend",
-    # The provincial unified identity platform (OpenID Connect), when OIDC_RP_CLIENT_ID is set.
-    "yiwang.identity.oidc.ProvincialOIDCBackend",
+    # (the sign-in helper adds identity.backends_otp.OneTimeCodeBackend; the OIDC helper identity.oidc.ProvincialOIDCBackend)
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
