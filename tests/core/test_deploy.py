@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -28,9 +29,23 @@ def test_check_deploy_has_no_warnings():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="zwfw.example.gov.cn",
         SITE_URL="https://zwfw.example.gov.cn",
+        PII_KEYS="k1:" + base64.b64encode(secrets.token_bytes(16)).decode(),
+        PII_HASH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_demands_the_personal_data_keys():
+    result = run_with_production(
+        "check",
+        "--deploy",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="zwfw.example.gov.cn",
+        SITE_URL="https://zwfw.example.gov.cn",
+    )
+    assert result.returncode != 0
+    assert "yiwang.identity.E001" in result.stderr and "yiwang.identity.E002" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

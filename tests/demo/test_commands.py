@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -149,7 +150,10 @@ def test_demo_accounts_are_idempotent_and_scoped():
     assert reach.filter(kind="convenience", division__level=6).exists()
     assert not reach.filter(division__code="340000").exists()
     client = Client()
-    assert client.login(username="catalog_scjg", password="Yiwang-demo-2026")
+    # django-axes watches every password check and needs the request it came with.
+    request = HttpRequest()
+    request.META["REMOTE_ADDR"] = "127.0.0.1"
+    assert client.login(request=request, username="catalog_scjg", password="Yiwang-demo-2026")
     assert client.get("/admin/").status_code == 200
 
 
