@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
-import base64
 import subprocess
 import sys
 from pathlib import Path

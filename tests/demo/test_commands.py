@@ -6,8 +6,8 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from yiwang.catalog.demo import generate_city, write_city
