@@ -207,6 +207,12 @@ RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
 PII_KEYS = os.environ.get("PII_KEYS", "")
 PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
 
+# E-license signing keys (licenses.keys): private SM2 keys as passphrase-encrypted PEM files outside the database.
+# Without a passphrase a development one is derived from SECRET_KEY; the deploy check refuses that in production.
+LICENSE_KEYSTORE = os.environ.get("LICENSE_KEYSTORE", "yiwang.licenses.keys.FileKeyStore")
+LICENSE_KEYSTORE_DIR = Path(os.environ.get("LICENSE_KEYSTORE_DIR", VAR_DIR / "keystore"))
+LICENSE_KEYSTORE_PASSPHRASE = os.environ.get("LICENSE_KEYSTORE_PASSPHRASE", "")
+
 # SMS and email senders (identity.providers): the default writes messages to the log.
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "yiwang.identity.providers.LogSmsSender")
 SMS_PROVIDER_OPTIONS = env_json("SMS_PROVIDER_OPTIONS", {})
