@@ -43,15 +43,15 @@ def _mobile_error(phone: str) -> str | None:
 def person_problems(name: str, doc_type: str, doc_number: str, phone: str = "") -> list[Problem]:
     problems = []
     if not name.strip():
-        problems.append(Problem("name", "required", _("Enter the name as it appears on the document.")))
+        problems.append(Problem("name", _("Enter the name as it appears on the document."), "required"))
     elif len(name.strip()) > 100:
-        problems.append(Problem("name", "too_long", _("The name is longer than 100 characters.")))
+        problems.append(Problem("name", _("The name is longer than 100 characters."), "too_long"))
     if doc_type not in DocType.values:
-        problems.append(Problem("doc_type", "invalid", _("Choose a document type from the list.")))
+        problems.append(Problem("doc_type", _("Choose a document type from the list."), "invalid"))
     elif err := document_number_error(doc_type, crypto.normalise(doc_number)):
-        problems.append(Problem("doc_number", "invalid", err))
+        problems.append(Problem("doc_number", err, "invalid"))
     if phone and (err := _mobile_error(crypto.normalise(phone))):
-        problems.append(Problem("phone", "invalid", err))
+        problems.append(Problem("phone", err, "invalid"))
     return problems
 
 
@@ -79,7 +79,7 @@ def register_person(
     number = crypto.normalise(doc_number)
     if find_person(doc_type, number) is not None:
         raise ProblemsError(
-            [Problem("doc_number", "taken", _("This document number is already registered; sign in instead."))]
+            [Problem("doc_number", _("This document number is already registered; sign in instead."), "taken")]
         )
     person = Person(
         user=user,
@@ -98,7 +98,7 @@ def register_person(
             person.save()
     except IntegrityError as exc:
         raise ProblemsError(
-            [Problem("doc_number", "taken", _("This document number is already registered; sign in instead."))]
+            [Problem("doc_number", _("This document number is already registered; sign in instead."), "taken")]
         ) from exc
     return person
 
@@ -132,13 +132,13 @@ def raise_level(person: Person | None = None, enterprise: Enterprise | None = No
 def enterprise_problems(credit_code: str, name: str, legal_rep_name: str, kind: str) -> list[Problem]:
     problems = []
     if err := credit_code_error(crypto.normalise(credit_code)):
-        problems.append(Problem("credit_code", "invalid", err))
+        problems.append(Problem("credit_code", err, "invalid"))
     if not name.strip():
-        problems.append(Problem("name", "required", _("Enter the registered name.")))
+        problems.append(Problem("name", _("Enter the registered name."), "required"))
     if not legal_rep_name.strip():
-        problems.append(Problem("legal_rep_name", "required", _("Enter the legal representative's name.")))
+        problems.append(Problem("legal_rep_name", _("Enter the legal representative's name."), "required"))
     if kind not in EnterpriseKind.values:
-        problems.append(Problem("kind", "invalid", _("Choose a kind from the list.")))
+        problems.append(Problem("kind", _("Choose a kind from the list."), "invalid"))
     return problems
 
 
@@ -157,7 +157,7 @@ def register_enterprise(
     problems = enterprise_problems(credit_code, name, legal_rep_name, kind)
     code = crypto.normalise(credit_code)
     if not problems and Enterprise.objects.filter(credit_code=code).exists():
-        problems.append(Problem("credit_code", "taken", _("This legal person is already registered.")))
+        problems.append(Problem("credit_code", _("This legal person is already registered."), "taken"))
     if problems:
         raise ProblemsError(problems)
     return Enterprise.objects.create(
@@ -186,15 +186,15 @@ def grant_agent(
     problems = []
     unknown = [p for p in permissions if p not in AgentPermission.values]
     if not permissions:
-        problems.append(Problem("permissions", "required", _("Grant at least one permission.")))
+        problems.append(Problem("permissions", _("Grant at least one permission."), "required"))
     elif unknown:
         problems.append(
-            Problem("permissions", "invalid", _("Unknown permission: %(names)s."), {"names": ", ".join(unknown)})
+            Problem("permissions", _("Unknown permission: %(names)s."), "invalid", params={"names": ", ".join(unknown)})
         )
     if valid_until is not None and valid_until < timezone.localdate():
-        problems.append(Problem("valid_until", "past", _("The end date is in the past.")))
+        problems.append(Problem("valid_until", _("The end date is in the past."), "past"))
     if enterprise.legal_rep_id == person.pk:
-        problems.append(Problem("person", "legal_rep", _("The legal representative already holds every permission.")))
+        problems.append(Problem("person", _("The legal representative already holds every permission."), "legal_rep"))
     if problems:
         raise ProblemsError(problems)
     now = timezone.now()
@@ -232,7 +232,7 @@ def record_pii_access(
 ) -> PiiAccess:
     """Every full-value view by someone other than the subject leaves a row: who, whose, what, when, why."""
     if not reason.strip():
-        raise ProblemsError([Problem("reason", "required", _("Say why you need to see the full value."))])
+        raise ProblemsError([Problem("reason", _("Say why you need to see the full value."), "required")])
     return PiiAccess.objects.create(
         viewer=viewer, person=person, enterprise=enterprise, field=field, reason=reason.strip()[:300], ip=ip
     )
@@ -246,7 +246,7 @@ def reuse_allowed(category: str, person: Person | None = None, enterprise: Enter
 
 def set_reuse(category: str, allowed: bool, person: Person | None = None, enterprise: Enterprise | None = None):
     if category not in ReuseCategory.values:
-        raise ProblemsError([Problem("category", "invalid", _("Unknown reuse category."))])
+        raise ProblemsError([Problem("category", _("Unknown reuse category."), "invalid")])
     ReuseConsent.objects.update_or_create(
         person=person,
         enterprise=enterprise,
