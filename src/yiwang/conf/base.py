@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session limits (SESSION_COOKIE_AGE, SESSION_MAX_AGE): an expired session is signed out.
+    "yiwang.identity.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -135,7 +137,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Account name, ID number, mobile number or credit code, with a password.
     "yiwang.identity.backends.IdentifierBackend",
-    # (the sign-in helper adds identity.backends_otp.OneTimeCodeBackend; the OIDC helper identity.oidc.ProvincialOIDCBackend)
+    # Mobile number and SMS code.
+    "yiwang.identity.backends_otp.OneTimeCodeBackend",
+    # (the OIDC helper adds identity.oidc.ProvincialOIDCBackend)
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
