@@ -118,6 +118,9 @@ class VersionOut(VersionSummary):
     handling_kind: int = Field(..., description="1 done on the spot (即办件), 2 promised time (承诺件)")
     visits_required: int
     online_depth: int = Field(..., description="1 to 4; 4 is fully online with zero visits")
+    min_identity_level: int = Field(
+        ..., description="Real-name level an applicant needs: 0 none, 1 phone, 2 ID checked, 3 in person/face/bank card"
+    )
     fee_required: bool
     fees: list[Fee]
     place: str
@@ -248,6 +251,7 @@ class VersionIn(Schema):
     handling_kind: int
     visits_required: int
     online_depth: int
+    min_identity_level: int = Field(0, description="Real-name level an applicant needs (0 to 3)")
     fee_required: bool = False
     fees: list[Fee] = []
     place: str = ""

@@ -226,6 +226,20 @@ def online_depth(version: ItemVersion) -> dict[str, Any]:
     }
 
 
+IDENTITY_LEVEL_TEXT = {
+    0: gettext_noop("No real-name verification needed"),
+    1: gettext_noop("Level 1: a verified mobile number"),
+    2: gettext_noop("Level 2: ID document checked against the population library"),
+    3: gettext_noop("Level 3: verified in person, by face or by bank card"),
+}
+
+
+def identity_level(version: ItemVersion) -> dict[str, Any]:
+    """The real-name level an applicant needs (identity.Level), worded for the guide."""
+    level = int(version.min_identity_level or 0)
+    return {"level": level, "text": _(IDENTITY_LEVEL_TEXT.get(level, IDENTITY_LEVEL_TEXT[3]))}
+
+
 def material_rows(version: ItemVersion) -> list[dict[str, Any]]:
     """Materials with their source spelled out (license type / data resource names looked up in bulk)."""
     materials = list(version.materials.all())
@@ -293,6 +307,7 @@ def guide_context(lookup: GuideLookup, *, history: bool = True) -> dict[str, Any
         "limits": time_limits(version),
         "visits": visits_badge(version.visits_required),
         "depth": online_depth(version),
+        "identity_level": identity_level(version),
         "fees": fee_rows(version),
         "themes": list(version.themes.all()),
         "phones": phone_links(version.phone),

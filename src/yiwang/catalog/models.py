@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.identity.models import Level as IdentityLevel
 from yiwang.orgs.models import Level, Organisation
 
 
@@ -179,6 +180,12 @@ class ItemVersion(models.Model):
     handling_kind = models.PositiveSmallIntegerField(_("handling kind"), choices=HandlingKind.choices)
     visits_required = models.PositiveSmallIntegerField(_("visits required"))
     online_depth = models.PositiveSmallIntegerField(_("online depth"), choices=OnlineDepth.choices)
+    min_identity_level = models.PositiveSmallIntegerField(
+        _("minimum real-name level"),
+        choices=IdentityLevel.choices,
+        default=IdentityLevel.NONE,
+        help_text=_("The real-name level an applicant needs before applying for this item."),
+    )
     fee_required = models.BooleanField(_("charges a fee"), default=False)
     # [{"name": ..., "standard": ..., "basis": ...}]
     fees = models.JSONField(_("fees"), default=list, blank=True)

@@ -37,6 +37,7 @@ VERSION_FIELDS = [
     "handling_kind",
     "visits_required",
     "online_depth",
+    "min_identity_level",
     "fee_required",
     "fees",
     "place",

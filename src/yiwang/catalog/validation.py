@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import Problem
+from yiwang.identity.models import Level as IdentityLevel
 
 from . import sources
 from .models import (
@@ -37,6 +38,7 @@ ITEM_TYPE_VALUES = frozenset(ItemType.values)
 TIME_UNIT_VALUES = frozenset(TimeUnit.values)
 HANDLING_KIND_VALUES = frozenset(HandlingKind.values)
 ONLINE_DEPTH_VALUES = frozenset(OnlineDepth.values)
+IDENTITY_LEVEL_VALUES = frozenset(IdentityLevel.values)
 RESULT_TYPE_VALUES = frozenset(ResultType.values)
 MATERIAL_SOURCE_VALUES = frozenset(MaterialSource.values)
 STEP_KIND_VALUES = frozenset(StepKind.values)
@@ -190,6 +192,10 @@ def version_problems(
             out.append(Problem("visits_required", _("An item of depth III requires at most one visit.")))
         elif v.online_depth < OnlineDepth.FULLY_ONLINE and v.visits_required == 0:
             out.append(Problem("online_depth", _("Zero visits is only possible for a fully online item (depth IV).")))
+
+    # Minimum real-name level of the applicant (identity.Level).
+    if v.min_identity_level not in IDENTITY_LEVEL_VALUES:
+        out.append(Problem("min_identity_level", _("Choose a real-name level from 0 to 3.")))
 
     # Fees.
     fees = v.fees or []

@@ -49,6 +49,13 @@ ONLINE_DEPTHS = {
     3: ["Ⅲ 网上受理到现场一次", "Ⅲ", "III"],
     4: ["Ⅳ 全程网办", "Ⅳ", "IV", "全程网办"],
 }
+# Real-name levels an applicant must reach (identity.Level); the number alone is accepted too.
+IDENTITY_LEVELS = {
+    0: ["不要求"],
+    1: ["手机号验证"],
+    2: ["身份证件核验"],
+    3: ["现场、人脸或银行卡核验"],
+}
 TIME_UNITS = {"wd": ["工作日"], "nd": ["自然日"], "mo": ["月"]}
 RESULT_TYPES = {
     "license": ["证照"],
@@ -144,6 +151,14 @@ ITEM_COLUMNS: list[Column] = [
     Column("themes", "主题", "list", default=(), note="主题代码，多个用 | 分隔"),
     Column("change_note", "变更说明", default="", max_length=_len(ItemVersion, "change_note")),
     Column("version", "版本号", export_only=True, note="仅供阅读，导入时忽略"),
+    Column(
+        "min_identity_level",
+        "最低实名认证等级",
+        "choice",
+        choices=IDENTITY_LEVELS,
+        default=0,
+        note="申请人须达到的实名认证等级；可省略，省略时为 0（不要求）",
+    ),
 ]
 MATERIAL_COLUMNS: list[Column] = [
     Column("item_code", "实施编码", required=True, max_length=31),

@@ -354,11 +354,16 @@ def _rows(iterator, start: int):
 
 
 def _read_item_rows(parsed: ParsedFile, iterator, mapping: dict[int, Column], start: int) -> None:
+    present = {col.key for col in mapping.values()}
+    # Optional columns a file leaves out (older files lack the newest ones) take their defaults.
+    absent = [(col, None) for col in F.ITEM_COLUMNS if not col.required and col.key not in present]
     for row, values in _rows(iterator, start):
         cells = [(col, values[i] if i < len(values) else None) for i, col in mapping.items()]
         code = next((_text(v) for c, v in cells if c.key == "item_code" and not _blank(v)), "")
         rec = ItemRecord(row, {})
-        rec.data, rec.bad = _parse_values(parsed, cells, lambda key, row=row: parsed.cell(F.ITEMS, row, key), code)
+        rec.data, rec.bad = _parse_values(
+            parsed, [*cells, *absent], lambda key, row=row: parsed.cell(F.ITEMS, row, key), code
+        )
         parsed.items.append(rec)
 
 
