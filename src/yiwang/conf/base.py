@@ -225,6 +225,12 @@ VERIFICATION_PROVIDERS = env_list(
     "VERIFICATION_PROVIDERS",
     "yiwang.identity.verification.LibraryProvider,yiwang.identity.verification.CounterProvider",
 )
+# A city's face / bank-card verification service (identity.verification.HttpVerificationProvider; add it to
+# VERIFICATION_PROVIDERS to use it).
+VERIFICATION_HTTP_URL = os.environ.get("VERIFICATION_HTTP_URL", "")
+VERIFICATION_HTTP_TOKEN = os.environ.get("VERIFICATION_HTTP_TOKEN", "")
+VERIFICATION_HTTP_METHODS = env_list("VERIFICATION_HTTP_METHODS", "face,bank_card")
+VERIFICATION_HTTP_TIMEOUT = float(os.environ.get("VERIFICATION_HTTP_TIMEOUT", "10"))
 
 # Sign-in through the provincial unified identity platform (OpenID Connect); off until a client id is set.
 OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
@@ -273,7 +279,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # ID numbers and mobile numbers are masked in every record before any handler writes it.
+    "filters": {"mask_pii": {"()": "yiwang.identity.logfilter.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint logs a dozen INFO progress lines per PDF guide; keep its warnings only.
     "loggers": {"jieba": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
