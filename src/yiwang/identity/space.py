@@ -1,0 +1,593 @@
+"""My Space (我的空间): what a person or an enterprise keeps on the platform, and what it lets others reuse.
+
+The pages (views/space.py) and the API (api_space.py) stay thin: every query and action behind them is here,
+so both doors apply the same rules. Other modules use three things from this file:
+
+- `acting_for(request)`: the enterprise the signed-in person currently acts for (validated on every call);
+- `prefill(subject, fields, ...)` and `reusable_materials(subject)` / `use_material(...)`: reuse of the subject's
+  profile and stored materials, each use recorded where the subject can see it;
+- `register_panel(...)`: a section on the My Space pages (cases, e-licenses, ratings) owned by another module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.errors import Problem, ProblemsError
+
+from . import access, masking, services
+from .models import (
+    Agent,
+    AgentPermission,
+    DataUse,
+    Enterprise,
+    Level,
+    Person,
+    ReusableMaterial,
+    ReuseCategory,
+    ReuseConsent,
+)
+
+Subject = Person | Enterprise
+
+SESSION_KEY = "acting_for"
+MAX_MATERIAL_BYTES = 10 * 1024 * 1024
+TITLE_MAX = 120
+
+# ---------------------------------------------------------------------------------------------------------------
+# Acting for an enterprise
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def enterprises_of(request: HttpRequest) -> list[Enterprise]:
+    """The enterprises the signed-in person may act for (legal representative, or an active agent)."""
+    ids = list(access.actor(request).agencies)
+    if not ids:
+        return []
+    return list(Enterprise.objects.filter(pk__in=ids).order_by("name"))
+
+
+def acting_for(request: HttpRequest) -> Enterprise | None:
+    """The enterprise chosen in the switcher, re-checked against the current agencies on every request.
+
+    An agent revoked or expired since the choice loses it at once: the session entry is dropped.
+    """
+    chosen = request.session.get(SESSION_KEY)
+    if chosen is None:
+        return None
+    a = access.actor(request)
+    try:
+        eid = int(chosen)
+    except (TypeError, ValueError):
+        eid = None
+    if eid is None or eid not in a.agencies:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    enterprise = Enterprise.objects.filter(pk=eid).first()
+    if enterprise is None:
+        request.session.pop(SESSION_KEY, None)
+    return enterprise
+
+
+def set_acting_for(request: HttpRequest, enterprise_id: int | None) -> Enterprise | None:
+    """Chooses whom the person acts for; None (or an enterprise out of reach) means themself."""
+    if enterprise_id is None:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    if enterprise_id not in access.actor(request).agencies:
+        raise ProblemsError([Problem("enterprise", _("You cannot act for this legal person."), "not_found")])
+    request.session[SESSION_KEY] = enterprise_id
+    return Enterprise.objects.get(pk=enterprise_id)
+
+
+def person_of(request: HttpRequest) -> Person | None:
+    """The signed-in account's natural person, or None (a staff-only account has none)."""
+    pid = access.actor(request).person_id
+    return Person.objects.filter(pk=pid).first() if pid is not None else None
+
+
+def enterprise_for(request: HttpRequest, enterprise_id: int, permission: str | None = None) -> Enterprise:
+    """The enterprise when the person acts for it (with `permission`, if given); otherwise 404, as if missing."""
+    a = access.actor(request)
+    perms = a.agencies.get(enterprise_id)
+    if perms is None or (permission is not None and permission not in perms):
+        raise Http404
+    return access.get_or_404(Enterprise.objects.all(), pk=enterprise_id)
+
+
+def permissions_in(request: HttpRequest, enterprise: Enterprise) -> frozenset[str]:
+    return access.actor(request).agencies.get(enterprise.pk, frozenset())
+
+
+def _owner(subject: Subject) -> dict[str, Any]:
+    if isinstance(subject, Person):
+        return {"person": subject, "enterprise": None}
+    return {"person": None, "enterprise": subject}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Profile
+# ---------------------------------------------------------------------------------------------------------------
+
+PERSON_FIELDS = ("name", "doc_type", "doc_number", "nationality", "phone", "email", "address")
+ENTERPRISE_FIELDS = ("name", "credit_code", "kind", "legal_rep_name", "address", "phone")
+# Fields a person may reveal on their own page (the others are never masked).
+REVEALABLE = ("name", "doc_number", "phone", "email", "address")
+
+LEVEL_ALLOWS = {
+    Level.NONE: _("Read guides and track what you have applied for at a window; online applications need level 1."),
+    Level.PHONE: _("Apply online for items that ask for a verified phone (level 1)."),
+    Level.ID: _("Apply online for most items: those that ask for level 2 or below."),
+    Level.STRONG: _("Apply online for every item, including those that ask for face or in-person verification."),
+}
+LEVEL_NEXT = {
+    Level.NONE: _("Verify your mobile phone by SMS code, then check your ID against the population library."),
+    Level.PHONE: _("Check your name and ID number against the population library to reach level 2."),
+    Level.ID: _("Bring your original document to any service hall window to be verified in person (level 3)."),
+    Level.STRONG: _("This is the highest level."),
+}
+
+
+def masked_profile(subject: Subject) -> dict[str, Any]:
+    """The profile as anyone but the subject's own "show full value" sees it."""
+    if isinstance(subject, Person):
+        return {
+            "kind": "person",
+            "name": subject.masked_name,
+            "doc_type": subject.doc_type,
+            "doc_type_label": str(subject.get_doc_type_display()),
+            "doc_number": subject.masked_doc_number,
+            "nationality": subject.nationality,
+            "phone": subject.masked_phone,
+            "email": masking.mask_email(subject.email),
+            "address": subject.masked_address,
+            "level": int(subject.level),
+            "level_label": str(Level(subject.level).label),
+            "level_allows": str(LEVEL_ALLOWS[Level(subject.level)]),
+            "level_next": str(LEVEL_NEXT[Level(subject.level)]),
+        }
+    return {
+        "kind": "enterprise",
+        "name": subject.name,
+        "credit_code": subject.credit_code,
+        "enterprise_kind": subject.kind,
+        "enterprise_kind_label": str(subject.get_kind_display()),
+        # The legal representative is public registration data (国家企业信用信息公示系统), shown as registered.
+        "legal_rep_name": subject.legal_rep_name,
+        "address": subject.address,
+        "phone": masking.mask_phone(subject.phone),
+        "level": int(subject.level),
+        "level_label": str(Level(subject.level).label),
+    }
+
+
+def reveal(person: Person, field: str) -> str:
+    """The full value of one of the person's own fields, for the person themself (not a staff view: no reason)."""
+    if field not in REVEALABLE:
+        raise ProblemsError([Problem("field", _("This field cannot be shown."), "invalid")])
+    return getattr(person, field) or ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Consents
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def consents(subject: Subject) -> list[dict[str, Any]]:
+    """Every reuse category with its switch; a category never switched off is allowed."""
+    rows = {c.category: c for c in ReuseConsent.objects.filter(**_owner(subject))}
+    out = []
+    for value, label in ReuseCategory.choices:
+        row = rows.get(value)
+        out.append(
+            {
+                "category": value,
+                "label": str(label),
+                "allowed": True if row is None else row.allowed,
+                "changed_at": row.changed_at if row else None,
+            }
+        )
+    return out
+
+
+def set_consents(subject: Subject, allowed: Iterable[str]) -> None:
+    """Sets every category at once from the switches that are on (the page's form)."""
+    on = set(allowed)
+    unknown = on - set(ReuseCategory.values)
+    if unknown:
+        raise ProblemsError([Problem("category", _("Unknown reuse category."), "invalid")])
+    with transaction.atomic():
+        for category in ReuseCategory.values:
+            services.set_reuse(category, category in on, **_owner(subject))
+
+
+def set_consent(subject: Subject, category: str, allowed: bool) -> None:
+    services.set_reuse(category, allowed, **_owner(subject))
+
+
+def allowed(subject: Subject, category: str) -> bool:
+    return services.reuse_allowed(category, **_owner(subject))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prefill and reuse (for the cases module)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _prefill_problems(subject: Subject, field_names: list[str], used_by: str, purpose: str) -> list[Problem]:
+    known = PERSON_FIELDS if isinstance(subject, Person) else ENTERPRISE_FIELDS
+    problems = []
+    unknown = [f for f in field_names if f not in known]
+    if unknown:
+        problems.append(
+            Problem(
+                "fields",
+                _("Unknown profile field: %(names)s. Known fields: %(known)s."),
+                "invalid",
+                params={"names": ", ".join(unknown), "known": ", ".join(known)},
+            )
+        )
+    if not used_by.strip():
+        problems.append(Problem("used_by", _("Say who uses the data."), "required"))
+    if not purpose.strip():
+        problems.append(Problem("purpose", _("Say what the data is used for."), "required"))
+    return problems
+
+
+def prefill(
+    subject: Subject,
+    field_names: Iterable[str],
+    *,
+    used_by: str,
+    purpose: str,
+    case_number: str = "",
+) -> dict[str, str]:
+    """Full profile values for a form the subject fills, only when the subject allows profile reuse.
+
+    Returns {} and records nothing when the PROFILE category is switched off; otherwise records one DataUse row
+    naming the fields, who used them and why, so the subject sees every use in My Space.
+    """
+    names = list(dict.fromkeys(field_names))
+    problems = _prefill_problems(subject, names, used_by, purpose)
+    if problems:
+        raise ProblemsError(problems)
+    if not names or not allowed(subject, ReuseCategory.PROFILE):
+        return {}
+    values = {name: str(getattr(subject, name) or "") for name in names}
+    services.record_use(
+        category=ReuseCategory.PROFILE,
+        what=", ".join(names),
+        used_by=used_by,
+        purpose=purpose,
+        case_number=case_number,
+        **_owner(subject),
+    )
+    return values
+
+
+def live_materials(subject: Subject) -> QuerySet[ReusableMaterial]:
+    """The subject's stored materials that are not deleted, newest first."""
+    return ReusableMaterial.objects.filter(deleted_at__isnull=True, **_owner(subject))
+
+
+def reusable_materials(subject: Subject, today: dt.date | None = None) -> QuerySet[ReusableMaterial]:
+    """Materials an application may offer for reuse: marked reusable, still valid, and MATERIALS allowed."""
+    if not allowed(subject, ReuseCategory.MATERIALS):
+        return ReusableMaterial.objects.none()
+    today = today or timezone.localdate()
+    return live_materials(subject).filter(reusable=True).exclude(valid_until__lt=today)
+
+
+def use_material(
+    subject: Subject, material_id: int, *, used_by: str, purpose: str, case_number: str = ""
+) -> ReusableMaterial:
+    """Takes one reusable material for an application and records the use; refused when not reusable now."""
+    problems = _prefill_problems(subject, [], used_by, purpose)
+    if problems:
+        raise ProblemsError(problems)
+    material = reusable_materials(subject).filter(pk=material_id).first()
+    if material is None:
+        raise ProblemsError([Problem("material", _("This material is not available for reuse."), "not_reusable")])
+    services.record_use(
+        category=ReuseCategory.MATERIALS,
+        what=material.title,
+        used_by=used_by,
+        purpose=purpose,
+        case_number=case_number,
+        **_owner(subject),
+    )
+    return material
+
+
+def uses(subject: Subject) -> QuerySet[DataUse]:
+    """Every recorded use of the subject's data, newest first."""
+    return DataUse.objects.filter(**_owner(subject)).order_by("-at", "-pk")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stored materials
+# ---------------------------------------------------------------------------------------------------------------
+
+# (magic bytes, content type, extension): the file's own first bytes decide, never its name.
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+EXTENSIONS = {ctype: ext for _magic, ctype, ext in SIGNATURES}
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the first bytes of a file, or None for anything but PDF, JPEG and PNG."""
+    for magic, ctype, ext in SIGNATURES:
+        if head.startswith(magic):
+            return ctype, ext
+    return None
+
+
+def _date_problem(value: Any, field: str = "valid_until") -> tuple[dt.date | None, Problem | None]:
+    if value in (None, ""):
+        return None, None
+    if isinstance(value, dt.date):
+        return value, None
+    try:
+        return dt.date.fromisoformat(str(value)), None
+    except ValueError:
+        return None, Problem(field, _("Enter a date as YYYY-MM-DD."), "invalid")
+
+
+def _title_problems(title: str) -> list[Problem]:
+    if not title.strip():
+        return [Problem("title", _("Enter a title for the material."), "required")]
+    if len(title.strip()) > TITLE_MAX:
+        return [Problem("title", _("The title is longer than 120 characters."), "too_long")]
+    return []
+
+
+def read_upload(upload: Any) -> tuple[bytes, str, str]:
+    """Reads an uploaded file (at most 10 MB) and checks what it really is; (content, type, extension)."""
+    if upload is None:
+        raise ProblemsError([Problem("file", _("Choose a file to upload."), "required")])
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_MATERIAL_BYTES:
+        raise ProblemsError([Problem("file", _("The file is larger than 10 MB."), "too_large")])
+    chunks, total = [], 0
+    for chunk in upload.chunks():
+        total += len(chunk)
+        if total > MAX_MATERIAL_BYTES:
+            raise ProblemsError([Problem("file", _("The file is larger than 10 MB."), "too_large")])
+        chunks.append(chunk)
+    content = b"".join(chunks)
+    if not content:
+        raise ProblemsError([Problem("file", _("The file is empty."), "empty")])
+    kind = sniff(content[:16])
+    if kind is None:
+        raise ProblemsError(
+            [Problem("file", _("Only PDF, JPEG and PNG files can be stored; this file is none of them."), "type")]
+        )
+    return content, kind[0], kind[1]
+
+
+def store_material(
+    subject: Subject,
+    *,
+    upload: Any,
+    title: str,
+    uploaded_by: Any,
+    valid_until: Any = None,
+    reusable: bool = True,
+) -> ReusableMaterial:
+    """Checks everything first, then stores the file through Django storage and writes one row."""
+    problems = _title_problems(title)
+    until, date_problem = _date_problem(valid_until)
+    if date_problem:
+        problems.append(date_problem)
+    try:
+        content, ctype, ext = read_upload(upload)
+    except ProblemsError as exc:
+        problems.extend(exc.problems)
+        content, ctype, ext = b"", "", ""
+    if problems:
+        raise ProblemsError(problems)
+    digest = hashlib.sha256(content).hexdigest()
+    material = ReusableMaterial(
+        title=title.strip(),
+        content_type=ctype,
+        size=len(content),
+        sha256=digest,
+        reusable=bool(reusable),
+        valid_until=until,
+        uploaded_by=uploaded_by,
+        **_owner(subject),
+    )
+    material.file.save(f"{digest[:16]}.{ext}", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            material.save()
+    except Exception:
+        material.file.delete(save=False)
+        raise
+    return material
+
+
+def update_material(material: ReusableMaterial, changes: dict[str, Any]) -> ReusableMaterial:
+    """Title, reusable switch and validity date; nothing else about a stored file changes."""
+    problems: list[Problem] = []
+    fields = []
+    if "title" in changes and changes["title"] is not None:
+        problems += _title_problems(str(changes["title"]))
+        material.title = str(changes["title"]).strip()
+        fields.append("title")
+    if "reusable" in changes and changes["reusable"] is not None:
+        material.reusable = bool(changes["reusable"])
+        fields.append("reusable")
+    if "valid_until" in changes:
+        until, problem = _date_problem(changes["valid_until"])
+        if problem:
+            problems.append(problem)
+        material.valid_until = until
+        fields.append("valid_until")
+    if problems:
+        material.refresh_from_db()
+        raise ProblemsError(problems)
+    if fields:
+        material.save(update_fields=fields)
+    return material
+
+
+def delete_material(material: ReusableMaterial) -> None:
+    """Soft delete: the row stays (past uses still name it) but it is gone from lists, downloads and reuse."""
+    if material.deleted_at is None:
+        material.deleted_at = timezone.now()
+        material.save(update_fields=["deleted_at"])
+
+
+def reachable_materials(request: HttpRequest) -> QuerySet[ReusableMaterial]:
+    """Materials the signed-in person may open: their own, and their enterprises' with the materials permission."""
+    a = access.actor(request)
+    return ReusableMaterial.objects.filter(access.owner_q(a, AgentPermission.MATERIALS), deleted_at__isnull=True)
+
+
+def material_for(request: HttpRequest, material_id: int) -> ReusableMaterial:
+    """One material in reach, or 404 exactly like a missing id."""
+    return access.get_or_404(reachable_materials(request), pk=material_id)
+
+
+def download_name(material: ReusableMaterial) -> str:
+    ext = EXTENSIONS.get(material.content_type, "bin")
+    return f"{material.title}.{ext}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Agents
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def agents_of(enterprise: Enterprise) -> QuerySet[Agent]:
+    """Every authorisation the enterprise gave, active first, newest first."""
+    return enterprise.agents.select_related("person").order_by("revoked_at", "-granted_at")
+
+
+def grant(
+    request: HttpRequest,
+    enterprise: Enterprise,
+    *,
+    doc_type: str,
+    doc_number: str,
+    permissions: list[str],
+    valid_until: Any = None,
+) -> Agent:
+    """Authorises the person with exactly this document; nobody may grant a permission they do not hold."""
+    problems: list[Problem] = []
+    until, date_problem = _date_problem(valid_until)
+    if date_problem:
+        problems.append(date_problem)
+    held = permissions_in(request, enterprise)
+    beyond = sorted(set(permissions) - held - {p for p in permissions if p not in AgentPermission.values})
+    if beyond:
+        problems.append(
+            Problem(
+                "permissions",
+                _("You cannot grant permissions you do not hold: %(names)s."),
+                "not_held",
+                params={"names": ", ".join(beyond)},
+            )
+        )
+    person = None
+    person_problems = [p for p in services.person_problems("-", doc_type, doc_number) if p.field != "name"]
+    if person_problems:
+        problems.extend(person_problems)
+    else:
+        person = services.find_person(doc_type, doc_number)
+        if person is None:
+            problems.append(
+                Problem(
+                    "doc_number",
+                    _("No one is registered with this document; ask them to register first."),
+                    "not_found",
+                )
+            )
+    if problems:
+        raise ProblemsError(problems)
+    assert person is not None
+    return services.grant_agent(
+        enterprise=enterprise, person=person, permissions=permissions, granted_by=request.user, valid_until=until
+    )
+
+
+def revoke(request: HttpRequest, enterprise: Enterprise, agent_id: int) -> Agent:
+    agent = access.get_or_404(enterprise.agents.all(), pk=agent_id)
+    return services.revoke_agent(agent, request.user)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Panels other modules add to My Space
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of My Space owned by another module (cases, e-licenses, ratings).
+
+    `context(request, subject)` returns the template's context, or None when there is nothing to show (then the
+    section is left out entirely). `subjects` says whether it belongs on the person's page, the enterprise's, or
+    both.
+    """
+
+    key: str
+    title: Any
+    template: str
+    context: Callable[[HttpRequest, Subject], dict[str, Any] | None]
+    order: int = 100
+    subjects: frozenset[str] = frozenset({"person", "enterprise"})
+
+
+_panels: dict[str, Panel] = {}
+
+
+def register_panel(
+    key: str,
+    *,
+    title: Any,
+    template: str,
+    context: Callable[[HttpRequest, Subject], dict[str, Any] | None],
+    order: int = 100,
+    subjects: Iterable[str] = ("person", "enterprise"),
+) -> Panel:
+    """Adds (or replaces, by key) a section; call it from the owning app's AppConfig.ready()."""
+    panel = Panel(key, title, template, context, order, frozenset(subjects))
+    _panels[key] = panel
+    return panel
+
+
+def unregister_panel(key: str) -> None:
+    _panels.pop(key, None)
+
+
+def panels() -> list[Panel]:
+    return sorted(_panels.values(), key=lambda p: (p.order, p.key))
+
+
+def panels_for(request: HttpRequest, subject: Subject) -> list[dict[str, Any]]:
+    """The registered sections with something to show for this subject, ready for {% include %}."""
+    kind = "person" if isinstance(subject, Person) else "enterprise"
+    out = []
+    for panel in panels():
+        if kind not in panel.subjects:
+            continue
+        context = panel.context(request, subject)
+        if context is None:
+            continue
+        out.append({"key": panel.key, "title": panel.title, "template": panel.template, "context": context})
+    return out
