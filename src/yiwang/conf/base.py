@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "yiwang.orgs",
     "yiwang.identity",
     "yiwang.calendar",
+    "yiwang.cases",
     "yiwang.catalog",
     "yiwang.licenses",
     "yiwang.exchange",
