@@ -186,6 +186,8 @@ class ItemVersion(models.Model):
         default=IdentityLevel.NONE,
         help_text=_("The real-name level an applicant needs before applying for this item."),
     )
+    # The application form: [{name, label, type, required, choices, show_if, prefill, ...}] (see cases.forms).
+    form_fields = models.JSONField(_("application form fields"), default=list, blank=True)
     fee_required = models.BooleanField(_("charges a fee"), default=False)
     # [{"name": ..., "standard": ..., "basis": ...}]
     fees = models.JSONField(_("fees"), default=list, blank=True)
