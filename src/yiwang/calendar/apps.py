@@ -6,3 +6,6 @@ class CalendarConfig(AppConfig):
     name = "yiwang.calendar"
     label = "calendar"
     verbose_name = _("Working-day calendar")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system check

@@ -1,4 +1,10 @@
 """Calendar pages."""
 
+from django.urls import path
+
+from .views import calendar_page
+
 app_name = "calendar"
-urlpatterns: list = []
+urlpatterns = [
+    path("workbench/calendar/", calendar_page, name="workbench"),
+]
