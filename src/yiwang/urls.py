@@ -4,10 +4,13 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from .api import api
+from .identity.views.auth import admin_sign_in
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    # One sign-in for everyone: the admin's login page sends people to the identity sign-in (keeping ?next=).
+    path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("", include("yiwang.core.urls")),
     path("", include("yiwang.catalog.urls")),
@@ -16,6 +19,8 @@ urlpatterns = [
     path("", include("yiwang.licenses.urls")),
     # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
     path("oauth/", include("yiwang.identity.oauth_urls")),
+    # Sign-in through the provincial identity platform (OpenID Connect); its pages answer 404 while it is off.
+    path("oidc/", include("yiwang.identity.oidc")),
 ]
 if settings.DEBUG or settings.SERVE_MEDIA:
     # Uploaded files from MEDIA_ROOT (development, the demo, or a single machine without a proxy for /media/).

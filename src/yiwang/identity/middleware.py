@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from importlib import import_module
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+
+from .models import UserSession
 
 SIGNED_IN_AT = "_yiwang_signed_in_at"
 LAST_SEEN = "_yiwang_last_seen"
@@ -53,3 +57,32 @@ class SessionLifetimeMiddleware:
             # Signed in during this request: the clocks start now.
             request.session[SIGNED_IN_AT] = request.session[LAST_SEEN] = time.time()
         return response
+
+
+def session_store(session_key: str):
+    """A handle on one stored session of the configured engine (to end it from another session)."""
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+
+
+def sign_in(request: HttpRequest, user: Any, method: str) -> None:
+    """Signs `user` in on this request; the session list shows `method`; both session clocks start now."""
+    for key in (SIGNED_IN_AT, LAST_SEEN):
+        request.session.pop(key, None)
+    request._yiwang_sign_in_method = method  # type: ignore[attr-defined]
+    login(request, user)
+    request.session[SIGNED_IN_AT] = request.session[LAST_SEEN] = time.time()
+
+
+def end_sessions(user: Any, *, keep: str | None = None, only: int | None = None) -> int:
+    """Ends the account's sessions (all, all but `keep`, or the one UserSession `only`): store rows and list rows."""
+    rows = UserSession.objects.filter(user=user)
+    if keep:
+        rows = rows.exclude(session_key=keep)
+    if only is not None:
+        rows = rows.filter(pk=only)
+    ended = 0
+    for row in list(rows):
+        session_store(row.session_key).delete()
+        row.delete()
+        ended += 1
+    return ended

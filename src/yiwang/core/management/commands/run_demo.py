@@ -94,7 +94,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"The web server has not answered at {url} for 60 s; still waiting…")
                 return False
             self.stdout.write(self.style.SUCCESS(f"\nYiwang is running at {url}"))
-            self.stdout.write(f"  Sign in:  {url.rstrip('/')}{reverse('admin:login')}")
+            self.stdout.write(f"  Sign in:  {url.rstrip('/')}{reverse('identity:sign_in')}")
             self.stdout.write("  Demo accounts: printed above by `yiwang demo_accounts` (run it again to list them).")
             self.stdout.write(f"  API:      {url}api/v1/docs")
             self.stdout.write("  Press Ctrl-C to stop the web server and the worker.\n")
