@@ -10,6 +10,7 @@ class LicensesConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.catalog import sources
 
+        from . import checks  # noqa: F401 - registers the deploy check
         from .models import LicenseType
 
         sources.register(
@@ -20,3 +21,24 @@ class LicensesConfig(AppConfig):
                 labels=lambda codes: dict(LicenseType.objects.filter(code__in=codes).values_list("code", "name")),
             )
         )
+        try:
+            from yiwang.identity import space
+        except ImportError:  # My Space not installed: the /licenses/ page still lists a holder's licenses
+            return
+        space.register_panel(
+            "licenses",
+            title=_("My e-licenses"),
+            template="licenses/_panel.html",
+            context=_panel_context,
+            order=30,
+        )
+
+
+def _panel_context(request, subject):
+    """The subject's current licenses with their uses (My Space has already checked the subject is in reach)."""
+    from yiwang.identity.models import Enterprise
+
+    from .services import licenses_for
+
+    qs = licenses_for(enterprise=subject) if isinstance(subject, Enterprise) else licenses_for(person=subject)
+    return {"licenses": list(qs.prefetch_related("uses")[:50])}

@@ -1,0 +1,79 @@
+"""Who may see and act on a license, built on identity.access (one Actor per request, no per-row queries)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from yiwang.identity.access import Actor
+from yiwang.identity.models import AgentPermission, Enterprise, Person
+from yiwang.orgs.models import Organisation, Role
+
+from .models import HolderKind, License
+
+# Staff roles that may read licenses issued by their organisations (approvers also write).
+READ_ROLES = (Role.APPROVER, Role.REVIEWER, Role.WINDOW_CLERK, Role.SUPERVISOR, Role.DATA_OFFICER)
+
+
+def holder_q(actor: Actor) -> Q:
+    """Licenses the actor holds: their own as a person, their enterprises' where they may use its licenses."""
+    q = Q(pk__in=[])
+    if actor.person_id is not None:
+        person = Person.objects.filter(pk=actor.person_id).only("doc_number_hash").first()
+        if person is not None:
+            q |= Q(holder_kind=HolderKind.PERSON) & (
+                Q(person_id=person.pk) | Q(holder_number_hash=person.doc_number_hash)
+            )
+    ents = sorted(set(actor.enterprises(AgentPermission.LICENSES)) | set(actor.enterprises(AgentPermission.VIEW_CASES)))
+    if ents:
+        codes = list(Enterprise.objects.filter(pk__in=ents).values_list("credit_code", flat=True))
+        q |= Q(holder_kind=HolderKind.ENTERPRISE, holder_code__in=codes)
+    return q
+
+
+def staff_q(actor: Actor) -> Q:
+    q = Q(pk__in=[])
+    for role in READ_ROLES:
+        if actor.has_role(role):
+            q |= actor.reach(role).q("issuer")
+    return q
+
+
+def visible(actor: Actor) -> QuerySet[License]:
+    return License.objects.filter(holder_q(actor) | staff_q(actor)).select_related(
+        "license_type", "issuer", "signing_key"
+    )
+
+
+def is_holder(actor: Actor, lic: License) -> bool:
+    return License.objects.filter(holder_q(actor), pk=lic.pk).exists()
+
+
+def may_issue(actor: Actor, org: Organisation) -> bool:
+    """Approvers of the issuing organisation (or reaching it through their membership) issue and change."""
+    if not actor.may_write(Role.APPROVER):
+        return False
+    return actor.reach(Role.APPROVER).covers(org.pk, org.parent_id, org.division.path if org.division_id else "")
+
+
+def issuing_orgs(actor: Actor) -> QuerySet[Organisation]:
+    if not actor.may_write(Role.APPROVER):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(_org_q(actor)).select_related("division")
+
+
+def _org_q(actor: Actor) -> Q:
+    reach = actor.reach(Role.APPROVER)
+    if reach.everywhere:
+        return Q()
+    q = Q(pk__in=sorted(reach.org_ids)) | Q(parent_id__in=sorted(reach.parent_ids))
+    for path in reach.division_paths:
+        q |= Q(division__path__startswith=path)
+    return q
+
+
+def get_visible(actor: Actor, identifier: str) -> License:
+    lic = visible(actor).filter(identifier=identifier.strip().upper()).first()
+    if lic is None:
+        raise Http404
+    return lic
