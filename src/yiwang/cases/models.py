@@ -76,6 +76,8 @@ class Case(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who the idempotency key belongs to ("u:<user id>" or "c:<machine client id>"), so keys never collide.
+    idempotency_scope = models.CharField(max_length=24, blank=True)
     idempotency_key = models.CharField(max_length=80, blank=True)
     form_data = models.JSONField(_("form"), default=dict)
     state = models.CharField(_("state"), max_length=14, choices=State.choices, default=State.SUBMITTED)
@@ -105,7 +107,7 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         constraints = [
             models.UniqueConstraint(
-                fields=["submitted_by", "idempotency_key"],
+                fields=["idempotency_scope", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="case_idempotent_submission",
             )
@@ -303,3 +305,60 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}:{self.value}"
+
+
+class Draft(models.Model):
+    """An application in progress (草稿): the form as typed and the files already checked, per person and version.
+
+    One draft per applicant (person, or person acting for an enterprise) and item version, so "save and come back
+    later" resumes exactly where they stopped. Files are stored through Django storage when saved; submitting
+    hands them to the case, discarding deletes them.
+    """
+
+    key = models.CharField(max_length=80, unique=True, editable=False)
+    person = models.ForeignKey("identity.Person", on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        "identity.Enterprise", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    version = models.ForeignKey("catalog.ItemVersion", on_delete=models.CASCADE, related_name="+")
+    form_data = models.JSONField(default=dict)
+    # [{catalog_material_id, material_name, source, file, content_type, size, sha256, reference, original_name}]
+    materials = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("draft application")
+        verbose_name_plural = _("draft applications")
+        indexes = [models.Index(fields=["person", "-updated_at"], name="draft_person_recent")]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @staticmethod
+    def key_for(person_id: int, enterprise_id: int | None, version_id: int) -> str:
+        return f"p{person_id}:e{enterprise_id or 0}:v{version_id}"
+
+
+class Message(models.Model):
+    """An in-site message (站内消息) to an applicant about one of their cases."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    text = models.TextField(_("message"))
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            # At most one message per recipient and event: a re-delivered signal does not write twice.
+            models.UniqueConstraint(fields=["recipient", "event"], name="message_once_per_event")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="message_inbox")]
+
+    def __str__(self) -> str:
+        return self.text[:40]

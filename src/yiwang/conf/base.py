@@ -163,6 +163,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Let the app itself serve MEDIA_ROOT at /media/ (normally the reverse proxy or the object storage does).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
+# Largest file an applicant may attach to an application, per file (cases.uploads).
+CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
 # Uploaded files: local disk by default; any Django storage class (e.g. django-storages' S3Storage for
 # S3-compatible object storage) with its options as JSON in STORAGE_OPTIONS. See docs/configuration.md.
