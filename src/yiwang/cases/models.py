@@ -76,6 +76,8 @@ class Case(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who the idempotency key belongs to ("u:<user id>" or "c:<machine client id>"), so keys never collide.
+    idempotency_scope = models.CharField(max_length=24, blank=True)
     idempotency_key = models.CharField(max_length=80, blank=True)
     form_data = models.JSONField(_("form"), default=dict)
     state = models.CharField(_("state"), max_length=14, choices=State.choices, default=State.SUBMITTED)
@@ -105,7 +107,7 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         constraints = [
             models.UniqueConstraint(
-                fields=["submitted_by", "idempotency_key"],
+                fields=["idempotency_scope", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="case_idempotent_submission",
             )

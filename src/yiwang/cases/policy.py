@@ -98,3 +98,21 @@ def work_queue(actor: Actor, role: str) -> QuerySet[CaseStep]:
     return CaseStep.objects.filter(handler_q(actor, role), role=role, state__in=("active", "claimed")).order_by(
         "due", "id"
     )
+
+
+def acting_org(actor: Actor, role: str, case: Case) -> int | None:
+    """Which of the actor's organisations acts on `case` in `role`, for the event record."""
+    if actor.client_org_id is not None:
+        return actor.client_org_id
+    reach = actor.reach(role)
+    if case.organisation_id in reach.org_ids:
+        return case.organisation_id
+    parent = case.organisation.parent_id
+    if parent in reach.org_ids:
+        return parent
+    return min(reach.org_ids) if reach.org_ids else case.organisation_id
+
+
+def accepting_role(actor: Actor, case: Case) -> str:
+    """The role in which the actor accepts: the window first (一窗受理), else the department's reviewer."""
+    return Role.WINDOW_CLERK if _reaches(actor, Role.WINDOW_CLERK, case) else Role.REVIEWER

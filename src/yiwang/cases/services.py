@@ -187,8 +187,11 @@ def submit(
 
     user = who.user if getattr(who.user, "pk", None) else None
     key = (idempotency_key or "").strip()[:80]
-    if key and user is not None:
-        existing = Case.objects.filter(submitted_by=user, idempotency_key=key).first()
+    scope = f"c:{who.client_id}" if who.client_id is not None else f"u:{user.pk}" if user is not None else ""
+    if not scope:
+        key = ""
+    if key:
+        existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
         if existing is not None:
             return existing, False
     if version.status != VersionStatus.PUBLISHED or version.item.current_id != version.pk:
@@ -213,7 +216,8 @@ def submit(
                 channel=who.channel,
                 hall=hall,
                 submitted_by=user,
-                idempotency_key=key if user is not None else "",
+                idempotency_scope=scope if key else "",
+                idempotency_key=key,
                 form_data=form_data or {},
                 state=State.SUBMITTED,
                 submitted_at=now,
@@ -225,8 +229,8 @@ def submit(
             case.save()
             _event(case, "submit", who, "", {"materials": len(materials or []), "channel": who.channel})
     except IntegrityError:
-        if key and user is not None:
-            existing = Case.objects.filter(submitted_by=user, idempotency_key=key).first()
+        if key:
+            existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
             if existing is not None:
                 return existing, False
         raise
