@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from yiwang.core.errors import ProblemsError, both_languages
+from yiwang.identity.api_security import RateLimited
 
 api = NinjaAPI(
     title="Yiwang API",
@@ -64,8 +65,28 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     )
 
 
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {
+            "detail": [
+                {
+                    "field": "__all__",
+                    "code": "rate_limited",
+                    **both_languages(_("Too many requests from this client; try again shortly.")),
+                }
+            ]
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def _register() -> None:
     from yiwang.calendar.api import router as calendar_router
+    from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.identity.api import router as identity_router
     from yiwang.licenses.api import router as licenses_router
@@ -76,6 +97,7 @@ def _register() -> None:
     api.add_router("/calendar/", calendar_router)
     api.add_router("/catalog/", catalog_router)
     api.add_router("/licenses/", licenses_router)
+    api.add_router("/cases/", cases_router)
 
 
 _register()

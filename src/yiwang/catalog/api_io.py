@@ -1,13 +1,15 @@
 """Catalog import and export over the API (mounted at /api/v1/catalog/).
 
-Import is for catalog administrators (session sign-in); export of published items is public
-information, so anyone may download it.
+Import is for catalog administrators (session sign-in) and for machine clients with the
+catalog:write scope (their own organisation and its children); export of published items is
+public information, so anyone may download it.
 """
 
 from __future__ import annotations
 
 import tempfile
 
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from yiwang.core.errors import Problem, ProblemsError
+from yiwang.identity.api_security import client_actor, require_scope
 from yiwang.orgs.models import Division, Organisation
 
 from .io import import_catalog, iter_json, published_versions, write_xlsx
@@ -51,7 +54,7 @@ class ProblemsOut(Schema):
 
 @router.post(
     "/import",
-    auth=django_auth,
+    auth=[require_scope("catalog:write"), django_auth],
     response={200: ImportOut, 400: ProblemsOut},
     summary="Import a catalog file (xlsx or JSON)",
 )
@@ -62,6 +65,13 @@ def import_file(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bo
     code exists get a new published version (the old one is retired), unchanged items are left
     alone. With `dry_run` nothing is written and the counts say what would happen.
     """
+    client = client_actor(request)
+    if client is not None:
+        # A client imports for its own organisation and that organisation's children only.
+        org = client.client_org_id
+        reach = Organisation.objects.filter(Q(pk=org) | Q(parent_id=org))
+        result = import_catalog(file, user=None, organisations=reach, channel="api", dry_run=dry_run)
+        return result.as_dict()
     result = import_catalog(file, user=request.user, channel="api", dry_run=dry_run)
     return result.as_dict()
 

@@ -2,9 +2,11 @@
 
 Reads are public for published content; drafts and history are shown only to catalog
 administrators whose scope reaches the item. Writes need a signed-in session (with its CSRF
-token) and the catalog-administrator role over the item's organisation. An item out of scope is
-refused with 403 when the public could see it anyway, 404 otherwise, so a write never reveals
-more than a read would. Every refusal is a list of per-field problems in Chinese and English.
+token) and the catalog-administrator role over the item's organisation, or a machine client's
+bearer token with the catalog:write scope over its own organisation and that organisation's
+children. An item out of a person's scope is refused with 403 when the public could see it
+anyway, 404 otherwise, so a write never reveals more than a read would; a client is always
+answered 404. Every refusal is a list of per-field problems in Chinese and English.
 """
 
 import datetime as dt
@@ -19,6 +21,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.errors import Problem, ProblemsError
+from yiwang.identity.api_security import client_actor, client_reach, require_scope
 from yiwang.orgs.admin import holds, in_scope, reaches_all, scope_of
 from yiwang.orgs.models import Division, Organisation, Role
 
@@ -28,6 +31,9 @@ from .models import CatalogEvent, ItemVersion, Material, ProcessStep, ServiceIte
 
 ROLE = Role.CATALOG_ADMIN
 router = Router(tags=["catalog items"])
+# A catalog administrator's session, or a machine client with the catalog:write scope.
+WRITE_AUTH = [require_scope("catalog:write"), session_auth]
+READ_AUTH = [require_scope("catalog:read", "catalog:write"), session_auth]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,8 +306,18 @@ class ItemFilter(Schema):
 
 
 def _require_editor(request: HttpRequest) -> None:
+    if client_actor(request) is not None:
+        return  # the client's scope was checked by its authentication
     if not holds(request, ROLE):
         raise PermissionDenied(_("Only catalog administrators may change the catalog."))
+
+
+def _reaches(request: HttpRequest, organisation: Organisation) -> bool:
+    """Whether the person (catalog-administrator scope) or the client (its organisation) reaches `organisation`."""
+    client = client_actor(request)
+    if client is not None:
+        return client_reach(client).covers(organisation.pk, organisation.parent_id)
+    return in_scope(request, ROLE, organisation.pk)
 
 
 def _item(item_code: str) -> ServiceItem:
@@ -316,6 +332,8 @@ def _publicly_visible(item: ServiceItem) -> bool:
 
 
 def _sees_drafts(request: HttpRequest, item: ServiceItem) -> bool:
+    if client_actor(request) is not None:
+        return _reaches(request, item.organisation)
     return holds(request, ROLE) and in_scope(request, ROLE, item.organisation_id)
 
 
@@ -323,8 +341,8 @@ def _item_for_write(request: HttpRequest, item_code: str) -> ServiceItem:
     """The item, if the user may change it; otherwise 403 when the public sees it, 404 when not."""
     _require_editor(request)
     item = _item(item_code)
-    if not in_scope(request, ROLE, item.organisation_id):
-        if _publicly_visible(item):
+    if not _reaches(request, item.organisation):
+        if client_actor(request) is None and _publicly_visible(item):
             raise PermissionDenied(_("This item belongs to an organisation outside your scope."))
         raise Http404
     return item
@@ -515,7 +533,7 @@ def get_version(request: HttpRequest, item_code: str, number: int) -> ItemVersio
 @router.get(
     "/items/{item_code}/events",
     response={200: list[EventOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    auth=session_auth,
+    auth=READ_AUTH,
     summary="The item's history (administrators in scope)",
 )
 def list_events(request: HttpRequest, item_code: str) -> QuerySet[CatalogEvent]:
@@ -533,7 +551,7 @@ WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 @router.post(
     "/items",
     response={201: ItemDetail, **WRITE_ERRORS},
-    auth=session_auth,
+    auth=WRITE_AUTH,
     summary="Create an item with its first version (optionally published at once)",
 )
 def create_item(request: HttpRequest, body: ItemCreateIn) -> Status:
@@ -551,7 +569,18 @@ def create_item(request: HttpRequest, body: ItemCreateIn) -> Status:
                 )
             ]
         )
-    if not in_scope(request, ROLE, org.pk):
+    if not _reaches(request, org):
+        if client_actor(request) is not None:
+            raise ProblemsError(
+                [
+                    Problem(
+                        "organisation",
+                        _("No organisation has credit code %(code)s."),
+                        code="unknown",
+                        params={"code": code},
+                    )
+                ]
+            )
         raise PermissionDenied(_("This organisation is outside your scope."))
     catalog_code = body.catalog_code.strip().upper()
     item_code = (body.item_code or "").strip().upper() or derive_item_code(org, catalog_code, body.handling_item)
@@ -581,7 +610,7 @@ def create_item(request: HttpRequest, body: ItemCreateIn) -> Status:
 @router.post(
     "/items/{item_code}/drafts",
     response={200: VersionOut, 201: VersionOut, **WRITE_ERRORS},
-    auth=session_auth,
+    auth=WRITE_AUTH,
     summary="Start a new draft from the newest version (200 with the existing draft if there is one)",
 )
 def start_draft(request: HttpRequest, item_code: str) -> Status:
@@ -601,7 +630,7 @@ def _current_draft(item: ServiceItem) -> ItemVersion:
 @router.put(
     "/items/{item_code}/drafts/current",
     response={200: VersionOut, **WRITE_ERRORS},
-    auth=session_auth,
+    auth=WRITE_AUTH,
     summary="Replace the draft's content (elements, materials, steps, themes)",
 )
 def replace_draft(request: HttpRequest, item_code: str, body: DraftIn) -> ItemVersion:
@@ -617,7 +646,7 @@ def replace_draft(request: HttpRequest, item_code: str, body: DraftIn) -> ItemVe
 @router.post(
     "/items/{item_code}/drafts/current/publish",
     response={200: VersionOut, **WRITE_ERRORS},
-    auth=session_auth,
+    auth=WRITE_AUTH,
     summary="Validate and publish the draft; the version published before is retired",
 )
 def publish_draft(request: HttpRequest, item_code: str) -> ItemVersion:
@@ -630,7 +659,7 @@ def publish_draft(request: HttpRequest, item_code: str) -> ItemVersion:
 @router.post(
     "/items/{item_code}/retire",
     response={200: VersionOut, **WRITE_ERRORS},
-    auth=session_auth,
+    auth=WRITE_AUTH,
     summary="Withdraw the item: its published version is retired, nothing is deleted",
 )
 def retire_item(request: HttpRequest, item_code: str, body: RetireIn | None = None) -> ItemVersion:

@@ -140,7 +140,8 @@ AUTHENTICATION_BACKENDS = [
     "yiwang.identity.backends.IdentifierBackend",
     # Mobile number and SMS code.
     "yiwang.identity.backends_otp.OneTimeCodeBackend",
-    # (the OIDC helper adds identity.oidc.ProvincialOIDCBackend)
+    # The provincial unified identity platform (OpenID Connect); inactive unless OIDC_ENABLED.
+    "yiwang.identity.oidc.ProvincialOIDCBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -245,11 +246,13 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT"
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
 OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
 OIDC_OP_DISPLAY_NAME = os.environ.get("OIDC_OP_DISPLAY_NAME", "")
 # Which claims carry the verified ID number / credit code and the real-name level the platform vouches for.
 OIDC_CLAIM_ID_NUMBER = os.environ.get("OIDC_CLAIM_ID_NUMBER", "id_number")
 OIDC_CLAIM_CREDIT_CODE = os.environ.get("OIDC_CLAIM_CREDIT_CODE", "credit_code")
+OIDC_CLAIM_ENTERPRISE_NAME = os.environ.get("OIDC_CLAIM_ENTERPRISE_NAME", "enterprise_name")
 OIDC_CLAIM_NAME = os.environ.get("OIDC_CLAIM_NAME", "name")
 OIDC_TRUSTED_LEVEL = int(os.environ.get("OIDC_TRUSTED_LEVEL", "2"))
 OIDC_CREATE_USER = True

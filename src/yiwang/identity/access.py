@@ -140,6 +140,15 @@ def actor_for_user(user: Any) -> Actor:
     )
 
 
+def actor_for_client(machine_client: Any, scopes: list[str] | frozenset[str]) -> Actor:
+    """A machine client acts for its own organisation with the scopes its token carries (no person, no roles)."""
+    return Actor(
+        client_id=machine_client.pk,
+        client_org_id=machine_client.organisation_id,
+        scopes=frozenset(scopes) & frozenset(machine_client.scopes),
+    )
+
+
 def actor(request: HttpRequest) -> Actor:
     """The actor behind a request, cached on it (a machine client's actor is set by its authentication)."""
     cached = getattr(request, "_yiwang_actor", None)

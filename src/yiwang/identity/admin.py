@@ -1,0 +1,3 @@
+"""Identity admin: each part registers its models in its own module, imported here."""
+
+from . import admin_clients  # noqa: F401
