@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "yiwang.core.context_processors.site",
+                "yiwang.calendar.context_processors.calendar_warning",
             ],
         },
     },
