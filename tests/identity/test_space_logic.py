@@ -193,9 +193,10 @@ def test_panel_registry_lets_other_modules_add_sections(owner, company):
         space.register_panel(
             "test_licenses", title="我的证照", template="y.html", context=lambda r, s: {}, subjects=["enterprise"]
         )
-        assert [p["key"] for p in space.panels_for(request, owner)] == ["test_cases"]
-        assert [p["key"] for p in space.panels_for(request, company)] == ["test_licenses"]
+        keys = {"test_cases", "test_licenses"}
+        assert [p["key"] for p in space.panels_for(request, owner) if p["key"] in keys] == ["test_cases"]
+        assert [p["key"] for p in space.panels_for(request, company) if p["key"] in keys] == ["test_licenses"]
     finally:
         space.unregister_panel("test_cases")
         space.unregister_panel("test_licenses")
-    assert space.panels_for(request, owner) == []
+    assert not {p["key"] for p in space.panels_for(request, owner)} & {"test_cases", "test_licenses"}

@@ -540,9 +540,10 @@ def revoke(request: HttpRequest, enterprise: Enterprise, agent_id: int) -> Agent
 class Panel:
     """A section of My Space owned by another module (cases, e-licenses, ratings).
 
-    `context(request, subject)` returns the template's context, or None when there is nothing to show (then the
-    section is left out entirely). `subjects` says whether it belongs on the person's page, the enterprise's, or
-    both.
+    `context(request, subject)` returns what the template sees as `panel` (and `subject`), or None when there is
+    nothing to show (then the section is left out entirely). `subjects` says whether it belongs on the person's
+    page, the enterprise's, or both; on an enterprise's page, `permission` (an AgentPermission) limits it to the
+    legal representative and the agents holding that permission.
     """
 
     key: str
@@ -551,6 +552,7 @@ class Panel:
     context: Callable[[HttpRequest, Subject], dict[str, Any] | None]
     order: int = 100
     subjects: frozenset[str] = frozenset({"person", "enterprise"})
+    permission: str | None = None
 
 
 _panels: dict[str, Panel] = {}
@@ -564,9 +566,10 @@ def register_panel(
     context: Callable[[HttpRequest, Subject], dict[str, Any] | None],
     order: int = 100,
     subjects: Iterable[str] = ("person", "enterprise"),
+    permission: str | None = None,
 ) -> Panel:
     """Adds (or replaces, by key) a section; call it from the owning app's AppConfig.ready()."""
-    panel = Panel(key, title, template, context, order, frozenset(subjects))
+    panel = Panel(key, title, template, context, order, frozenset(subjects), permission)
     _panels[key] = panel
     return panel
 
@@ -582,9 +585,12 @@ def panels() -> list[Panel]:
 def panels_for(request: HttpRequest, subject: Subject) -> list[dict[str, Any]]:
     """The registered sections with something to show for this subject, ready for {% include %}."""
     kind = "person" if isinstance(subject, Person) else "enterprise"
+    held = access.actor(request).agencies.get(subject.pk, frozenset()) if kind == "enterprise" else frozenset()
     out = []
     for panel in panels():
         if kind not in panel.subjects:
+            continue
+        if kind == "enterprise" and panel.permission is not None and panel.permission not in held:
             continue
         context = panel.context(request, subject)
         if context is None:

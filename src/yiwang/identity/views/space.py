@@ -77,6 +77,7 @@ def _person_page(
         **_common(request, person),
         "person": person,
         "subject_kind": "person",
+        "subject": person,
         "errors": errors or {},
         "values": values or {},
         "revealed": revealed or {},
@@ -285,6 +286,7 @@ def _enterprise_page(
         **_common(request, enterprise),
         "enterprise": enterprise,
         "subject_kind": "enterprise",
+        "subject": enterprise,
         "is_legal_rep": enterprise.legal_rep_id is not None
         and enterprise.legal_rep_id == space.access.actor(request).person_id,
         "my_permissions": [(p, label) for p, label in AgentPermission.choices if p in perms],
