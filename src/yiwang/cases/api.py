@@ -293,6 +293,10 @@ def submit(request: HttpRequest, payload: SubmitIn):
                 [Problem("applicant", _("Say who applies: name, document type and number."), "required")]
             )
         person = identity.find_person(payload.applicant.doc_type, payload.applicant.doc_number)
+        if person is not None and "".join(person.name.split()) != "".join(payload.applicant.name.split()):
+            raise ProblemsError(
+                [Problem("applicant.name", _("The name does not match this document number's record."), "mismatch")]
+            )
         if person is None:
             person = identity.register_person(**payload.applicant.dict())
         channel = Channel.API
