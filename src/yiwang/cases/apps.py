@@ -6,3 +6,8 @@ class CasesConfig(AppConfig):
     name = "yiwang.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from . import notify, panels  # noqa: F401 - the applicant-message receiver
+
+        panels.register()

@@ -27,6 +27,15 @@ def applicant_cases(actor: Actor) -> QuerySet[Case]:
     return Case.objects.filter(owner_q(actor, AgentPermission.VIEW_CASES))
 
 
+def receipt_cases(actor: Actor) -> QuerySet[Case]:
+    """The applicant's cases, plus those this account itself submitted (an agent may hold "apply" without
+    "view_cases": they still get the receipt of what they just handed in)."""
+    q = owner_q(actor, AgentPermission.VIEW_CASES)
+    if actor.user_id is not None:
+        q |= Q(submitted_by_id=actor.user_id)
+    return Case.objects.filter(q)
+
+
 def staff_q(actor: Actor) -> Q:
     q = Q(pk__in=[])
     for role in STAFF_ROLES:

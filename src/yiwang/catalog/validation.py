@@ -235,6 +235,11 @@ def version_problems(
                 )
             )
 
+    # The application form's field definitions (checked by the cases form engine).
+    from yiwang.cases.forms import definition_problems
+
+    out.extend(definition_problems(getattr(v, "form_fields", None)))
+
     # Aliases.
     aliases = v.aliases or []
     if not isinstance(aliases, list) or any(not isinstance(a, str) for a in aliases):

@@ -1,0 +1,490 @@
+"""The application form engine: an item version's `form_fields` checked, rendered, prefilled and validated.
+
+A form definition is a JSON list of fields (ItemVersion.form_fields), for example::
+
+    {"name": "shop_name", "label": "店铺名称", "label_en": "Shop name", "type": "text", "required": true,
+     "max_length": 100}
+    {"name": "branch_address", "label": "分店地址", "type": "text", "required": true,
+     "show_if": {"has_branch": true}}
+    {"name": "contact_phone", "label": "联系电话", "type": "phone", "prefill": "phone"}
+
+Three doors use this module: the catalog checks a definition before it can be published (`definition_problems`),
+the apply pages render and validate what a person typed (`clean`), and the API validates JSON the same way. A field
+hidden by its condition (`show_if`) is never required and never kept: what the applicant could not see is not
+part of the application. Every refusal is a `Problem` on the field's own name, in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.codes import credit_code_error
+from yiwang.core.errors import Problem
+
+TYPES = (
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "choice",
+    "multichoice",
+    "checkbox",
+    "phone",
+    "id_number",
+    "credit_code",
+    "email",
+)
+CHOICE_TYPES = ("choice", "multichoice")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TEXT_MAX = 200
+TEXTAREA_MAX = 2000
+MAX_FIELDS = 60
+
+# Profile fields a form field may be prefilled from (identity.space.PERSON_FIELDS / ENTERPRISE_FIELDS).
+PERSON_PREFILL = ("name", "doc_type", "doc_number", "nationality", "phone", "email", "address")
+ENTERPRISE_PREFILL = ("name", "credit_code", "kind", "legal_rep_name", "address", "phone")
+PREFILL_SOURCES = tuple(dict.fromkeys(PERSON_PREFILL + ENTERPRISE_PREFILL))
+
+# Used when an item defines no form of its own: how to reach the applicant, and what they ask for.
+DEFAULT_FIELDS: list[dict[str, Any]] = [
+    {
+        "name": "contact_phone",
+        "label": "联系电话",
+        "label_en": "Contact phone",
+        "type": "phone",
+        "required": True,
+        "prefill": "phone",
+    },
+    {
+        "name": "address",
+        "label": "联系地址",
+        "label_en": "Contact address",
+        "type": "text",
+        "required": False,
+        "max_length": 200,
+        "prefill": "address",
+    },
+    {
+        "name": "description",
+        "label": "申请事项说明",
+        "label_en": "What you are applying for",
+        "type": "textarea",
+        "required": False,
+        "max_length": 1000,
+    },
+]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a form, read from its JSON definition (already checked by `definition_problems`)."""
+
+    name: str
+    label: str
+    label_en: str
+    type: str
+    required: bool
+    help: str
+    help_en: str
+    choices: tuple[tuple[str, str, str], ...]  # (value, label, label_en)
+    show_if: dict[str, Any]
+    prefill: str
+    max_length: int | None
+    min: Decimal | None
+    max: Decimal | None
+
+    @property
+    def display_label(self) -> str:
+        """The label in the active language (Chinese unless English was chosen and given)."""
+        return self.label_en if (get_language() or "").startswith("en") and self.label_en else self.label
+
+    @property
+    def display_help(self) -> str:
+        return self.help_en if (get_language() or "").startswith("en") and self.help_en else self.help
+
+    @property
+    def display_choices(self) -> list[tuple[str, str]]:
+        en = (get_language() or "").startswith("en")
+        return [(v, (le if en and le else lz)) for v, lz, le in self.choices]
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or (TEXTAREA_MAX if self.type == "textarea" else TEXT_MAX)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def _choices(raw: Any) -> tuple[tuple[str, str, str], ...]:
+    out = []
+    for c in raw or []:
+        if isinstance(c, dict):
+            value = str(c.get("value", ""))
+            out.append((value, str(c.get("label") or value), str(c.get("label_en") or "")))
+        elif isinstance(c, list | tuple) and c:
+            out.append((str(c[0]), str(c[1] if len(c) > 1 else c[0]), str(c[2]) if len(c) > 2 else ""))
+        else:
+            out.append((str(c), str(c), ""))
+    return tuple(out)
+
+
+def parse(definition: list[dict[str, Any]] | None) -> list[Field]:
+    """The form's fields; an empty definition means the default form."""
+    fields = []
+    for d in definition or DEFAULT_FIELDS:
+        max_length = d.get("max_length")
+        fields.append(
+            Field(
+                name=str(d["name"]),
+                label=str(d.get("label") or d["name"]),
+                label_en=str(d.get("label_en") or ""),
+                type=str(d.get("type") or "text"),
+                required=bool(d.get("required", False)),
+                help=str(d.get("help") or ""),
+                help_en=str(d.get("help_en") or ""),
+                choices=_choices(d.get("choices")),
+                show_if=dict(d.get("show_if") or {}),
+                prefill=str(d.get("prefill") or ""),
+                max_length=int(max_length) if isinstance(max_length, int) and max_length > 0 else None,
+                min=_decimal(d.get("min")),
+                max=_decimal(d.get("max")),
+            )
+        )
+    return fields
+
+
+def fields_of(version: Any) -> list[Field]:
+    return parse(getattr(version, "form_fields", None))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checking a definition (the catalog calls this before a version can be published)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def definition_problems(definition: Any, prefix: str = "form_fields") -> list[Problem]:
+    """Every mistake in a form definition, each on `form_fields.<n>.<key>` (n counted from 1)."""
+    if definition in (None, ""):
+        return []
+    if not isinstance(definition, list):
+        return [Problem(prefix, _("The application form must be a list of fields."))]
+    if len(definition) > MAX_FIELDS:
+        return [Problem(prefix, _("An application form has at most %(n)s fields."), params={"n": MAX_FIELDS})]
+    out: list[Problem] = []
+    seen: dict[str, dict] = {}
+    for i, d in enumerate(definition, 1):
+        f = f"{prefix}.{i}"
+        if not isinstance(d, dict):
+            out.append(Problem(f, _("Each form field must be an object with a name, a label and a type.")))
+            continue
+        name = d.get("name")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            out.append(
+                Problem(
+                    f"{f}.name",
+                    _("A field name is 1–40 lower-case letters, digits or underscores, starting with a letter."),
+                )
+            )
+        elif name in seen:
+            out.append(Problem(f"{f}.name", _("Field %(name)s is defined twice."), params={"name": name}))
+        if not str(d.get("label") or "").strip():
+            out.append(Problem(f"{f}.label", _("Each form field needs a label."), code="required"))
+        ftype = d.get("type", "text")
+        if ftype not in TYPES:
+            out.append(
+                Problem(
+                    f"{f}.type",
+                    _("Unknown field type %(type)s; use one of: %(types)s."),
+                    params={"type": ftype, "types": ", ".join(TYPES)},
+                )
+            )
+        if ftype in CHOICE_TYPES:
+            choices = _choices(d.get("choices") if isinstance(d.get("choices"), list) else None)
+            values = [c[0] for c in choices]
+            if not choices:
+                out.append(Problem(f"{f}.choices", _("A choice field needs its list of choices."), code="required"))
+            elif len(set(values)) != len(values) or any(not v.strip() for v in values):
+                out.append(Problem(f"{f}.choices", _("Each choice needs a value, and no value may repeat.")))
+        elif d.get("choices"):
+            out.append(Problem(f"{f}.choices", _("Only choice fields have choices.")))
+        if "max_length" in d and (
+            not isinstance(d["max_length"], int)
+            or isinstance(d["max_length"], bool)
+            or not 1 <= d["max_length"] <= TEXTAREA_MAX
+        ):
+            out.append(
+                Problem(
+                    f"{f}.max_length",
+                    _("The maximum length is a whole number from 1 to %(n)s."),
+                    params={"n": TEXTAREA_MAX},
+                )
+            )
+        for key in ("min", "max"):
+            if key in d and _decimal(d[key]) is None:
+                out.append(Problem(f"{f}.{key}", _("The lower and upper bounds must be numbers.")))
+        lo, hi = _decimal(d.get("min")), _decimal(d.get("max"))
+        if lo is not None and hi is not None and lo > hi:
+            out.append(Problem(f"{f}.min", _("The lower bound is above the upper bound.")))
+        prefill = d.get("prefill")
+        if prefill and prefill not in PREFILL_SOURCES:
+            out.append(
+                Problem(
+                    f"{f}.prefill",
+                    _("Unknown prefill source %(source)s; use one of: %(sources)s."),
+                    params={"source": prefill, "sources": ", ".join(PREFILL_SOURCES)},
+                )
+            )
+        show_if = d.get("show_if")
+        if show_if is not None:
+            if not isinstance(show_if, dict) or not show_if:
+                out.append(Problem(f"{f}.show_if", _("A condition names the fields it depends on and their values.")))
+            else:
+                for other in show_if:
+                    if other not in seen:
+                        out.append(
+                            Problem(
+                                f"{f}.show_if",
+                                _("The condition refers to %(name)s, which is not a field above this one."),
+                                params={"name": other},
+                            )
+                        )
+        if isinstance(name, str) and name not in seen:
+            seen[name] = d
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conditions and validation of what the applicant typed
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _matches(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, list):
+        if isinstance(actual, list):
+            return any(a in expected for a in actual)
+        return actual in expected
+    if isinstance(actual, list):
+        return expected in actual
+    if isinstance(expected, bool):
+        return bool(actual) is expected
+    return str(actual) == str(expected) if actual is not None else False
+
+
+def visible(field: Field, data: Mapping[str, Any]) -> bool:
+    """A field shows when every field its condition names has the expected value (a list means any of them)."""
+    return all(_matches(data.get(name), expected) for name, expected in field.show_if.items())
+
+
+def _raw(raw: Mapping[str, Any], field: Field) -> Any:
+    """The field's raw value from a QueryDict (a form post) or a dict (JSON)."""
+    if field.type == "multichoice":
+        if hasattr(raw, "getlist"):
+            return raw.getlist(field.name)
+        value = raw.get(field.name)
+        if value in (None, ""):
+            return []
+        return value if isinstance(value, list) else [value]
+    return raw.get(field.name)
+
+
+def _checkbox(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if value in (None, ""):
+        return False
+    s = str(value).strip().lower()
+    if s in ("on", "true", "1", "yes"):
+        return True
+    if s in ("off", "false", "0", "no"):
+        return False
+    return None
+
+
+def _problem(field: Field, message: Any, code: str = "invalid", params: dict | None = None) -> Problem:
+    return Problem(field.name, message, code=code, params=params, extra={"label": field.label})
+
+
+def clean_value(field: Field, value: Any) -> tuple[Any, Problem | None]:
+    """One visible field's value, normalised; or the problem with it."""
+    t = field.type
+    if t == "checkbox":
+        b = _checkbox(value)
+        if b is None:
+            return None, _problem(field, _("Tick the box or leave it empty."))
+        if field.required and not b:
+            return None, _problem(field, _("Tick this box to continue."), "required")
+        return b, None
+    if t == "multichoice":
+        values = [str(v) for v in value if str(v).strip()] if isinstance(value, list) else []
+        if not isinstance(value, list):
+            return None, _problem(field, _("Choose from the list."))
+        allowed = {c[0] for c in field.choices}
+        if any(v not in allowed for v in values):
+            return None, _problem(field, _("Choose from the list."))
+        if field.required and not values:
+            return None, _problem(field, _("Choose at least one."), "required")
+        return list(dict.fromkeys(values)), None
+    if value is None:
+        text = ""
+    elif isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+        text = str(value).strip()
+    else:
+        return None, _problem(field, _("Enter text, not a list or an object."))
+    if not text:
+        if field.required:
+            return None, _problem(field, _("%(label)s is required."), "required", {"label": field.label})
+        return ("" if t not in ("number",) else None), None
+    if t in ("text", "textarea"):
+        if len(text) > field.limit:
+            return None, _problem(
+                field,
+                _("At most %(n)s characters (you entered %(m)s)."),
+                "too_long",
+                {"n": field.limit, "m": len(text)},
+            )
+        if t == "text" and ("\n" in text or "\r" in text):
+            text = " ".join(text.split())
+        return text, None
+    if t == "number":
+        d = _decimal(text.replace(",", "").replace("，", ""))
+        if d is None:
+            return None, _problem(field, _("Enter a number, such as 120 or 35.5."))
+        if field.min is not None and d < field.min:
+            return None, _problem(field, _("The number must be at least %(n)s."), "too_small", {"n": field.min})
+        if field.max is not None and d > field.max:
+            return None, _problem(field, _("The number must be at most %(n)s."), "too_large", {"n": field.max})
+        return (int(d) if d == d.to_integral_value() else float(d)), None
+    if t == "date":
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return None, _problem(field, _("Enter a date as YYYY-MM-DD, for example 2025-10-08."))
+        return day.isoformat(), None
+    if t == "choice":
+        if text not in {c[0] for c in field.choices}:
+            return None, _problem(field, _("Choose from the list."))
+        return text, None
+    if t == "phone":
+        digits = re.sub(r"[\s\-]", "", text)
+        if digits.startswith("+86"):
+            digits = digits[3:]
+        mobile = len(digits) == 11 and digits.isdigit() and digits[0] == "1"
+        landline = re.fullmatch(r"0\d{2,3}\d{7,8}", digits) is not None
+        if not (mobile or landline):
+            return None, _problem(
+                field, _("Enter an 11-digit mobile number starting with 1, or a landline with its area code.")
+            )
+        return digits, None
+    if t == "id_number":
+        from yiwang.identity.documents import document_number_error
+
+        number = text.upper().replace(" ", "")
+        err = document_number_error("resident_id", number)
+        if err:
+            return None, _problem(field, err)
+        return number, None
+    if t == "credit_code":
+        code = text.upper().replace(" ", "")
+        err = credit_code_error(code)
+        if err:
+            return None, _problem(field, err)
+        return code, None
+    if t == "email":
+        if len(text) > 254 or not EMAIL_RE.match(text):
+            return None, _problem(field, _("Enter an email address such as name@example.com."))
+        return text, None
+    return None, _problem(field, _("This field has an unknown type."))  # pragma: no cover - definitions are checked
+
+
+def clean(fields: Any, raw: Mapping[str, Any]) -> Any:
+    """The form's data (visible fields only, normalised) and every problem at once: (data, problems).
+
+    Given an item version instead of its parsed fields, returns the data alone and raises ProblemsError with
+    every problem (the API's way: `forms.clean(version, data)`); see `validate`.
+
+    Conditions are evaluated on the cleaned values of the fields above, so "has a branch: no" hides (and does
+    not require) the branch address, whatever was typed into it before the box was unticked.
+    """
+    if not isinstance(fields, list):
+        return validate(fields, raw)
+    data: dict[str, Any] = {}
+    problems: list[Problem] = []
+    known = {f.name for f in fields}
+    extra = [k for k in raw if k not in known] if isinstance(raw, dict) else []
+    for f in fields:
+        if not visible(f, data):
+            continue
+        value, problem = clean_value(f, _raw(raw, f))
+        if problem is not None:
+            problems.append(problem)
+            # Keep what was typed, so conditions below still evaluate as the applicant sees them.
+            data[f.name] = _raw(raw, f)
+            continue
+        data[f.name] = value
+    for bad in {p.field for p in problems}:
+        data.pop(bad, None)
+    for name in extra:
+        problems.append(Problem(name, _("This form has no field named %(name)s."), params={"name": name}))
+    return data, problems
+
+
+def validate(version: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The version's form data checked; raises ProblemsError listing every problem."""
+    from yiwang.core.errors import ProblemsError
+
+    data, problems = clean(fields_of(version), raw)
+    if problems:
+        raise ProblemsError(problems)
+    return data
+
+
+def raw_values(fields: list[Field], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What was typed, as typed (for redisplay and for drafts): strings, lists for multichoice, bools for boxes."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        value = _raw(raw, f)
+        if f.type == "checkbox":
+            out[f.name] = bool(_checkbox(value))
+        elif f.type == "multichoice":
+            out[f.name] = [str(v) for v in value] if isinstance(value, list) else []
+        elif value is not None:
+            out[f.name] = str(value)[:TEXTAREA_MAX]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prefill from My Space
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def prefill_values(subject: Any, fields: list[Field], *, used_by: str, purpose: str) -> dict[str, Any]:
+    """Initial values from the applicant's profile, only with their consent (each use recorded in My Space).
+
+    `subject` is the Person, or the Enterprise the person acts for. Fields whose source the subject's profile
+    does not have (a person's credit code) stay empty.
+    """
+    from yiwang.identity import space
+    from yiwang.identity.models import Person
+
+    known = PERSON_PREFILL if isinstance(subject, Person) else ENTERPRISE_PREFILL
+    wanted = {f.name: f.prefill for f in fields if f.prefill and f.prefill in known}
+    if not wanted:
+        return {}
+    values = space.prefill(subject, list(dict.fromkeys(wanted.values())), used_by=used_by, purpose=purpose)
+    return {name: values[source] for name, source in wanted.items() if values.get(source)}

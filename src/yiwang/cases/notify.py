@@ -1,0 +1,147 @@
+"""Telling applicants what happened to their case: an in-site message, then SMS and email in the background.
+
+A receiver on `cases.signals.case_changed` (sent after each transition commits) writes one `Message` to the
+applicant's account for every change they need to know about — back-office work inside a step (claiming,
+releasing, internal opinions) is not sent. The SMS and email are queued as a django-tasks task so a slow gateway
+never slows the clerk's click; the task reads the case again, so it sends current facts. A re-delivered signal
+cannot write the message twice (one per recipient and event).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.dispatch import receiver
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from .models import Case, CaseEvent, Message
+from .signals import case_changed
+from .states import ACTION_NAMES
+
+log = logging.getLogger("yiwang.cases.notify")
+
+# Changes the applicant is told about (the others happen inside the department).
+NOTIFIED = frozenset(
+    {
+        "submit",
+        "request_correction",
+        "supplement",
+        "accept",
+        "deemed_accept",
+        "not_accept",
+        "suspend",
+        "resume",
+        "approve",
+        "refuse",
+        "withdraw",
+        "void",
+        "deliver",
+    }
+)
+# Changes worth an SMS as well (the applicant must do or collect something, or the case ended).
+SMS_ACTIONS = frozenset({"request_correction", "accept", "not_accept", "approve", "refuse", "void", "deliver"})
+
+
+def message_text(case: Case, event: CaseEvent) -> str:
+    """The message in Chinese (the applicant's language on this platform), with what to do next when relevant."""
+    with translation.override("zh-hans"):
+        action = str(ACTION_NAMES.get(event.action, event.action))
+        text = _("Your case %(number)s (%(item)s): %(action)s.") % {
+            "number": case.case_number,
+            "item": case.item_name,
+            "action": action,
+        }
+        if event.action == "request_correction":
+            text += " " + _("Please supply every material listed in the correction notice.")
+        elif event.action in ("accept", "deemed_accept") and case.promised_due:
+            text += " " + _("Promised completion by %(date)s.") % {"date": case.promised_due.isoformat()}
+        elif event.action == "deliver" and case.tracking_number:
+            text += " " + _("Tracking number: %(number)s.") % {"number": case.tracking_number}
+        return text
+
+
+def recipient_user_id(case: Case) -> int | None:
+    """The applicant's account: the person who applied (themself, or as the enterprise's agent)."""
+    return case.person.user_id if case.person_id else None
+
+
+@receiver(case_changed, dispatch_uid="cases.notify.applicant_message")
+def on_case_changed(sender, case_id: int, event_id: int, action: str, **kwargs) -> None:
+    if action not in NOTIFIED:
+        return
+    case = Case.objects.select_related("person").filter(pk=case_id).first()
+    event = CaseEvent.objects.filter(pk=event_id).first()
+    if case is None or event is None:
+        return
+    user_id = recipient_user_id(case)
+    if user_id is None:
+        return
+    try:
+        with transaction.atomic():
+            Message.objects.create(recipient_id=user_id, case=case, event=event, text=message_text(case, event))
+    except IntegrityError:
+        return  # already written for this event
+    if action in SMS_ACTIONS:
+        try:
+            send_case_notice.enqueue(case_id=case_id, event_id=event_id)
+        except Exception:  # a queue outage must never undo or fail the case change
+            log.exception("could not queue the notice for case %s", case_id)
+
+
+@task()
+def send_case_notice(case_id: int, event_id: int) -> str:
+    """SMS to the applicant's phone and email when they gave one, through identity.providers."""
+    from yiwang.identity import providers
+
+    case = Case.objects.select_related("person").filter(pk=case_id).first()
+    event = CaseEvent.objects.filter(pk=event_id).first()
+    if case is None or event is None:
+        return "gone"
+    text = message_text(case, event)
+    sent = []
+    phone = case.person.phone
+    if phone:
+        try:
+            providers.send_sms(phone, text)
+            sent.append("sms")
+        except providers.DeliveryError:
+            log.warning("SMS notice for case %s not delivered", case.case_number)
+    email = case.person.email
+    if email:
+        try:
+            with translation.override("zh-hans"):
+                subject = _("Your case %(number)s") % {"number": case.case_number}
+            providers.send_email(email, subject, text)
+            sent.append("email")
+        except Exception:
+            log.warning("email notice for case %s not delivered", case.case_number)
+    return ",".join(sent)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The inbox
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def inbox(user) -> QuerySet[Message]:
+    return Message.objects.filter(recipient=user).select_related("case")
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Message.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(user, message_ids: list[int] | None = None) -> int:
+    """Marks the user's messages read (all, or the listed ones); returns how many changed."""
+    from django.utils import timezone
+
+    qs = Message.objects.filter(recipient=user, read_at__isnull=True)
+    if message_ids is not None:
+        qs = qs.filter(pk__in=message_ids)
+    return qs.update(read_at=timezone.now())
