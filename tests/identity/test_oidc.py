@@ -140,7 +140,9 @@ def test_unknown_enterprise_is_registered_with_its_representative(oidc):
     client = Client()
     sign_in(
         client,
-        lambda nonce: id_token(nonce, id_number=number, name="周老板", credit_code=code, enterprise_name="蚌埠乙有限公司"),
+        lambda nonce: id_token(
+            nonce, id_number=number, name="周老板", credit_code=code, enterprise_name="蚌埠乙有限公司"
+        ),
     )
     ent = Enterprise.objects.get(credit_code=code)
     assert ent.legal_rep.name == "周老板" and ent.level == Level.ID
@@ -152,7 +154,9 @@ def test_someone_else_cannot_sign_in_as_an_enterprise(oidc):
     ent = enterprise(legal_rep=rep)
     stranger = citizen_id(serial=508)
     client = Client()
-    response = sign_in(client, lambda nonce: id_token(nonce, id_number=stranger, name="冒充者", credit_code=ent.credit_code))
+    response = sign_in(
+        client, lambda nonce: id_token(nonce, id_number=stranger, name="冒充者", credit_code=ent.credit_code)
+    )
     assert response.status_code == 403 and signed_in_user_id(client) is None
     assert find_person("resident_id", stranger) is None  # rolled back with the refusal
     row = Verification.objects.get(provider="oidc", passed=False)
@@ -184,7 +188,9 @@ def test_wrong_audience_is_refused(oidc):
 
 def test_wrong_issuer_is_refused(oidc):
     client = Client()
-    refused(client, sign_in(client, lambda n: id_token(n, iss="https://evil.example", id_number=citizen_id(), name="丙")))
+    refused(
+        client, sign_in(client, lambda n: id_token(n, iss="https://evil.example", id_number=citizen_id(), name="丙"))
+    )
 
 
 def test_expired_token_is_refused(oidc):

@@ -85,10 +85,9 @@ def _client(pk: int) -> MachineClient:
     return client
 
 
-def _with_secret(client: MachineClient, secret: str) -> dict:
-    data = ClientOut.from_orm(client).model_dump()
-    data["client_secret"] = secret
-    return data
+def _with_secret(client: MachineClient, secret: str) -> MachineClient:
+    client.client_secret = secret  # type: ignore[attr-defined]  # for this one response only
+    return client
 
 
 @router.get("/clients/scopes", response=list[ScopeOut], auth=None, summary="The scopes a machine client may hold")
@@ -151,7 +150,7 @@ def get_client(request: HttpRequest, pk: int) -> MachineClient:
     auth=session_auth,
     summary="Issue a new secret; the previous one works for the grace period",
 )
-def rotate_secret(request: HttpRequest, pk: int, body: RotateIn | None = None) -> dict:
+def rotate_secret(request: HttpRequest, pk: int, body: RotateIn | None = None) -> MachineClient:
     _require_sysadmin(request)
     client = _client(pk)
     secret = service.rotate_secret(client, body.grace_hours if body else service.DEFAULT_GRACE_HOURS)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.scopes import BaseScopes
 
 SCOPES: dict[str, Promise] = {
-    "catalog:read": _("Read the service catalog, including drafts and history of the client's organisation"),
+    "catalog:read": _("Read the service catalog, and the change history of the client's organisation's items"),
     "catalog:write": _("Create, edit, publish and retire the items of the client's organisation; import"),
     "identity:verify": _("Check a person's or enterprise's real-name identity"),
     "cases:read": _("Read the cases of the client's organisation"),
