@@ -326,6 +326,13 @@ def sessions(request: HttpRequest):
     )
 
 
+@router.post(
+    "/sessions/end-others", response={200: EndedOut, **ERRORS}, auth=session_auth, summary="Sign out everywhere else"
+)
+def end_others(request: HttpRequest):
+    return Status(200, {"ended": end_sessions(request.user, keep=request.session.session_key)})
+
+
 @router.delete(
     "/sessions/{session_id}", response={204: None, 404: ErrorOut, **ERRORS}, auth=session_auth, summary="End a session"
 )
@@ -337,13 +344,6 @@ def end_session(request: HttpRequest, session_id: int):
     else:
         end_sessions(request.user, only=row.pk)
     return Status(204, None)
-
-
-@router.post(
-    "/sessions/end-others", response={200: EndedOut, **ERRORS}, auth=session_auth, summary="Sign out everywhere else"
-)
-def end_others(request: HttpRequest):
-    return Status(200, {"ended": end_sessions(request.user, keep=request.session.session_key)})
 
 
 @router.post("/register", response={201: RegisterOut, **ERRORS}, summary="Register a natural person")

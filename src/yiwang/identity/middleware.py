@@ -69,7 +69,10 @@ def sign_in(request: HttpRequest, user: Any, method: str) -> None:
     for key in (SIGNED_IN_AT, LAST_SEEN):
         request.session.pop(key, None)
     request._yiwang_sign_in_method = method  # type: ignore[attr-defined]
-    login(request, user)
+    # A user that did not come from authenticate() (just registered) is attributed to the code backend.
+    login(
+        request, user, backend=None if hasattr(user, "backend") else "yiwang.identity.backends_otp.OneTimeCodeBackend"
+    )
     request.session[SIGNED_IN_AT] = request.session[LAST_SEEN] = time.time()
 
 

@@ -13,15 +13,13 @@ Email goes through Django's mail backend (`EMAIL_BACKEND`), wrapped by `send_ema
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
@@ -103,19 +101,17 @@ class HttpSmsSender(SmsSender):
         }
         if self.options.get("sign"):
             body["sign"] = self.options["sign"]
-        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
         if self.options.get("token"):
             headers["Authorization"] = f"Bearer {self.options['token']}"
-        req = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-            url, data=json.dumps(body, ensure_ascii=False).encode(), headers=headers, method="POST"
-        )
         try:
-            with urllib.request.urlopen(req, timeout=float(self.options.get("timeout", 5))) as resp:  # noqa: S310
-                if not 200 <= resp.status < 300:
-                    raise DeliveryError(f"SMS gateway answered {resp.status}")
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            resp = requests.post(url, json=body, headers=headers, timeout=float(self.options.get("timeout", 5)))
+        except requests.RequestException as exc:
             log.error("SMS to %s not delivered: %s", mask_phone(phone), exc)
             raise DeliveryError(str(exc)) from exc
+        if not 200 <= resp.status_code < 300:
+            log.error("SMS to %s not delivered: gateway answered %s", mask_phone(phone), resp.status_code)
+            raise DeliveryError(f"SMS gateway answered {resp.status_code}")
         log.info("SMS to %s handed to the gateway", mask_phone(phone))
 
 

@@ -486,7 +486,7 @@ def register(request: HttpRequest) -> HttpResponse:
     fields = ("name", "doc_type", "doc_number", "phone", "code")
     values = {f: request.POST.get(f, "").strip()[:100] for f in fields}
     values["doc_type"] = values["doc_type"] or DocType.RESIDENT_ID
-    ctx: dict[str, Any] = {"errors": {}, "v": values, "doc_types": DocType.choices, "code_sent": False}
+    ctx: dict[str, Any] = _base_context(request, v=values, doc_types=DocType.choices, code_sent=False)
     if request.method == "POST":
         if request.POST.get("action") == "send":
             if over_limit(request, "send_code"):
