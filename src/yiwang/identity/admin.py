@@ -1,3 +1,3 @@
 """Identity admin: each part registers its models in its own module, imported here."""
 
-from . import admin_clients  # noqa: F401
+from . import admin_clients, admin_people  # noqa: F401
