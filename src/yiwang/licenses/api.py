@@ -14,7 +14,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.core.api_auth import ErrorOut, session_auth
@@ -159,8 +159,8 @@ def verify(request: HttpRequest, identifier: str, s: str | None = None):
     """Public: genuine and in force? outcome is valid, suspended, revoked, superseded, expired, key_revoked,
     forged (wrong check character, signature or fingerprint `s`), not_found or malformed."""
     if _limited(request):
-        return 429, {"detail": _too_many().as_list()}
-    return 200, _verification(identifier, verify_identifier(identifier, s))
+        return Status(429, {"detail": _too_many().as_list()})
+    return Status(200, _verification(identifier, verify_identifier(identifier, s)))
 
 
 @router.post("/verify", response={200: VerificationOut, 429: ErrorOut}, auth=None)
@@ -168,12 +168,12 @@ def verify_presented(request: HttpRequest, payload: DocumentIn):
     """Public: verify a license document (the signed JSON from GET /{identifier}/document) and its signature
     (base64 or hex DER). A changed field makes the signature fail: outcome "forged"."""
     if _limited(request):
-        return 429, {"detail": _too_many().as_list()}
+        return Status(429, {"detail": _too_many().as_list()})
     signature = decode_signature(payload.signature)
     identifier = str(payload.document.get("identifier", ""))
     if signature is None:
         raise ProblemsError([Problem("signature", _("The signature is not base64 or hex."), "bad_signature")])
-    return 200, _verification(identifier, verify_document(payload.document, signature))
+    return Status(200, _verification(identifier, verify_document(payload.document, signature)))
 
 
 def _out(lic: License, full: bool) -> dict[str, Any]:
@@ -208,7 +208,7 @@ def import_file(request: HttpRequest, file: File[UploadedFile]):
     result = importer.import_licenses(file.read(), file.name or "upload.csv", actor=request.user, allowed=allowed)
     if result.problems:
         raise ProblemsError(result.problems)
-    return 201, {"rows": result.rows, "created": result.created, "identifiers": result.identifiers[:1000]}
+    return Status(201, {"rows": result.rows, "created": result.created, "identifiers": result.identifiers[:1000]})
 
 
 @router.get("/mine", response=list[LicenseOut], auth=session_auth)
@@ -224,7 +224,7 @@ def detail(request: HttpRequest, identifier: str):
     """One license for its holder (full number) or staff reaching the issuer (masked number)."""
     a = actor(request)
     lic = access.get_visible(a, identifier)
-    return 200, _out(lic, access.is_holder(a, lic))
+    return Status(200, _out(lic, access.is_holder(a, lic)))
 
 
 @router.get("/{identifier}/document", response={200: SignedDocumentOut, 404: ErrorOut}, auth=session_auth)
@@ -235,11 +235,14 @@ def document(request: HttpRequest, identifier: str):
     lic = access.get_visible(a, identifier)
     if not access.is_holder(a, lic):
         raise Http404
-    return 200, {
-        "document": services.payload_of(lic),
-        "signature": base64.b64encode(bytes(lic.signature)).decode("ascii"),
-        "public_key_pem": lic.signing_key.public_key_pem,
-    }
+    return Status(
+        200,
+        {
+            "document": services.payload_of(lic),
+            "signature": base64.b64encode(bytes(lic.signature)).decode("ascii"),
+            "public_key_pem": lic.signing_key.public_key_pem,
+        },
+    )
 
 
 @router.post("/{identifier}/uses", response={201: UseOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
@@ -257,7 +260,7 @@ def use(request: HttpRequest, identifier: str, payload: UseIn):
     u = services.use_license(
         lic, presenter=person, purpose=payload.purpose, case_number=payload.case_number, used_by=request.user
     )
-    return 201, {"identifier": lic.identifier, "purpose": u.purpose, "case_number": u.case_number, "at": u.at}
+    return Status(201, {"identifier": lic.identifier, "purpose": u.purpose, "case_number": u.case_number, "at": u.at})
 
 
 def _staff_license(request: HttpRequest, identifier: str) -> License:
@@ -291,7 +294,7 @@ def issue(request: HttpRequest, payload: IssueIn):
         case_number=payload.case_number,
         actor=request.user,
     )
-    return 201, _out(lic, False)
+    return Status(201, _out(lic, False))
 
 
 @router.post("/{identifier}/change", response={201: LicenseOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
@@ -304,19 +307,19 @@ def change(request: HttpRequest, identifier: str, payload: ChangeIn):
         reason=payload.reason,
         actor=request.user,
     )
-    return 201, _out(lic, False)
+    return Status(201, _out(lic, False))
 
 
 @router.post("/{identifier}/renew", response={201: LicenseOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
 def renew(request: HttpRequest, identifier: str, payload: ReasonIn):
     lic = services.renew(_staff_license(request, identifier), reason=payload.reason, actor=request.user)
-    return 201, _out(lic, False)
+    return Status(201, _out(lic, False))
 
 
 def _status_endpoint(action: str):
     def endpoint(request: HttpRequest, identifier: str, payload: ReasonIn):
         lic = getattr(services, action)(_staff_license(request, identifier), reason=payload.reason, actor=request.user)
-        return 200, _out(lic, False)
+        return Status(200, _out(lic, False))
 
     endpoint.__name__ = action
     endpoint.__doc__ = f"{action.capitalize()} a license (a reason is required)."

@@ -620,6 +620,7 @@ def use_license(
 
     if not (purpose or "").strip():
         raise ProblemsError([Problem("purpose", _("Say what the license is used for."), "required")])
+    lic = License.objects.select_related("license_type", "issuer", "signing_key").get(pk=lic.pk)  # status now
     if not holds(presenter, lic):
         raise ProblemsError(
             [Problem("license", _("This license is not held by the person presenting it."), "not_holder")]

@@ -15,7 +15,7 @@ from typing import Any
 
 from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
-from tongsuopy.crypto.exceptions import InvalidSignature
+from tongsuopy.crypto.exceptions import InternalError, InvalidSignature
 
 DEFAULT_USER_ID = "1234567812345678"
 PAYLOAD_FORMAT = "yiwang-license/1"
@@ -85,7 +85,7 @@ def sign(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
 def verify(public_key: ec.EllipticCurvePublicKey, signature: bytes, data: bytes) -> bool:
     try:
         public_key.verify(signature, data, _ALGORITHM)
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, InternalError, ValueError):  # InternalError: not even DER
         return False
     return True
 

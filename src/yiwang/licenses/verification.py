@@ -96,7 +96,9 @@ def decode_signature(value: str) -> bytes | None:
     try:
         if text and all(c in "0123456789abcdefABCDEF" for c in text) and len(text) % 2 == 0:
             return bytes.fromhex(text)
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None)
+        urlsafe = "-" in text or "_" in text
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if urlsafe else None, validate=True)
+        return raw or None
     except (binascii.Error, ValueError):
         return None
 
