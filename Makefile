@@ -47,6 +47,7 @@ prepare: system-deps venv messages
 demo: prepare
 	$(BIN)/yiwang seed_demo --seed $(DEMO_SEED) --items $(DEMO_ITEMS) --if-empty
 	$(BIN)/yiwang demo_accounts
+	$(BIN)/yiwang demo_identities
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)
 
 lint: venv

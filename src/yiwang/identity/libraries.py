@@ -280,7 +280,7 @@ def load_population(rows: Iterable[list[Any]], *, source: str = "", dry_run: boo
         )
     if sheet.problems:
         raise ProblemsError(sheet.problems)
-    _write(
+    write_records(
         PopulationRecord,
         "doc_number_hash",
         [r for _row, r in records.values()],
@@ -366,7 +366,7 @@ def load_legal_persons(rows: Iterable[list[Any]], *, source: str = "", dry_run: 
         )
     if sheet.problems:
         raise ProblemsError(sheet.problems)
-    _write(
+    write_records(
         LegalPersonRecord,
         "credit_code",
         [r for _row, r in records.values()],
@@ -376,7 +376,7 @@ def load_legal_persons(rows: Iterable[list[Any]], *, source: str = "", dry_run: 
     return result
 
 
-def _write(model, key: str, records: list, fields: list[str], result: LoadResult) -> None:
+def write_records(model, key: str, records: list, fields: list[str], result: LoadResult) -> None:
     """Inserts new records and updates known ones, in batches, in one transaction (skipped on a dry run)."""
     with transaction.atomic():
         for start in range(0, len(records), BATCH):
