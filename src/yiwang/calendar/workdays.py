@@ -370,10 +370,17 @@ def recorded_warnings() -> list[CalendarWarning]:
 
 
 def _state() -> tuple[Any, int]:
+    """The version row, read with plain SQL: this runs on every call, and the ORM's query building would cost
+    several times the query itself. The raw token is only ever compared with another raw token."""
+    from django.db import connections, router
+
     from .models import CalendarState
 
-    row = CalendarState.objects.filter(pk=1).values_list("token", "version").first()
-    return row if row is not None else (None, 0)
+    alias = router.db_for_read(CalendarState)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT token, version FROM {CalendarState._meta.db_table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row is not None else (None, 0)
 
 
 def _load(token: Any, version: int) -> Calendar:
