@@ -99,10 +99,21 @@ class Command(BaseCommand):
                 "certificate_no": f"{issued:%Y}{rng.randint(100000, 999999)}",
                 "note": "",
             }
-            keys = {f["name"] for f in lt.fields}
+            filled = {}
+            for spec in lt.field_specs():
+                value = values.get(spec["name"], "")
+                if spec["type"] == "choice":
+                    value = value if value in spec["choices"] else rng.choice(spec["choices"] or [""])
+                elif spec["type"] == "date":
+                    value = issued.isoformat()
+                elif spec["type"] == "number" and not value:
+                    value = str(rng.randint(1, 500))
+                elif not value:
+                    value = f"{spec['label']}{rng.randint(1, 99)}"
+                filled[spec["name"]] = value
             rows.append(
                 [lt.code, issuer.credit_code, number, name, issued.isoformat()]
-                + [values.get(n, "") if n in keys else "" for n in field_names]
+                + [filled.get(n, "") for n in field_names]
             )
 
         enterprises = list(Enterprise.objects.all()[: count // 2])
