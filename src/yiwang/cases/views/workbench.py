@@ -737,7 +737,7 @@ def window_start(request: HttpRequest) -> HttpResponse:
                     doc_number=P.get("doc_number", ""),
                     phone=P.get("phone", "").strip(),
                     address=P.get("address", "").strip(),
-                    checklist={key: bool(P.get(key)) for key, _label in COUNTER_CHECKLIST},
+                    checklist={key: True for key, _label in COUNTER_CHECKLIST if P.get(key)},
                 )
             except ProblemsError as exc:
                 context["errors"] = _errors(exc)
