@@ -48,7 +48,7 @@ def test_403_asks_an_anonymous_visitor_to_sign_in():
     html = response.content.decode()
     assert response.status_code == 403
     assert "您没有权限打开此页面" in html and "请先登录" in html
-    assert "/admin/login/?next=/workbench/" in html
+    assert "/accounts/sign-in/?next=/workbench/" in html
 
 
 def test_400_page():
