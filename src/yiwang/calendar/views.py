@@ -21,21 +21,27 @@ from yiwang.orgs.models import Role
 from yiwang.orgs.scope import has_role
 
 from . import services, workdays
+from .context_processors import calendar_warning
 from .io import import_file
 from .models import DayKind, HolidayYear, SpecialDay
 
 WEEKDAYS = [
-    (_("Mon"), _("Monday")),
-    (_("Tue"), _("Tuesday")),
-    (_("Wed"), _("Wednesday")),
-    (_("Thu"), _("Thursday")),
-    (_("Fri"), _("Friday")),
-    (_("Sat"), _("Saturday")),
-    (_("Sun"), _("Sunday")),
+    # One-letter column heads (Chinese 一…日), the full name for screen readers and on hover.
+    (_("Mo"), _("Monday")),
+    (_("Tu"), _("Tuesday")),
+    (_("We"), _("Wednesday")),
+    (_("Th"), _("Thursday")),
+    (_("Fr"), _("Friday")),
+    (_("Sa"), _("Saturday")),
+    (_("Su"), _("Sunday")),
 ]
 
 
 class DayForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # Chinese labels stand above their field without a colon
+        super().__init__(*args, **kwargs)
+
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kind = forms.ChoiceField(
         label=_("The day is"),
@@ -50,6 +56,10 @@ class DayForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # Chinese labels stand above their field without a colon
+        super().__init__(*args, **kwargs)
+
     file = forms.FileField(
         label=_("File"),
         help_text=_("CSV, Excel (.xlsx) or JSON with the columns date (日期), kind (类型: 休 or 班) and name (名称)."),
@@ -205,6 +215,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "import_form": import_form,
         "problems": problems,
         "year_warning": None if holiday_year else workdays.missing_year_warning(year),
+        # The staff banner, without the year this page already warns about.
+        "calendar_warnings": [w for w in calendar_warning(request)["calendar_warnings"] if w["year"] != year],
         "weekdays": WEEKDAYS,
     }
     return render(request, "calendar/workbench.html", context, status=status)
