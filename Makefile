@@ -46,6 +46,7 @@ prepare: system-deps venv messages
 
 demo: prepare
 	$(BIN)/yiwang seed_demo --seed $(DEMO_SEED) --items $(DEMO_ITEMS) --if-empty
+	$(BIN)/yiwang load_holidays --all
 	$(BIN)/yiwang demo_accounts
 	$(BIN)/yiwang demo_identities
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)
