@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 from io import StringIO
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -261,7 +263,12 @@ def test_history_needs_a_catalog_scope(org):
     assert response.status_code == 403
 
 
-def test_per_client_rate_limit_is_429_in_the_error_shape(org, other_org):
+def test_per_client_rate_limit_is_429_in_the_error_shape(org, other_org, monkeypatch):
+    # one fixed instant, so the requests cannot straddle two of django-ratelimit's one-minute windows
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
     item = make_item(org)
     mc, secret = new_client(org, rate=3)
     tok = token(mc, secret)
@@ -376,6 +383,10 @@ def test_sysadmin_rotates_and_revokes_from_the_pages(org, sysadmin_user):
     bad = browser.post(f"/workbench/clients/{mc.pk}/rotate/", {"grace_hours": "forever"})
     assert bad.status_code == 400 and "grace_hours" in bad.context["errors"]
     tok = token(mc, new)
+    unconfirmed = browser.post(f"/workbench/clients/{mc.pk}/revoke/")
+    assert unconfirmed.status_code == 302
+    mc.refresh_from_db()
+    assert mc.revoked_at is None
     response = browser.post(f"/workbench/clients/{mc.pk}/revoke/", {"confirm": "1"})
     assert response.status_code == 302
     assert api_post(ITEMS, tok, create_body(org)).status_code == 401

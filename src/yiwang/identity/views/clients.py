@@ -166,6 +166,9 @@ def client_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 def client_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     _require_sysadmin(request)
     client = _client(pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm the revocation; nothing was changed."))
+        return redirect(reverse("identity:client_detail", args=[client.pk]))
     service.revoke(client)
     messages.success(request, _("The client is revoked; its tokens no longer work."))
     return redirect(reverse("identity:client_detail", args=[client.pk]))
