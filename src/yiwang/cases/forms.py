@@ -426,7 +426,8 @@ def clean(fields: Any, raw: Mapping[str, Any]) -> Any:
     data: dict[str, Any] = {}
     problems: list[Problem] = []
     known = {f.name for f in fields}
-    extra = [k for k in raw if k not in known] if isinstance(raw, dict) else []
+    # Unknown names are refused only in JSON (the API); a page post also carries its own controls.
+    extra = [k for k in raw if k not in known] if not hasattr(raw, "getlist") else []
     for f in fields:
         if not visible(f, data):
             continue

@@ -109,6 +109,7 @@ def _case_page(
         "can_withdraw": applicant and case.state in WITHDRAWABLE,
         "correction_items": _correction_items(case) if case.state == State.CORRECTION else [],
         "errors": errors or {},
+        "form_error": (errors or {}).get("__all__", ""),
         "today": timezone.localdate(),
         "max_mb": uploads.max_bytes() // (1024 * 1024),
     }
@@ -263,6 +264,7 @@ def track(request: HttpRequest) -> HttpResponse:
                 context["case"] = case
                 context["applicant"] = masking.mask_name(case.applicant_name)
                 context["entries"] = notices.timeline(case)
+    context["form_error"] = context["errors"].get("__all__", "")
     return _no_cache(render(request, "cases/track/track.html", context, status=status))
 
 
