@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import login, logout
+from django.contrib.auth import SESSION_KEY, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 
@@ -33,10 +33,10 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        session = getattr(request, "session", None)
+        # Only the session is read (no user query): a page that never looks at the user costs nothing more.
+        if session is not None and session.session_key and session.get(SESSION_KEY):
             now = time.time()
-            session = request.session
             started = session.get(SIGNED_IN_AT)
             seen = session.get(LAST_SEEN)
             idle = settings.SESSION_COOKIE_AGE
@@ -46,16 +46,18 @@ class SessionLifetimeMiddleware:
                 if request.method == "GET" and not request.path.startswith("/api/"):
                     query = urlencode({"next": request.get_full_path(), "expired": "1"})
                     return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{query}")
-            else:
-                if started is None:
-                    session[SIGNED_IN_AT] = now
-                if seen is None or now - seen >= TOUCH_EVERY:
-                    session[LAST_SEEN] = now
+            elif started is None or seen is None:
+                # A session signed in some other way (a test client's login): start its clocks without forcing
+                # a write; they are stored with the next change, and Django's own expiry covers it meanwhile.
+                session._session.setdefault(SIGNED_IN_AT, now)
+                session._session.setdefault(LAST_SEEN, now)
+            elif now - seen >= TOUCH_EVERY:
+                session[LAST_SEEN] = now  # at most one session write a minute
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and SIGNED_IN_AT not in request.session:
-            # Signed in during this request: the clocks start now.
-            request.session[SIGNED_IN_AT] = request.session[LAST_SEEN] = time.time()
+        session = getattr(request, "session", None)
+        if session is not None and session.modified and session.get(SESSION_KEY) and SIGNED_IN_AT not in session:
+            # Signed in during this request (by a path other than `sign_in`): the clocks start now.
+            session[SIGNED_IN_AT] = session[LAST_SEEN] = time.time()
         return response
 
 
