@@ -249,3 +249,33 @@ def test_events_are_append_only(world):
         ev.save()
     with pytest.raises(RuntimeError):
         ev.delete()
+
+
+def test_a_calendar_change_moves_open_deadlines(world, django_capture_on_commit_callbacks):
+    from yiwang.calendar import services as calendar_services
+    from yiwang.calendar import workdays
+
+    day = timezone.localdate() + dt.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_services.load_from_package([day.year])
+    while not workdays.is_working_day(day):
+        day += dt.timedelta(days=1)
+    case = cases.accept(submit(world), world["clerk"])
+    due = case.promised_due
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_services.set_day(day, "holiday", "临时休假")
+    case.refresh_from_db()
+    assert case.promised_due > due
+    assert CaseEvent.objects.filter(case=case, action="recompute").exists()
+
+
+def test_the_approver_names_the_result_document(world):
+    case = cases.accept(submit(world), world["clerk"])
+    for who in (world["reviewer"], world["reviewer"]):
+        cases.claim(case, who)
+        cases.complete_step(case, who, decision="pass", opinion="同意")
+    cases.claim(case, world["approver"])
+    case = cases.complete_step(
+        case, world["approver"], decision="pass", opinion="准予许可", result="食品经营许可证 JY1340302000001"
+    )
+    assert case.state == State.APPROVED and case.result_document == "食品经营许可证 JY1340302000001"

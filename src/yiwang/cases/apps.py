@@ -8,6 +8,6 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from . import notify, panels  # noqa: F401 - the applicant-message receiver
+        from . import handlers, notify, panels  # noqa: F401 - receivers: calendar changes, applicant messages
 
         panels.register()

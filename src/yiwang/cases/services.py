@@ -385,6 +385,24 @@ def not_accept(case: Case | int, who: Who, reason: str, remedies: str = "", expe
     return case
 
 
+def recompute_open(years: list[int] | None = None) -> int:
+    """After the calendar changed: every open case's deadlines again (in batches, each case under its lock)."""
+    qs = Case.objects.filter(state__in=(State.SUBMITTED, State.CORRECTION, State.IN_PROGRESS, State.SUSPENDED))
+    if years:
+        qs = qs.filter(submitted_at__year__gte=min(years) - 1)
+    done = 0
+    for pk in qs.values_list("pk", flat=True).iterator(chunk_size=2000):
+        with transaction.atomic():
+            case = _locked(pk)
+            before = (case.acceptance_due, case.statutory_due, case.promised_due)
+            deadlines.recompute(case)
+            if (case.acceptance_due, case.statutory_due, case.promised_due) != before:
+                case.save(update_fields=["acceptance_due", "statutory_due", "promised_due"])
+                _event(case, "recompute", SYSTEM, case.state, {"before": [str(d) for d in before]})
+                done += 1
+    return done
+
+
 def sweep_deemed_acceptance(today: dt.date | None = None) -> int:
     """Cases left without a decision or correction notice past their 5-working-day acceptance limit are accepted."""
     today = today or timezone.localdate()
@@ -452,8 +470,12 @@ def complete_step(
     opinion: str,
     step_id: int | None = None,
     attachments: list[dict] | None = None,
+    result: str = "",
 ) -> Case:
-    """Records the opinion and decision, then starts the next step or, after the last, concludes the case."""
+    """Records the opinion and decision, then starts the next step or, after the last, concludes the case.
+
+    `result` names the result document when the last step approves (default: the item's result name).
+    """
     if decision not in Decision.values:
         _refuse("decision", "invalid", _("Choose agree or disagree."))
     if not opinion.strip():
@@ -483,7 +505,7 @@ def complete_step(
         case.save()
         return case
     if decision == Decision.PASS:
-        return _conclude(case, who, "approve", opinion)
+        return _conclude(case, who, "approve", opinion, result.strip()[:200])
     return _conclude(case, who, "refuse", opinion)
 
 
