@@ -203,3 +203,12 @@ def test_seed_licenses_command(business_type, teacher_type, company, holder):
     assert License.objects.filter(holder_code=company.credit_code).exists()
     call_command("seed_licenses", "--count", "12", "--if-empty")
     assert License.objects.count() == 12
+
+
+def test_system_administrators_reach_every_license(teacher):
+    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    c = client_for(admin)
+    assert c.get(f"/licenses/{teacher.identifier}/").status_code == 200
+    assert teacher.identifier in c.get("/licenses/staff/").content.decode()
+    sysadmin = factories.staff(factories.OrganisationFactory(), "sysadmin")
+    assert client_for(sysadmin).get(f"/licenses/{teacher.identifier}/").status_code == 200

@@ -31,18 +31,25 @@ def holder_q(actor: Actor) -> Q:
     return q
 
 
-def staff_q(actor: Actor) -> Q:
+def staff_q(actor: Actor) -> Q | None:
+    """Licenses issued by organisations the actor's staff roles reach; None means all of them.
+
+    (An empty Q() cannot stand for "everything" here: `Q(pk__in=[]) | Q()` is Q(pk__in=[]).)
+    """
     q = Q(pk__in=[])
     for role in READ_ROLES:
         if actor.has_role(role):
-            q |= actor.reach(role).q("issuer")
+            reach = actor.reach(role)
+            if reach.everywhere:
+                return None
+            q |= reach.q("issuer")
     return q
 
 
 def visible(actor: Actor) -> QuerySet[License]:
-    return License.objects.filter(holder_q(actor) | staff_q(actor)).select_related(
-        "license_type", "issuer", "signing_key"
-    )
+    staff = staff_q(actor)
+    qs = License.objects.all() if staff is None else License.objects.filter(holder_q(actor) | staff)
+    return qs.select_related("license_type", "issuer", "signing_key")
 
 
 def is_holder(actor: Actor, lic: License) -> bool:

@@ -139,7 +139,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     a = actor(request)
     if not a.is_staff_member:
         raise Http404
-    qs = License.objects.filter(access.staff_q(a)).select_related("license_type", "issuer")
+    staff = access.staff_q(a)
+    qs = License.objects.all() if staff is None else License.objects.filter(staff)
+    qs = qs.select_related("license_type", "issuer")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(identifier__startswith=q.upper()) | Q(holder_code=q.upper()) | Q(holder_name=q))
