@@ -182,6 +182,8 @@ def test_consents_default_on_and_set_all_at_once(owner):
 def test_panel_registry_lets_other_modules_add_sections(owner, company):
     rf = RequestFactory()
     request = rf.get("/my/")
+    request.user = owner.user
+    request.session = {}
     try:
         space.register_panel(
             "test_cases",
