@@ -49,6 +49,7 @@ demo: prepare
 	$(BIN)/yiwang load_holidays --all
 	$(BIN)/yiwang demo_accounts
 	$(BIN)/yiwang demo_identities
+	$(BIN)/yiwang seed_licenses --if-empty
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)
 
 lint: venv

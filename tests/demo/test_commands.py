@@ -134,10 +134,19 @@ def test_demo_accounts_are_idempotent_and_scoped():
     call_command("demo_accounts", stdout=first)
     call_command("demo_accounts", stdout=StringIO())
     user_model = get_user_model()
-    assert user_model.objects.count() == 5
-    assert Membership.objects.count() == 4
+    assert user_model.objects.count() == 7
+    assert Membership.objects.count() == 6
     text = first.getvalue()
-    for name in ("admin", "catalog_scjg", "catalog_city", "clerk", "supervisor", "Yiwang-demo-2026"):
+    for name in (
+        "admin",
+        "catalog_scjg",
+        "catalog_city",
+        "clerk",
+        "reviewer_scjg",
+        "approver_scjg",
+        "supervisor",
+        "Yiwang-demo-2026",
+    ):
         assert name in text
     admin = user_model.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff and admin.check_password("Yiwang-admin-2026")

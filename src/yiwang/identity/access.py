@@ -40,7 +40,8 @@ class Reach:
 
     def q(self, org_field: str = "organisation") -> Q:
         if self.everywhere:
-            return Q()
+            # Not Q(): OR-ed onto Q(pk__in=[]) an empty Q vanishes and the result would match nothing.
+            return Q(pk__isnull=False)
         q = Q(pk__in=[])
         if self.org_ids:
             q |= Q(**{f"{org_field}_id__in": sorted(self.org_ids)})

@@ -73,6 +73,8 @@ ACCOUNTS = [
     DemoAccount(
         "clerk", "综合窗口工作人员", "蚌埠市政务服务中心", Role.WINDOW_CLERK, covers_division=True, group=READER_GROUP
     ),
+    DemoAccount("reviewer_scjg", "市场监管局承办审核人员", "蚌埠市市场监督管理局", Role.REVIEWER, group=READER_GROUP),
+    DemoAccount("approver_scjg", "市场监管局审批负责人", "蚌埠市市场监督管理局", Role.APPROVER, group=READER_GROUP),
     DemoAccount(
         "supervisor", "电子监察员", "蚌埠市数据资源管理局", Role.SUPERVISOR, covers_division=True, group=READER_GROUP
     ),
