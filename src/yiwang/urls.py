@@ -24,5 +24,7 @@ urlpatterns = [
     path("oidc/", include("yiwang.identity.oidc")),
 ]
 if settings.DEBUG or settings.SERVE_MEDIA:
-    # Uploaded files from MEDIA_ROOT (development, the demo, or a single machine without a proxy for /media/).
-    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    # Public files from MEDIA_ROOT (development, the demo, or a single machine without a proxy for /media/): only
+    # the catalog's blank forms and samples. Applicants' materials (identity/, cases/) are never served here; their
+    # owners and the staff handling them download them through pages that check who is asking.
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>catalog/.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -3,7 +3,7 @@
 Keys come from configuration, never from the database:
 
 - ``PII_KEYS``: ``"kid:base64key,kid2:base64key"`` — 16-byte SM4 keys; the first encrypts, every one decrypts,
-  so a key can be rotated without rewriting old rows at once (``yiwang rotate_pii_keys`` rewrites them).
+  so a key can be rotated without rewriting old rows at once (``yiwang pii_keys --rotate`` rewrites them).
 - ``PII_HASH_KEY``: base64 key for the keyed lookup hash, so an ID number can be found by exact value without
   storing it in clear and without a table an attacker could precompute.
 
