@@ -279,3 +279,32 @@ def test_the_approver_names_the_result_document(world):
         case, world["approver"], decision="pass", opinion="准予许可", result="食品经营许可证 JY1340302000001"
     )
     assert case.state == State.APPROVED and case.result_document == "食品经营许可证 JY1340302000001"
+
+
+def test_a_countersigning_department_sees_and_works_its_step(world):
+    from yiwang.cases import policy
+    from yiwang.identity.access import actor_for_user
+
+    fire = OrganisationFactory(name="蚌埠市消防救援支队")
+    steps = [
+        {"kind": "undertake", "name": "承办", "days": 2},
+        {"kind": "countersign", "name": "消防会签", "days": 2, "countersign_org_id": fire.pk},
+        {"kind": "approve", "name": "批准", "days": 1},
+    ]
+    version = make_item(world["org"], steps=steps).current
+    case, _ = cases.submit(version=version, person=world["applicant"], who=world["me"])
+    case = cases.accept(case, world["clerk"])
+    fire_reviewer = staff(fire, Role.REVIEWER, username="fire-reviewer")
+    actor = actor_for_user(fire_reviewer)
+    cases.claim(case, world["reviewer"])
+    cases.complete_step(case, world["reviewer"], decision="pass", opinion="同意")
+    step = CaseStep.objects.get(case=case, order=2)
+    assert step.organisation_id == fire.pk and step.state == StepState.ACTIVE
+    assert policy.visible_cases(actor).filter(pk=case.pk).count() == 1
+    assert policy.may_work_step(actor, case, step)
+    assert list(policy.work_queue(actor, Role.REVIEWER)) == [step]
+    who = Who(user=fire_reviewer, role=Role.REVIEWER, organisation_id=fire.pk)
+    cases.claim(case, who)
+    cases.complete_step(case, who, decision="pass", opinion="消防意见：同意")
+    other = actor_for_user(staff(OrganisationFactory(), Role.REVIEWER, username="elsewhere"))
+    assert not policy.visible_cases(other).filter(pk=case.pk).exists()

@@ -12,7 +12,7 @@ A case outside a person's reach is "not found", exactly like a case number that 
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from yiwang.identity.access import Actor, handler_q, owner_q
 from yiwang.identity.models import AgentPermission
@@ -41,6 +41,10 @@ def staff_q(actor: Actor) -> Q:
     for role in STAFF_ROLES:
         if actor.has_role(role):
             q |= handler_q(actor, role)
+    for role in (Role.REVIEWER, Role.APPROVER):
+        if actor.has_role(role) and not actor.reach(role).everywhere:
+            # A countersigning department sees the cases it has a step in, though another organisation handles them.
+            q |= Q(Exists(CaseStep.objects.filter(handler_q(actor, role), case_id=OuterRef("pk"), role=role)))
     if actor.client_id is not None and actor.has_scope("cases:read") and actor.client_org_id is not None:
         q |= Q(organisation_id=actor.client_org_id) | Q(organisation__parent_id=actor.client_org_id)
     return q
