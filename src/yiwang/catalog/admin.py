@@ -552,7 +552,19 @@ class ItemVersionAdmin(CatalogRoleMixin, Scoped404Mixin, admin.ModelAdmin):
                     ("promised_limit", "promised_unit"),
                     "handling_kind",
                     ("online_depth", "visits_required"),
+                    "min_identity_level",
                 ]
+            },
+        ),
+        (
+            _("Application form"),
+            {
+                "fields": ["form_fields"],
+                "description": _(
+                    "A JSON list of fields: name, label, type (text, textarea, number, date, choice, multichoice, "
+                    "checkbox, phone, id_number, credit_code, email), required, choices, show_if, prefill. Empty: "
+                    "contact phone, address and a description. See docs/application-forms.md."
+                ),
             },
         ),
         (_("Fees"), {"fields": ["fee_required", "fees"]}),

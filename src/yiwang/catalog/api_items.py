@@ -127,6 +127,7 @@ class VersionOut(VersionSummary):
     min_identity_level: int = Field(
         ..., description="Real-name level an applicant needs: 0 none, 1 phone, 2 ID checked, 3 in person/face/bank card"
     )
+    form_fields: list[dict] = Field(..., description="The application form's fields (empty: the default form)")
     fee_required: bool
     fees: list[Fee]
     place: str
@@ -258,6 +259,10 @@ class VersionIn(Schema):
     visits_required: int
     online_depth: int
     min_identity_level: int = Field(0, description="Real-name level an applicant needs (0 to 3)")
+    form_fields: list[dict] = Field(
+        default_factory=list,
+        description="Application form: [{name, label, label_en, type, required, choices, show_if, prefill, ...}]",
+    )
     fee_required: bool = False
     fees: list[Fee] = []
     place: str = ""

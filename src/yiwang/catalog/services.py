@@ -38,6 +38,7 @@ VERSION_FIELDS = [
     "visits_required",
     "online_depth",
     "min_identity_level",
+    "form_fields",
     "fee_required",
     "fees",
     "place",

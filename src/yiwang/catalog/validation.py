@@ -236,7 +236,7 @@ def version_problems(
             )
 
     # The application form's field definitions (checked by the cases form engine).
-    from yiwang.cases.forms import definition_problems
+    from .formdef import definition_problems
 
     out.extend(definition_problems(getattr(v, "form_fields", None)))
 
