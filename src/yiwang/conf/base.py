@@ -300,3 +300,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+# Work lists turn yellow when this share of a limit is used (and red when it is past).
+CASE_WARNING_FRACTION = float(os.environ.get("CASE_WARNING_FRACTION", "0.8"))
+# Webhooks go to https:// receivers only; allow http:// on a closed network (tests, a government intranet).
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
