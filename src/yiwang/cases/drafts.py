@@ -180,7 +180,26 @@ def resolve(
                 continue
             pending.append(Pending(slot, MaterialSource.MY_SPACE, stored_material=found))
         elif choice == LICENSE and slot.license is not None:
+            if not for_draft and not post.get(f"{slot.key}-consent"):
+                problems.append(
+                    Problem(
+                        slot.field,
+                        _("Tick the box to agree that your e-license is used for %(label)s."),
+                        "consent",
+                        params=label,
+                    )
+                )
+                continue
             pending.append(Pending(slot, MaterialSource.LICENSE))
+        elif choice == LICENSE:
+            problems.append(
+                Problem(
+                    slot.field,
+                    _("Your e-license for %(label)s can no longer be used (revoked, expired or not yours): upload it."),
+                    "license_unavailable",
+                    params=label,
+                )
+            )
         elif choice == PAPER and PAPER in slot.options:
             pending.append(Pending(slot, MaterialSource.PAPER))
         elif choice == DRAFT and DRAFT in slot.options and slot.draft_row:

@@ -595,6 +595,22 @@ def _conclude(case: Case, who: Who, action: str, reason: str, result: str = "") 
 
 
 @transaction.atomic
+def record_result_license(case: Case | int, identifier: str, who: Who, *, problem: str = "") -> Case:
+    """Links the e-license issued as this approved case's result (or records why none could be issued).
+
+    Called by the licenses module; with an identifier the case's result_license is set and a "license_issued"
+    event written, without one a "license_not_issued" event keeps `problem` for the case page and the clerk.
+    """
+    case = _locked(case)
+    if identifier:
+        case.result_license = identifier[:120]
+        case, _ev = _transition(case, "license_issued", who, {"license": identifier})
+    else:
+        case, _ev = _transition(case, "license_not_issued", who, {"reason": problem[:500]})
+    return case
+
+
+@transaction.atomic
 def withdraw(case: Case | int, who: Who, reason: str = "") -> Case:
     case = _locked(case)
     case, _ev = _transition(case, "withdraw", who, {"reason": reason})

@@ -30,6 +30,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "void": (frozenset({S.SUBMITTED, S.CORRECTION, S.IN_PROGRESS, S.SUSPENDED}), S.VOIDED),
     "deliver": (frozenset({S.APPROVED, S.REFUSED}), None),
     "recompute": (frozenset(State.values), None),
+    "license_issued": (frozenset({S.APPROVED}), None),
+    "license_not_issued": (frozenset({S.APPROVED}), None),
 }
 
 ACTION_NAMES = {
@@ -51,6 +53,8 @@ ACTION_NAMES = {
     "void": _("Voided"),
     "deliver": _("Result delivered"),
     "recompute": _("Deadlines recomputed"),
+    "license_issued": _("E-license issued"),
+    "license_not_issued": _("E-license not issued"),
 }
 
 

@@ -10,7 +10,7 @@ class LicensesConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.catalog import sources
 
-        from . import checks  # noqa: F401 - registers the deploy check
+        from . import cases_link, checks  # noqa: F401 - registers the deploy check
         from .models import LicenseType
 
         sources.register(
@@ -21,6 +21,7 @@ class LicensesConfig(AppConfig):
                 labels=lambda codes: dict(LicenseType.objects.filter(code__in=codes).values_list("code", "name")),
             )
         )
+        cases_link.connect()  # issued on approval, license-free applications
         try:
             from yiwang.identity import space
         except ImportError:  # My Space not installed: the /licenses/ page still lists a holder's licenses

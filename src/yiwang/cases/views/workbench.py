@@ -294,7 +294,9 @@ def _context(request: HttpRequest, a: Actor, case: Case, **extra: Any) -> dict[s
     suspensions = list(case.suspensions.all())
     step = _current_step(case, steps)
     actions = allowed_actions(a, case, step, request.user.pk)
-    catalog_materials = list(case.version.materials.order_by("order", "id"))
+    # A material the applicant provided as an e-license is never asked for again (免证办).
+    by_license = set(case.materials.filter(source=MaterialSource.LICENSE).values_list("catalog_material_id", flat=True))
+    catalog_materials = [m for m in case.version.materials.order_by("order", "id") if m.pk not in by_license]
     notices = list(case.notices.order_by("issued_at", "id"))
     posted = extra.get("posted") or {}
     errors = extra.get("errors") or {}

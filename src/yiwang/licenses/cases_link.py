@@ -1,0 +1,318 @@
+"""Where e-licenses meet cases — from the licenses side only (licenses depends on cases, never the reverse).
+
+1. Issued on approval. When a case is approved (`cases.signals.case_changed`, action "approve") for an item whose
+   result is a license type, a task issues the license through `services.issue_from_case`: holder = the case's
+   enterprise, else its person; field values = the case's form data by field name (or by the same label), then
+   facts of the case and holder (`CASE_FACTS`); issuer = the case's organisation, which must be one of the type's
+   issuers. The task runs after the approval committed, so signing never slows or breaks an approval; it locks
+   the case row and looks for a license already issued for the case first, so a re-sent signal issues nothing
+   twice. The result (or why there is none) is written to the case through `cases.services.record_result_license`.
+2. License-free application (免证办). `find_license` is registered with `cases.uploads`: a catalog material naming
+   a license type is offered as satisfied when the applicant (person, or the enterprise acted for) holds a valid
+   license of that type and has not switched off license reuse in My Space. When a case material with source
+   "license" is written (inside the submission's transaction), `record_material_use` checks the license again —
+   it must still exist, be of the material's type, be the applicant's, be valid now — and records the use twice:
+   `LicenseUse` (the license's own history) and `identity.DataUse` (My Space's "every use"). A refusal is a
+   ProblemsError on `materials.<id>`, which rolls the whole submission back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tasks import task
+
+from yiwang.cases import services as case_services
+from yiwang.cases import signals as case_signals
+from yiwang.cases import uploads
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource, State
+from yiwang.core.errors import Problem, ProblemsError, render
+from yiwang.identity import services as identity
+from yiwang.identity.models import Enterprise, Person, ReuseCategory
+
+from . import services
+from .models import HolderKind, License, LicenseType, Status
+
+log = logging.getLogger(__name__)
+
+# License field names that are filled from the case when the application form has no field of that name.
+CASE_FACTS = {
+    "holder_name": lambda case: case.applicant_name,
+    "name": lambda case: case.applicant_name,
+    "legal_rep": lambda case: case.enterprise.legal_rep_name if case.enterprise_id else "",
+    "address": lambda case: case.enterprise.address if case.enterprise_id else "",
+    "item_name": lambda case: case.item_name,
+    "case_number": lambda case: case.case_number,
+    "issuer": lambda case: case.organisation.name,
+    "approved_on": lambda case: timezone.localdate(case.concluded_at or timezone.now()).isoformat(),
+}
+
+
+# --- 1. issued on approval ---------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A form value as license field text (lists joined, booleans as 是/否)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value if str(v).strip())
+    return str(value).strip()
+
+
+def license_fields(case: Case, license_type: LicenseType) -> dict[str, str]:
+    """The license's field values taken from the case: form fields by name, then by label, then case facts."""
+    from yiwang.cases import forms
+
+    form = case.form_data or {}
+    by_label = {f.label.strip(): f.name for f in forms.fields_of(case.version)}
+    out: dict[str, str] = {}
+    for spec in license_type.field_specs():
+        name = spec["name"]
+        value = _text(form.get(name))
+        if not value and spec["label"].strip() in by_label:
+            value = _text(form.get(by_label[spec["label"].strip()]))
+        if not value and name in CASE_FACTS:
+            value = _text(CASE_FACTS[name](case))
+        if value:
+            out[name] = value
+    return out
+
+
+def _who(case: Case) -> case_services.Who:
+    return case_services.Who(
+        name=case.organisation.name, role="system", organisation_id=case.organisation_id, channel="system"
+    )
+
+
+def _reasons(problems: list[Problem]) -> str:
+    return "；".join(
+        f"{p.field}: {render(p.message, p.params)}" if p.field.startswith("fields.") else render(p.message, p.params)
+        for p in problems
+    )
+
+
+def issue_for_case(case_id: int, actor: Any = None) -> str:
+    """Issues (once) the license an approved case results in; returns its identifier, or "" when none was issued.
+
+    Every reason for not issuing is written to the case as a "license_not_issued" event.
+    """
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("version", "organisation", "person", "enterprise")
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None or case.state != State.APPROVED or case.version.result_type != "license":
+            return ""
+        if case.result_license:
+            return case.result_license
+        code = case.version.result_license_type
+        license_type = LicenseType.objects.filter(code=code).first()
+        existing = (
+            License.objects.filter(license_type=license_type, case_number=case.case_number, version=1)
+            .values_list("identifier", flat=True)
+            .first()
+            if license_type is not None
+            else None
+        )
+        if existing:
+            case_services.record_result_license(case, existing, _who(case))
+            return existing
+        problem = _refusal(case, license_type, code)
+        if problem:
+            case_services.record_result_license(case, "", _who(case), problem=problem)
+            return ""
+        holder: Person | Enterprise = case.enterprise if case.enterprise_id else case.person
+        try:
+            lic = services.issue_from_case(
+                holder=holder,
+                license_type=license_type,
+                fields=license_fields(case, license_type),
+                issuer=case.organisation,
+                case_number=case.case_number,
+                actor=actor,
+            )
+        except ProblemsError as exc:
+            case_services.record_result_license(case, "", _who(case), problem=_reasons(exc.problems))
+            return ""
+        case_services.record_result_license(case, lic.identifier, _who(case))
+        return lic.identifier
+
+
+def _refusal(case: Case, license_type: LicenseType | None, code: str) -> str:
+    """Why the case's organisation cannot issue this license, in the active language; "" when it can."""
+    if license_type is None:
+        return render(_("License type %(code)s is not in the license type catalog."), {"code": code})
+    if not license_type.issuers.filter(pk=case.organisation_id).exists():
+        return render(
+            _("%(issuer)s does not issue %(type)s."),
+            {"issuer": case.organisation.name, "type": license_type.name},
+        )
+    want_enterprise = license_type.holder_kind == HolderKind.ENTERPRISE
+    if want_enterprise and not case.enterprise_id:
+        return render(_("This license type is issued to legal persons."))
+    if not want_enterprise and case.enterprise_id:
+        return render(_("This license type is issued to natural persons."))
+    return ""
+
+
+@task()
+def issue_on_approval(case_id: int, event_id: int | None = None) -> str:
+    """Background: issue the license of an approved case (the approver is the license event's actor)."""
+    event = CaseEvent.objects.select_related("actor").filter(pk=event_id).first() if event_id is not None else None
+    return issue_for_case(case_id, actor=event.actor if event is not None else None)
+
+
+def on_case_changed(sender: Any, case_id: int, event_id: int | None = None, action: str = "", **kwargs: Any) -> None:
+    """Receiver: an approval of an item resulting in a license queues its issuance (never inline)."""
+    if action != "approve":
+        return
+    if not Case.objects.filter(pk=case_id, version__result_type="license").exists():
+        return
+    try:
+        issue_on_approval.enqueue(case_id, event_id)
+    except Exception:  # the queue being down must never undo or fail an approval that already committed
+        log.exception("could not queue license issuance for case %s", case_id)
+
+
+# --- 2. license-free application ---------------------------------------------------------------------------------
+
+
+def _mask(identifier: str) -> str:
+    """The license number as offered on the form: enough to recognise it, not to copy it."""
+    return f"…{identifier[-10:]}" if len(identifier) > 10 else identifier
+
+
+def held_license(subject: Any, license_type: LicenseType, today: dt.date | None = None) -> License | None:
+    """The subject's newest license of this type that verifies as valid today, or None."""
+    today = today or timezone.localdate()
+    if isinstance(subject, Enterprise):
+        qs = services.licenses_for(enterprise=subject)
+    elif isinstance(subject, Person):
+        qs = services.licenses_for(person=subject)
+    else:
+        return None
+    candidates = (
+        qs.filter(license_type=license_type, status=Status.VALID, signing_key__revoked_at__isnull=True)
+        .exclude(expires_on__lt=today)
+        .order_by("-issued_on", "-id")[:5]
+    )
+    from .verification import verdict_for
+
+    return next((lic for lic in candidates if verdict_for(lic).ok), None)
+
+
+def find_license(subject: Any, license_type_code: str) -> uploads.LicenseRef | None:
+    """The license finder `cases.uploads` asks: a valid license of the type, offered with its number masked."""
+    person = subject if isinstance(subject, Person) else None
+    enterprise = subject if isinstance(subject, Enterprise) else None
+    if person is None and enterprise is None:
+        return None
+    license_type = LicenseType.objects.filter(code=license_type_code).first()
+    if license_type is None:
+        return None
+    if not identity.reuse_allowed(ReuseCategory.LICENSES, person=person, enterprise=enterprise):
+        return None
+    lic = held_license(subject, license_type)
+    if lic is None:
+        return None
+    if lic.expires_on:
+        label = render(
+            _("%(name)s, No. %(number)s, valid until %(date)s"),
+            {"name": license_type.name, "number": _mask(lic.identifier), "date": lic.expires_on.isoformat()},
+        )
+    else:
+        label = render(
+            _("%(name)s, No. %(number)s, valid indefinitely"),
+            {"name": license_type.name, "number": _mask(lic.identifier)},
+        )
+    return uploads.LicenseRef(identifier=lic.identifier, name=label)
+
+
+def _refuse(field: str, name: str, reason: Any, code: str, params: dict | None = None) -> ProblemsError:
+    return ProblemsError(
+        [
+            Problem(
+                field,
+                _("Your e-license “%(name)s” cannot be used for this application: %(reason)s"),
+                code,
+                params={"name": name, "reason": render(reason, params)},
+            )
+        ]
+    )
+
+
+def record_material_use(material: CaseMaterial) -> None:
+    """Checks a license presented as a case material and records its use (license history and My Space)."""
+    from yiwang.catalog.models import Material
+
+    case = Case.objects.select_related("person", "enterprise", "organisation").get(pk=material.case_id)
+    field = f"materials.{material.catalog_material_id}" if material.catalog_material_id else "materials"
+    lic = (
+        License.objects.select_related("license_type", "issuer", "signing_key")
+        .filter(identifier=(material.reference or "").strip().upper())
+        .first()
+    )
+    name = material.material_name
+    if lic is None:
+        raise _refuse(field, name, _("no e-license has this number."), "unknown_license")
+    wanted = (
+        Material.objects.filter(pk=material.catalog_material_id).values_list("license_type_code", flat=True).first()
+        if material.catalog_material_id
+        else None
+    )
+    if wanted and wanted != lic.license_type.code:
+        raise _refuse(field, name, _("it is not a %(type)s."), "wrong_type", {"type": wanted})
+    if case.enterprise_id:
+        yours = lic.holder_kind == HolderKind.ENTERPRISE and lic.holder_code == case.enterprise.credit_code
+    else:
+        yours = lic.holder_kind == HolderKind.PERSON and (
+            lic.person_id == case.person_id
+            or (bool(lic.holder_number_hash) and lic.holder_number_hash == case.person.doc_number_hash)
+        )
+    if not yours:
+        raise _refuse(field, name, _("it is not held by the applicant."), "not_holder")
+    purpose = f"{name} · {case.item_name}"[:200]
+    try:
+        services.use_license(
+            lic,
+            presenter=case.person,
+            purpose=purpose,
+            case_number=case.case_number,
+            used_by=case.submitted_by,
+            organisation=case.organisation,
+        )
+    except ProblemsError as exc:
+        p = exc.problems[0]
+        raise _refuse(field, name, p.message, p.code or "not_valid", p.params) from exc
+    identity.record_use(
+        category=ReuseCategory.LICENSES,
+        what=f"{lic.license_type.name} {lic.identifier}",
+        used_by=case.organisation.name,
+        purpose=purpose,
+        case_number=case.case_number,
+        person=None if case.enterprise_id else case.person,
+        enterprise=case.enterprise if case.enterprise_id else None,
+    )
+
+
+def on_material_saved(sender: Any, instance: CaseMaterial, created: bool = False, raw: bool = False, **kw: Any) -> None:
+    if created and not raw and instance.source == MaterialSource.LICENSE:
+        record_material_use(instance)
+
+
+def connect() -> None:
+    """Called from LicensesConfig.ready()."""
+    case_signals.case_changed.connect(on_case_changed, dispatch_uid="licenses.issue_on_approval")
+    post_save.connect(on_material_saved, sender=CaseMaterial, dispatch_uid="licenses.case_material_use")
+    uploads.register_license_finder(find_license)
