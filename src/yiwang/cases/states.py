@@ -35,7 +35,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 ACTION_NAMES = {
-    "submit": _("Submitted"),
+    "submit": _("Application submitted"),
     "request_correction": _("One-time correction notice issued"),
     "supplement": _("Corrected materials supplied"),
     "accept": _("Accepted"),
