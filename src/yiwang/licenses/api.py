@@ -219,6 +219,50 @@ def mine(request: HttpRequest):
     return [_out(lic, True) for lic in qs.select_related("license_type", "issuer", "signing_key")]
 
 
+class CountOut(Schema):
+    uses: int
+    cases: int
+
+
+class TypeCountOut(CountOut):
+    code: str
+    name: str
+
+
+class ItemCountOut(CountOut):
+    item_code: str | None
+    item_name: str | None
+
+
+class MonthCountOut(CountOut):
+    month: str
+
+
+class SavingsOut(CountOut):
+    since: dt.date | None
+    until: dt.date | None
+    by_type: list[TypeCountOut]
+    by_item: list[ItemCountOut]
+    by_month: list[MonthCountOut]
+
+
+@router.get("/stats", response={200: SavingsOut, 400: ErrorOut, 403: ErrorOut}, auth=session_auth)
+def stats(request: HttpRequest, since: str | None = None, until: str | None = None):
+    """Submissions saved by e-licenses (uses in place of paper, with a case number): totals, per license type,
+    per item and per month, for catalog administrators, supervisors and system administrators, within their reach.
+    `since` / `until` (YYYY-MM-DD) limit the period."""
+    from django.core.exceptions import PermissionDenied
+
+    from . import stats as savings
+
+    a = actor(request)
+    if not savings.may_see(a):
+        raise PermissionDenied(_("Only catalog administrators, supervisors and system administrators see this."))
+    first, last = savings.parse_period(since, until)
+    s = savings.savings(a, first, last)
+    return {**s.__dict__, "since": first, "until": last}
+
+
 @router.get("/{identifier}", response={200: LicenseOut, 404: ErrorOut}, auth=session_auth)
 def detail(request: HttpRequest, identifier: str):
     """One license for its holder (full number) or staff reaching the issuer (masked number)."""

@@ -32,6 +32,7 @@ from .models import HolderKind, License, LicenseEvent, LicenseType, TrustLevel
 MAX_ROWS = 1_000_000
 MAX_BYTES = 200 * 1024 * 1024
 BATCH = 5000
+PARALLEL_MIN = 20_000  # below this, forking signing workers costs more than it saves
 
 COLUMNS = {
     "license_type": ("license_type", "type", "证照类型代码", "证照类型"),
@@ -259,67 +260,152 @@ def _check_row(number: int, values: dict[str, str], extra: dict[str, str], look:
     )
 
 
-def _db_rows(model, objs: list, fields: list) -> list[list[Any]]:
-    return [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+_LICENSE_FIELDS = [f for f in License._meta.concrete_fields if not f.primary_key]
+# Adapted in the inserting process: their database wrappers (JSON, binary) do not cross a process boundary.
+_LATE = [i for i, f in enumerate(_LICENSE_FIELDS) if f.get_internal_type() in ("JSONField", "BinaryField")]
 
 
-def write(rows: list[_Row], *, actor: Any = None, progress: Any = None) -> list[str]:
-    """Pass 2, inside the caller's transaction: serials, signatures, licenses and their events."""
-    groups: dict[tuple[int, int], list[_Row]] = defaultdict(list)
+def _portable_rows(objs: list[License]) -> list[list[Any]]:
+    """Database-ready rows, except the _LATE columns, which keep their Python value (a dict, bytes)."""
+    out = []
+    for obj in objs:
+        row = []
+        for i, f in enumerate(_LICENSE_FIELDS):
+            value = f.pre_save(obj, True)
+            row.append(value if i in _LATE else f.get_db_prep_save(value, connection))
+        out.append(row)
+    return out
+
+
+def _finish_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    for row in rows:
+        for i in _LATE:
+            row[i] = _LICENSE_FIELDS[i].get_db_prep_save(row[i], connection)
+    return rows
+
+
+@dataclass
+class _Group:
+    """The rows of one (type, issuer) pair with the serials reserved for them and the key that signs them."""
+
+    rows: list[_Row]
+    serials: list[str]
+    signer: services.Signer
+
+
+# What forked signing workers read (copy-on-write from the parent): set just before the pool starts.
+_JOB: dict[str, Any] = {}
+
+
+def _signed_rows(group: _Group, start: int, end: int, persons: dict[str, int], enterprises: dict[str, int]):
+    """Builds and signs rows[start:end] of a group; returns (first serial, last serial, database-ready rows).
+
+    Pure computation (canonical payload, SM2 signature, SM3 hash, holder hash, SM4 encryption of the holder's
+    number, database adaptation): no query, so it runs unchanged in a forked worker.
+    """
+    objs = []
+    first = group.rows[0]
+    lt, issuer = first.license_type, first.issuer
+    for r, serial in zip(group.rows[start:end], group.serials[start:end], strict=True):
+        lic = services.build(
+            license_type=lt,
+            issuer=issuer,
+            serial=serial,
+            version=1,
+            holder_kind=lt.holder_kind,
+            holder_number=r.holder_number,
+            holder_name=r.holder_name,
+            holder_doc_type=r.holder_doc_type,
+            fields=r.fields,
+            issued_on=r.issued_on,
+            expires_on=r.expires_on,
+            signer=group.signer,
+            trust_level=r.trust_level,
+            case_number=r.case_number,
+        )
+        lic.person_id = persons.get(lic.holder_number_hash) if lic.holder_number_hash else None
+        lic.enterprise_id = enterprises.get(lic.holder_code) if lic.holder_code else None
+        objs.append(lic)
+    return objs[0].serial, objs[-1].serial, [o.identifier for o in objs], _portable_rows(objs)
+
+
+def _sign_in_worker(task: tuple[int, int, int]):
+    index, start, end = task
+    return index, *_signed_rows(_JOB["groups"][index], start, end, _JOB["persons"], _JOB["enterprises"])
+
+
+def workers_for(count: int) -> int:
+    """Signing processes for `count` rows: every core (LICENSE_IMPORT_WORKERS caps it) once there is enough work."""
+    import os
+
+    from django.conf import settings
+
+    cores = getattr(settings, "LICENSE_IMPORT_WORKERS", None) or os.cpu_count() or 1
+    if count < PARALLEL_MIN or cores < 2:
+        return 1
+    return max(1, min(int(cores), count // BATCH + 1))
+
+
+def _signed_batches(groups: list[_Group], persons: dict[str, int], enterprises: dict[str, int], workers: int):
+    """(group index, first serial, last serial, identifiers, rows) per batch, in order; signed on `workers` cores.
+
+    With more than one worker, forked processes sign while this process inserts what they return: the signing
+    keys, rows and lookups are inherited at fork, nothing touches the database outside this process, and the
+    caller's transaction (all-or-nothing) stays here.
+    """
+    tasks = [
+        (i, start, min(start + BATCH, len(g.rows)))
+        for i, g in enumerate(groups)
+        for start in range(0, len(g.rows), BATCH)
+    ]
+    if workers <= 1:
+        for i, start, end in tasks:
+            yield i, *_signed_rows(groups[i], start, end, persons, enterprises)
+        return
+    import multiprocessing
+
+    _JOB.update(groups=groups, persons=persons, enterprises=enterprises)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_sign_in_worker, tasks)
+    finally:
+        _JOB.clear()
+
+
+def write(rows: list[_Row], *, actor: Any = None, progress: Any = None, workers: int | None = None) -> list[str]:
+    """Pass 2, inside the caller's transaction: serials, signatures (on every core), licenses and their events."""
+    by_pair: dict[tuple[int, int], list[_Row]] = defaultdict(list)
     for r in rows:
-        groups[(r.license_type.pk, r.issuer.pk)].append(r)
+        by_pair[(r.license_type.pk, r.issuer.pk)].append(r)
     signers: dict[int, services.Signer] = {}
-    lic_fields = [f for f in License._meta.concrete_fields if not f.primary_key]
+    groups = []
+    for group in by_pair.values():
+        lt, issuer = group[0].license_type, group[0].issuer
+        signer = signers.get(issuer.pk) or signers.setdefault(issuer.pk, services.Signer.for_issuer(issuer))
+        groups.append(_Group(group, services.take_serials(lt, issuer, len(group)), signer))
     persons = _persons(rows)
     enterprises = _enterprises(rows)
     created: list[str] = []
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    columns = [f.column for f in _LICENSE_FIELDS]
     done = 0
-    for group in groups.values():
-        lt, issuer = group[0].license_type, group[0].issuer
-        serials = services.take_serials(lt, issuer, len(group))
-        signer = signers.get(issuer.pk) or signers.setdefault(issuer.pk, services.Signer.for_issuer(issuer))
-        for start in range(0, len(group), BATCH):
-            chunk = group[start : start + BATCH]
-            objs = []
-            for r, serial in zip(chunk, serials[start : start + BATCH], strict=True):
-                lic = services.build(
-                    license_type=lt,
-                    issuer=issuer,
-                    serial=serial,
-                    version=1,
-                    holder_kind=lt.holder_kind,
-                    holder_number=r.holder_number,
-                    holder_name=r.holder_name,
-                    holder_doc_type=r.holder_doc_type,
-                    fields=r.fields,
-                    issued_on=r.issued_on,
-                    expires_on=r.expires_on,
-                    signer=signer,
-                    trust_level=r.trust_level,
-                    case_number=r.case_number,
-                )
-                lic.person_id = persons.get(lic.holder_number_hash) if lic.holder_number_hash else None
-                lic.enterprise_id = enterprises.get(lic.holder_code) if lic.holder_code else None
-                objs.append(lic)
-            insert_rows(License._meta.db_table, [f.column for f in lic_fields], _db_rows(License, objs, lic_fields))
-            ids = License.objects.filter(
-                license_type=lt,
-                issuer=issuer,
-                version=1,
-                serial__gte=objs[0].serial,
-                serial__lte=objs[-1].serial,
-            ).values_list("id", flat=True)
-            now = timezone.now()
-            insert_rows(
-                LicenseEvent._meta.db_table,
-                ["license_id", "kind", "actor_id", "reason", "case_number", "at"],
-                [[i, LicenseEvent.Kind.IMPORTED, user_id, "", "", now] for i in ids],
-            )
-            created += [o.identifier for o in objs]
-            done += len(objs)
-            if progress:
-                progress(done, len(rows))
+    workers = workers or workers_for(len(rows))
+    for index, first, last, identifiers_, db_rows in _signed_batches(groups, persons, enterprises, workers):
+        lt, issuer = groups[index].rows[0].license_type, groups[index].rows[0].issuer
+        insert_rows(License._meta.db_table, columns, _finish_rows(db_rows))
+        ids = License.objects.filter(
+            license_type=lt, issuer=issuer, version=1, serial__gte=first, serial__lte=last
+        ).values_list("id", flat=True)
+        now = timezone.now()
+        insert_rows(
+            LicenseEvent._meta.db_table,
+            ["license_id", "kind", "actor_id", "reason", "case_number", "at"],
+            [[i, LicenseEvent.Kind.IMPORTED, user_id, "", "", now] for i in ids],
+        )
+        created += identifiers_
+        done += len(db_rows)
+        if progress:
+            progress(done, len(rows))
     return created
 
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("licenses/<str:identifier>/", views.detail, name="detail"),
     path("licenses/<str:identifier>/pdf/", views.pdf, name="pdf"),
     path("licenses/<str:identifier>/act/", views.act, name="act"),
+    path("workbench/licenses/stats/", views.stats, name="stats"),
 ]

@@ -232,3 +232,25 @@ def staff_import(request: HttpRequest) -> HttpResponse:
         {"result": result, "problems": problems[:1000], "problem_count": len(problems)},
         status=400 if problems else 200,
     )
+
+
+@login_required
+def stats(request: HttpRequest) -> HttpResponse:
+    """Staff: how many submissions e-licenses saved, per license type, item and month (免证办 statistics)."""
+    from . import stats as savings
+
+    a = actor(request)
+    if not savings.may_see(a):
+        raise Http404
+    errors: dict[str, list[str]] = {}
+    try:
+        since, until = savings.parse_period(request.GET.get("since"), request.GET.get("until"))
+    except ProblemsError as exc:
+        errors, since, until = _problem_map(exc.problems), None, None
+    ctx = {
+        "savings": savings.savings(a, since, until),
+        "since": request.GET.get("since", ""),
+        "until": request.GET.get("until", ""),
+        "errors": errors,
+    }
+    return render(request, "licenses/stats.html", ctx, status=400 if errors else 200)
