@@ -1,0 +1,603 @@
+"""The authorisation matrix: for every page and every API operation, what each kind of actor gets.
+
+Outcome classes (see engine.classify):
+  ok     — authorisation passed: 2xx, a redirect elsewhere than the sign-in page, or 400/422 (the body was judged);
+  auth   — 401, or a redirect to the sign-in page: sign in first;
+  deny   — 403: the actor is known and lacks the role or the permission (the record's existence is no secret);
+  hidden — 404: the record is out of the actor's reach and looks exactly like one that does not exist.
+
+The world (conftest.build_world): citizen A owns a case (accepted, first step active, one uploaded material, an
+acceptance notice), a stored material, a draft and a personal e-license; enterprise E (legal representative
+"legal_rep", agent "agent" with apply + view_cases, "revoked_agent" whose grant was revoked) owns a submitted
+case and a business license. The handling organisation H (a city department) employs the reviewer, approver,
+supervisor and catalog administrator; the comprehensive window of the city's service centre ("clerk") covers the
+division; "other_reviewer" works for another department; "sysadmin" holds the system administrator role.
+Machine clients: "client" is H's with every scope, "client_bare" is H's with only hotline:write, "client_other"
+belongs to the other department with every scope. Pages ignore bearer tokens: a machine client on a page is
+anonymous (filled in automatically unless a row says otherwise).
+
+docs/access.md is generated from this table (`python -m tests.access.docs`), and a test checks it is current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+OK, AUTH, DENY, HIDDEN = "ok", "auth", "deny", "hidden"
+SIGN_IN = "/accounts/sign-in/"
+ADMIN_SIGN_IN = "/admin/login/"  # staff_member_required pages and the admin send people there (→ SIGN_IN)
+
+PEOPLE = ("citizen_a", "citizen_b", "agent", "revoked_agent", "legal_rep")
+STAFF = ("clerk", "reviewer", "approver", "other_reviewer", "supervisor", "catalog_admin", "sysadmin")
+MACHINE_ACTORS = ("client", "client_bare", "client_other")
+ACTORS = ("anon", *PEOPLE, *STAFF, *MACHINE_ACTORS)
+GROUPS: dict[str, tuple[str, ...]] = {
+    "everyone": ACTORS,
+    "people": PEOPLE,
+    "staff": STAFF,
+    "machines": MACHINE_ACTORS,
+    "signed": PEOPLE + STAFF,
+    # staff reaching H's cases: the city window, H's reviewer and approver, the supervisor (read), the sysadmin
+    "case_staff": ("clerk", "reviewer", "approver", "supervisor", "sysadmin"),
+    "e_side": ("agent", "legal_rep"),
+}
+
+# Routes deliberately left out of the matrix, with the reason (each is a pattern from the resolver walk).
+SKIPPED_PAGES: dict[str, str] = {
+    "i18n/setlang/": "Django's language switch: sets a cookie for anyone, reads no record",
+    "media/(?P<path>.*)$": "uploaded files served only in development; production serves /media/ from the proxy",
+    "admin/^(?P<app_label>auth|django_tasks_database|axes|oauth2_provider|orgs|identity|calendar|catalog|"
+    "licenses|exchange)/$": "Django admin internals (Django's own permission checks); the admin index is in",
+    "admin/(?P<url>.*)$": "Django admin internals (Django's own permission checks); the admin index is in",
+    "oauth/token/": "OAuth2 protocol endpoint (client authentication, tested in tests/identity/test_clients.py)",
+    "oauth/revoke/": "OAuth2 protocol endpoint (client authentication, tested in tests/identity/test_clients.py)",
+    "oauth/introspect/": "OAuth2 protocol endpoint (client authentication, tested in tests/identity/test_clients.py)",
+    "oidc/callback/": "OpenID Connect protocol endpoint (tested in tests/identity/test_oidc.py)",
+    "oidc/authenticate/": "OpenID Connect protocol endpoint (tested in tests/identity/test_oidc.py)",
+    "oidc/logout/": "OpenID Connect protocol endpoint (tested in tests/identity/test_oidc.py)",
+}
+# Whole subtrees left out (the admin index itself, admin/, is in the matrix).
+SKIPPED_PREFIXES: dict[str, str] = {
+    "admin/": "Django admin internals: every model page checks Django's own staff permissions",
+}
+
+# Values nobody holds, for the "a guessed id looks exactly like a missing one" check.
+MISSING: dict[str, Any] = {
+    "case_number": "3403002026010199999",
+    "material_id": 999999,
+    "pk": 999999,
+    "enterprise_id": 999999,
+    "agent_id": 999999,
+    "identifier": "ZZ0000000000000000000000000000000",
+    "number": "ZZ-2026-999999",
+    "sub_id": 999999,
+    "session_id": 999999,
+    "item_code": "X" * 31,
+    "ref": lambda w, a: _missing_ref(w, a),
+}
+
+
+def pdf_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+
+def csv_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("rows.csv", b"a,b\n1,2\n", content_type="text/csv")
+
+
+def _missing_ref(world, actor: str) -> str:
+    from yiwang.identity import staff_tools
+
+    return staff_tools.person_ref(world.user_id(actor) or 0, 999999)
+
+
+@dataclass
+class Row:
+    """One (route, method) with the parameters and body to send and the outcome each actor must get."""
+
+    kind: str  # "page" or "api"
+    method: str
+    path: str  # the resolver's route text (pages) or the OpenAPI path (API)
+    expect: dict[str, str]
+    params: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    json: bool = False
+    guess: tuple[str, ...] = ()  # path parameters naming a record: hidden cells compare with a missing value
+    note: str = ""
+    variant: str = ""  # tells two rows of the same route apart (another record, another body)
+    watch_writes: bool = True
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}" + (f" [{self.variant}]" if self.variant else "")
+
+    @property
+    def writes(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+
+def ex(default: str = OK, **outcomes: str) -> dict[str, str]:
+    """Every actor gets `default`; then groups (GROUPS keys), then single actors, override it."""
+    table = dict.fromkeys(ACTORS, default)
+    for name, outcome in outcomes.items():
+        if name in GROUPS:
+            table.update(dict.fromkeys(GROUPS[name], outcome))
+    for name, outcome in outcomes.items():
+        if name not in GROUPS:
+            assert name in ACTORS, name
+            table[name] = outcome
+    return table
+
+
+ROWS: list[Row] = []
+
+
+def page(methods: str, path: str, expect: dict[str, str], **kw: Any) -> None:
+    for method in methods.split("+"):
+        exp = dict(expect)
+        if not kw.get("machines_explicit"):
+            exp.update(dict.fromkeys(MACHINE_ACTORS, exp["anon"]))
+        ROWS.append(Row("page", method, path, exp, **{k: v for k, v in kw.items() if k != "machines_explicit"}))
+
+
+def api(method: str, path: str, expect: dict[str, str], **kw: Any) -> None:
+    ROWS.append(Row("api", method, "/api/v1" + path, expect, json=kw.pop("json", method != "GET"), **kw))
+
+
+# Common shapes.
+PUBLIC = ex(OK)
+SIGNED = ex(OK, anon=AUTH, machines=AUTH)  # any signed-in person or staff member
+ONLY_A = ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK)  # A's own record, everyone else: not found
+
+# --- pages --------------------------------------------------------------------------------------------------
+
+page("GET", "healthz", PUBLIC)
+page("GET", "", PUBLIC)
+page("GET", "search/", PUBLIC)
+page("GET", "departments/", PUBLIC)
+for route in (
+    "items/<str:item_code>/",
+    "items/<str:item_code>/print/",
+    "items/<str:item_code>/guide.pdf",
+    "items/<str:item_code>/qr.svg",
+    "m/items/<str:item_code>/",
+):
+    page("GET", route, PUBLIC)
+# Staff-only pages (Django's staff_member_required) send everyone else to sign in as staff.
+page("GET+POST", "admin/", ex(OK, anon=AUTH, people=AUTH), note="Django admin index: staff accounts only")
+page("GET", "workbench/catalog/", ex(OK, anon=AUTH, people=AUTH), note="each staff member sees the items they edit")
+page("GET+POST", "workbench/catalog/import/", ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=OK))
+page("GET", "workbench/catalog/export/", ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=OK))
+
+# Sign-in, registration, password reset: open to everyone.
+page("GET+POST", "accounts/sign-in/", PUBLIC, body={"identifier": "nobody", "password": "x"})
+page("POST", "accounts/sign-out/", PUBLIC)
+page("GET+POST", "accounts/security/", SIGNED)
+page("GET+POST", "accounts/reset/", PUBLIC)
+page("GET+POST", "accounts/reset/code/", PUBLIC)
+page("GET+POST", "accounts/reset/email-sent/", PUBLIC)
+page("GET", "accounts/reset/done/", PUBLIC)
+page("GET+POST", "accounts/reset/<uidb64>/<token>/", PUBLIC)
+page("GET+POST", "accounts/register/", PUBLIC)
+page("GET+POST", "accounts/register/enterprise/", SIGNED)
+
+# My Space.
+# A staff account has no person record: "my" pages that act on one are not found for it.
+PERSONAL = ex(OK, anon=AUTH, staff=HIDDEN)
+page("GET", "my/", SIGNED)
+page("POST", "my/acting-for/", SIGNED)
+page("POST", "my/reveal/", PERSONAL, body={"field": "phone", "reason": "核对"})
+page("POST", "my/check-library/", PERSONAL)
+page("POST", "my/consents/", PERSONAL)
+page("POST", "my/materials/", PERSONAL, body=lambda w, a: {"title": "x", "file": pdf_upload()})
+page("GET", "my/materials/<int:material_id>/file/", ONLY_A, guess=("material_id",))
+page("POST", "my/materials/<int:material_id>/edit/", ONLY_A, guess=("material_id",), body={"title": "改名"})
+page("POST", "my/materials/<int:material_id>/delete/", ONLY_A, guess=("material_id",))
+# E's space: its agent sees it; only the permissions granted (here apply + view_cases) open the rest.
+E_SPACE = ex(HIDDEN, anon=AUTH, legal_rep=OK, agent=OK)
+E_MANAGE = ex(HIDDEN, anon=AUTH, legal_rep=OK)
+page("GET", "my/enterprise/<int:enterprise_id>/", E_SPACE, guess=("enterprise_id",))
+page(
+    "POST",
+    "my/enterprise/<int:enterprise_id>/materials/",
+    E_MANAGE,
+    guess=("enterprise_id",),
+    body=lambda w, a: {"title": "x", "file": pdf_upload()},
+)
+page("POST", "my/enterprise/<int:enterprise_id>/consents/", E_MANAGE, guess=("enterprise_id",))
+page("POST", "my/enterprise/<int:enterprise_id>/agents/", E_MANAGE, guess=("enterprise_id",))
+page(
+    "POST",
+    "my/enterprise/<int:enterprise_id>/agents/<int:agent_id>/revoke/",
+    E_MANAGE,
+    guess=("enterprise_id", "agent_id"),
+)
+
+# Staff identity tools (identity.staff_tools): staff who serve or supervise applicants look people up, whatever
+# their division; full values for the window, reviewers and approvers; in-person checks at the window; the access
+# log for supervisors and system administrators. Everyone else finds nothing there (404).
+LOOKUP = ex(HIDDEN, anon=AUTH, clerk=OK, reviewer=OK, approver=OK, other_reviewer=OK, supervisor=OK)
+REVEAL = ex(HIDDEN, anon=AUTH, clerk=OK, reviewer=OK, approver=OK, other_reviewer=OK)
+VERIFY = ex(HIDDEN, anon=AUTH, clerk=OK)
+ACCESS_LOG = ex(HIDDEN, anon=AUTH, supervisor=OK, sysadmin=OK)
+page("GET+POST", "workbench/people/", LOOKUP, body={"doc_type": "resident_id", "doc_number": "1"})
+page("GET", "workbench/people/access-log/", ACCESS_LOG)
+page("GET", "workbench/people/<str:ref>/", LOOKUP, guess=("ref",))
+page("POST", "workbench/people/<str:ref>/verify/", VERIFY, guess=("ref",))
+page("POST", "workbench/people/<str:ref>/reveal/", REVEAL, guess=("ref",), body={"field": "phone", "reason": "核对"})
+
+# Machine clients: system administrators only.
+CLIENTS = ex(DENY, anon=AUTH, sysadmin=OK)
+page("GET", "workbench/clients/", CLIENTS)
+page("GET+POST", "workbench/clients/new/", CLIENTS)
+page("GET", "workbench/clients/<int:pk>/", CLIENTS, guess=("pk",))
+page("POST", "workbench/clients/<int:pk>/rotate/", CLIENTS, guess=("pk",))
+page("POST", "workbench/clients/<int:pk>/revoke/", CLIENTS, guess=("pk",))
+
+page("GET", "workbench/calendar/", ex(OK, anon=AUTH, people=AUTH), note="every staff member reads the calendar")
+page("POST", "workbench/calendar/", ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=OK))
+
+# E-licenses.
+page("GET", "verify/", PUBLIC)
+page("GET", "verify/<str:identifier>/", PUBLIC)
+page("GET+POST", "licenses/", SIGNED)
+# Staff license pages: every staff member has the list (filtered to the issuers they reach); issuing and import
+# are for approvers (of the issuing organisation) and are not found for anyone else.
+page("GET+POST", "licenses/staff/", ex(OK, anon=AUTH, people=HIDDEN))
+ISSUERS = ex(HIDDEN, anon=AUTH, approver=OK, sysadmin=OK)
+page("GET+POST", "licenses/staff/issue/", ISSUERS)
+page("GET+POST", "licenses/staff/import/", ISSUERS)
+LICENSE_A = ex(HIDDEN, anon=AUTH, citizen_a=OK, clerk=OK, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK)
+page("GET+POST", "licenses/<str:identifier>/", LICENSE_A, guess=("identifier",))
+page("GET+POST", "licenses/<str:identifier>/pdf/", LICENSE_A, guess=("identifier",))
+page(
+    "POST", "licenses/<str:identifier>/act/", ISSUERS, guess=("identifier",), body={"action": "suspend", "reason": "x"}
+)
+
+# Savings from e-licenses (免证办 statistics): catalog administrators, supervisors, system administrators.
+page("GET+POST", "workbench/licenses/stats/", ex(HIDDEN, anon=AUTH, catalog_admin=OK, supervisor=OK, sysadmin=OK))
+
+# Applying and tracking.
+APPLICANTS = ex(OK, anon=AUTH, staff=DENY)  # a staff account is no applicant (no person record)
+page("GET+POST", "apply/<str:item_code>/", APPLICANTS)
+CASE_A_PAGES = ex(HIDDEN, anon=AUTH, citizen_a=OK)
+page("GET+POST", "apply/receipt/<str:case_number>/", CASE_A_PAGES, guess=("case_number",))
+page("GET+POST", "kiosk/apply/<str:item_code>/", APPLICANTS)
+page("GET+POST", "kiosk/receipt/<str:case_number>/", CASE_A_PAGES, guess=("case_number",))
+page("POST", "kiosk/sign-out/", PUBLIC)
+page("GET+POST", "my/cases/", SIGNED)
+page("GET+POST", "my/cases/<str:case_number>/", CASE_A_PAGES, guess=("case_number",))
+page(
+    "GET+POST",
+    "my/cases/<str:case_number>/",
+    ex(HIDDEN, anon=AUTH, e_side=OK),
+    params={"case_number": "case_e"},
+    guess=("case_number",),
+    variant="enterprise case",
+)
+page("POST", "my/cases/<str:case_number>/supplement/", CASE_A_PAGES, guess=("case_number",))
+page("GET+POST", "my/cases/<str:case_number>/withdraw/", CASE_A_PAGES, guess=("case_number",))
+page("GET+POST", "my/cases/<str:case_number>/progress.pdf", CASE_A_PAGES, guess=("case_number",))
+page(
+    "GET+POST",
+    "my/cases/<str:case_number>/materials/<int:pk>/",
+    CASE_A_PAGES,
+    guess=("case_number",),
+    params={"pk": "case_material"},
+)
+page("GET+POST", "my/messages/", SIGNED)
+page("GET+POST", "track/", PUBLIC)
+NOTICE = ex(HIDDEN, anon=AUTH, citizen_a=OK, case_staff=OK)
+page("GET+POST", "notices/<str:number>/", NOTICE, params={"number": "notice"}, guess=("number",))
+page("GET+POST", "notices/<str:number>/pdf/", NOTICE, params={"number": "notice"}, guess=("number",))
+
+# The workbench.
+# The workbench: only accounts holding a case role (window, review, approval, supervision) get in at all (403 for
+# the rest, whatever the case number); inside, a case out of reach is not found.
+WORKBENCH = ex(OK, anon=AUTH, people=DENY, catalog_admin=DENY)
+page("GET", "workbench/cases/", WORKBENCH)
+page(
+    "POST",
+    "workbench/cases/batch/",
+    WORKBENCH,
+    body=lambda w, a: {"op": "claim", "cases": [f"{w.rec['case_a'].case_number}:{w.rec['case_a'].revision}"]},
+)
+CASE_STAFF = ex(HIDDEN, anon=AUTH, case_staff=OK, people=DENY, catalog_admin=DENY)
+page("GET", "workbench/cases/<str:case_number>/", CASE_STAFF, guess=("case_number",))
+page(
+    "GET",
+    "workbench/cases/<str:case_number>/materials/<int:pk>/",
+    CASE_STAFF,
+    guess=("case_number",),
+    params={"pk": "case_material"},
+)
+page(
+    "POST",
+    "workbench/cases/<str:case_number>/<str:action>/",
+    ex(
+        HIDDEN,
+        anon=AUTH,
+        people=DENY,
+        catalog_admin=DENY,
+        reviewer=OK,
+        sysadmin=OK,
+        clerk=DENY,
+        approver=DENY,
+        supervisor=DENY,
+    ),
+    guess=("case_number",),
+    note="claiming the active step (the reviewer's)",
+    body=lambda w, a: {"revision": w.rec["case_a"].revision, "step": w.rec["step_a"].pk},
+)
+WINDOW = ex(DENY, anon=AUTH, clerk=OK, sysadmin=OK)
+page("GET+POST", "workbench/window/apply/", WINDOW, body={"op": "find", "doc_type": "resident_id", "doc_number": "1"})
+page("GET+POST", "workbench/window/apply/<str:item_code>/", WINDOW)
+
+# --- API ----------------------------------------------------------------------------------------------------
+
+OPEN = ex(OK)
+SESSION = ex(OK, anon=AUTH, machines=AUTH)  # any signed-in account; machine clients have no session
+for path in (
+    "/orgs/divisions",
+    "/orgs/divisions/{code}",
+    "/orgs/organisations",
+    "/orgs/organisations/{organisation_id}",
+    "/orgs/halls",
+):
+    api("GET", path, OPEN)
+api("GET", "/openapi.json", OPEN)
+api("GET", "/docs", OPEN)
+api("GET", "/", ex(HIDDEN), note="django-ninja's root: nothing there for anyone")
+api("GET", "/identity/csrf", OPEN)
+api("POST", "/identity/otp", OPEN, body={"purpose": "sign_in", "phone": "13900000000"})
+api("POST", "/identity/sign-in", OPEN, body={"identifier": "nobody", "password": "x"})
+api("POST", "/identity/sign-out", SESSION)
+api("GET", "/identity/me", SESSION)
+api("GET", "/identity/sessions", SESSION)
+api("POST", "/identity/sessions/end-others", SESSION)
+api(
+    "DELETE",
+    "/identity/sessions/{session_id}",
+    ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK),
+    guess=("session_id",),
+)
+api(
+    "POST",
+    "/identity/register",
+    OPEN,
+    body={"name": "x", "doc_number": "1", "phone": "1", "code": "1", "password1": "a", "password2": "a"},
+)
+api("POST", "/identity/register/enterprise", SESSION, body={"credit_code": "1", "name": "x", "declared": True})
+api("POST", "/identity/password/reset", OPEN)
+api(
+    "POST", "/identity/password/change", SESSION, body={"old_password": "x", "new_password1": "a", "new_password2": "b"}
+)
+ME = ex(OK, anon=AUTH, machines=AUTH, staff=HIDDEN)  # a staff account has no person record
+api("GET", "/identity/me/space", ME)
+api("POST", "/identity/me/reveal", ME, body={"field": "phone", "reason": "核对"})
+api("GET", "/identity/me/materials", ME)
+api("POST", "/identity/me/materials", ME, json=False, body=lambda w, a: {"title": "x", "file": pdf_upload()})
+api(
+    "GET",
+    "/identity/me/materials/{material_id}/file",
+    ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK),
+    guess=("material_id",),
+)
+api(
+    "PATCH",
+    "/identity/me/materials/{material_id}",
+    ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK),
+    guess=("material_id",),
+    body={"title": "改名"},
+)
+api(
+    "DELETE",
+    "/identity/me/materials/{material_id}",
+    ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK),
+    guess=("material_id",),
+)
+api("PUT", "/identity/me/consents/{category}", ME, body={"allowed": False})
+api("GET", "/identity/me/uses", ME)
+api("POST", "/identity/me/prefill", ME, body={"fields": ["name"], "purpose": "测试"})
+API_E = ex(HIDDEN, anon=AUTH, machines=AUTH, legal_rep=OK)
+api("GET", "/identity/enterprises/{enterprise_id}/agents", API_E, guess=("enterprise_id",))
+api(
+    "POST",
+    "/identity/enterprises/{enterprise_id}/agents",
+    API_E,
+    guess=("enterprise_id",),
+    body={"doc_type": "resident_id", "doc_number": "1", "permissions": ["apply"]},
+)
+api("DELETE", "/identity/enterprises/{enterprise_id}/agents/{agent_id}", API_E, guess=("enterprise_id", "agent_id"))
+
+
+def _no_machines(table: dict[str, str]) -> dict[str, str]:
+    return {**table, **dict.fromkeys(MACHINE_ACTORS, AUTH)}
+
+
+api("POST", "/identity/people/lookup", _no_machines(LOOKUP), body={"doc_type": "resident_id", "doc_number": "1"})
+api("GET", "/identity/people/{ref}", _no_machines(LOOKUP), guess=("ref",))
+api("POST", "/identity/people/{ref}/verify-in-person", _no_machines(VERIFY), guess=("ref",), body={})
+api(
+    "POST",
+    "/identity/people/{ref}/reveal",
+    _no_machines(REVEAL),
+    guess=("ref",),
+    body={"field": "phone", "reason": "核对"},
+)
+api("GET", "/identity/pii-access-log", _no_machines(ACCESS_LOG))
+api("GET", "/identity/clients/scopes", OPEN)
+API_CLIENTS = ex(DENY, anon=AUTH, machines=AUTH, sysadmin=OK)
+api("GET", "/identity/clients", API_CLIENTS)
+api(
+    "POST",
+    "/identity/clients",
+    API_CLIENTS,
+    body=lambda w, a: {"name": "x", "organisation": w.rec["handling"].credit_code, "scopes": ["cases:read"]},
+)
+api("GET", "/identity/clients/{pk}", API_CLIENTS, guess=("pk",))
+api("POST", "/identity/clients/{pk}/rotate", API_CLIENTS, guess=("pk",), body={})
+api("POST", "/identity/clients/{pk}/revoke", API_CLIENTS, guess=("pk",))
+
+for path in ("/calendar/years", "/calendar/days", "/calendar/is-working-day", "/calendar/add", "/calendar/between"):
+    api("GET", path, OPEN)
+api("POST", "/calendar/deadline", OPEN, body={"start": "2026-10-09", "days": 3})
+CAL_ADMIN = ex(DENY, anon=AUTH, machines=AUTH, catalog_admin=OK, sysadmin=OK)
+api("POST", "/calendar/import", CAL_ADMIN, json=False, body=lambda w, a: {"file": csv_upload()})
+api("POST", "/calendar/load", CAL_ADMIN, body={})
+api("PUT", "/calendar/days/{date}", CAL_ADMIN, body={"kind": "holiday", "name": "测试"})
+api("DELETE", "/calendar/days/{date}", CAL_ADMIN)
+
+api("GET", "/catalog/search", OPEN)
+api("GET", "/catalog/suggest", OPEN)
+CAT_WRITE = ex(DENY, anon=AUTH, client_bare=DENY, catalog_admin=OK, sysadmin=OK, client=OK)
+VERSION = {
+    "name": "测试事项",
+    "statutory_limit": 20,
+    "promised_limit": 5,
+    "handling_kind": 2,
+    "visits_required": 0,
+    "online_depth": 4,
+}
+# client_other imports for its own organisation: it gets in, and the file is judged.
+api("POST", "/catalog/import", {**CAT_WRITE, "client_other": OK}, json=False, body=lambda w, a: {"file": csv_upload()})
+api("GET", "/catalog/export", OPEN)
+api("GET", "/catalog/items", OPEN)
+# client_other may create items, for its own organisation: naming H's is judged as a bad body (400).
+api(
+    "POST",
+    "/catalog/items",
+    {**CAT_WRITE, "client_other": OK},
+    body=lambda w, a: {"version": VERSION, "organisation": w.rec["handling"].credit_code, "catalog_code": "0100000999"},
+)
+api("GET", "/catalog/items/{item_code}", OPEN)
+api("GET", "/catalog/items/{item_code}/versions", OPEN)
+api("GET", "/catalog/items/{item_code}/versions/{number}", OPEN, params={"number": "version_number"})
+CAT_ITEM = ex(DENY, anon=AUTH, catalog_admin=OK, sysadmin=OK, client=OK, client_other=HIDDEN)
+api("GET", "/catalog/items/{item_code}/events", CAT_ITEM)
+api("POST", "/catalog/items/{item_code}/drafts", CAT_ITEM)
+api("PUT", "/catalog/items/{item_code}/drafts/current", CAT_ITEM, body={"version": VERSION})
+api("POST", "/catalog/items/{item_code}/drafts/current/publish", CAT_ITEM)
+api("POST", "/catalog/items/{item_code}/retire", CAT_ITEM, body={"reason": "x"})
+
+api("GET", "/licenses/verify/{identifier}", OPEN)
+api("POST", "/licenses/verify", OPEN, body={"document": "x", "signature": "x"})
+API_ISSUERS = _no_machines(ISSUERS)
+api("POST", "/licenses/import", API_ISSUERS, json=False, body=lambda w, a: {"file": csv_upload()})
+api("GET", "/licenses/mine", SESSION)
+api(
+    "GET",
+    "/licenses/stats",
+    ex(DENY, anon=AUTH, machines=AUTH, catalog_admin=OK, supervisor=OK, sysadmin=OK),
+    note="the page answers 404 to the same people",
+)
+LIC_READ = ex(
+    HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK, clerk=OK, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK
+)
+api("GET", "/licenses/{identifier}", LIC_READ, guess=("identifier",))
+HOLDER_A = ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK)
+api("GET", "/licenses/{identifier}/document", HOLDER_A, guess=("identifier",), note="the holder's signed document")
+api(
+    "GET",
+    "/licenses/{identifier}",
+    ex(HIDDEN, anon=AUTH, machines=AUTH, e_side=OK, clerk=OK, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK),
+    params={"identifier": "license_e"},
+    variant="enterprise license",
+)
+api("POST", "/licenses/{identifier}/uses", HOLDER_A, guess=("identifier",), body={"purpose": "办事"})
+api(
+    "POST",
+    "/licenses/",
+    API_ISSUERS,
+    body={"license_type": "11100000000013338W001", "issuer": "x", "holder_number": "x", "holder_name": "x"},
+)
+for op in ("change", "renew", "suspend", "reinstate", "revoke"):
+    api("POST", f"/licenses/{{identifier}}/{op}", API_ISSUERS, guess=("identifier",), body={"reason": "测试"})
+
+# Cases: a machine client without the cases scopes is refused before any lookup (403 whatever the number).
+CASE_READ = ex(HIDDEN, anon=AUTH, citizen_a=OK, case_staff=OK, client=OK, client_bare=DENY)
+api("POST", "/cases/", ex(OK, anon=AUTH, client_bare=DENY), body={"item_code": "x"})
+api("GET", "/cases/", ex(OK, anon=AUTH, client_bare=DENY))
+api("GET", "/cases/queue", ex(OK, anon=AUTH, machines=AUTH))
+api("GET", "/cases/feed", ex(OK, anon=AUTH, client_bare=DENY), note="events of the cases the caller may open")
+api("GET", "/cases/track", OPEN)
+for suffix in ("", "/events", "/notices"):
+    api("GET", f"/cases/{{case_number}}{suffix}", CASE_READ, guess=("case_number",))
+api(
+    "GET",
+    "/cases/{case_number}",
+    ex(HIDDEN, anon=AUTH, e_side=OK, case_staff=OK, client=OK, client_bare=DENY),
+    params={"case_number": "case_e"},
+    guess=("case_number",),
+    variant="enterprise case",
+)
+APPLICANT_ACT = ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK, case_staff=DENY)
+api("POST", "/cases/{case_number}/withdraw", APPLICANT_ACT, guess=("case_number",), body={"reason": "不办了"})
+api("POST", "/cases/{case_number}/supplement", APPLICANT_ACT, guess=("case_number",), body={})
+
+
+# Staff actions (cases.policy): acceptance by the window or H's reviewer; steps by the role they belong to (the
+# active step is the reviewer's); suspension by reviewer or approver; voiding by the approver; delivery by whoever
+# accepts or concludes. The applicant and the supervisor are refused (they see the case); others: not found.
+def staff_act(*allowed: str) -> dict[str, str]:
+    table = ex(
+        HIDDEN,
+        anon=AUTH,
+        citizen_a=DENY,
+        clerk=DENY,
+        reviewer=DENY,
+        approver=DENY,
+        supervisor=DENY,
+        sysadmin=OK,
+        client=OK,
+        client_bare=DENY,
+    )
+    table.update(dict.fromkeys(allowed, OK))
+    return table
+
+
+for op, body, allowed in (
+    ("accept", {}, ("clerk", "reviewer")),
+    ("correction", {"items": [{"material": "x", "note": "x"}]}, ("clerk", "reviewer")),
+    ("not-accept", {"reason": "x"}, ("clerk", "reviewer")),
+    ("claim", {}, ("reviewer",)),
+    ("release", {}, ("reviewer",)),
+    ("complete", {"decision": "pass", "opinion": "同意"}, ("reviewer",)),
+    ("return", {"to_order": 1, "reason": "x"}, ("reviewer",)),
+    ("suspend", {"kind": "hearing", "reason": "x", "expected_end": "2026-12-31"}, ("reviewer", "approver")),
+    ("resume", {"result": "x"}, ("reviewer", "approver")),
+    ("void", {"reason": "x"}, ("approver",)),
+    ("deliver", {"method": "pickup"}, ("clerk", "reviewer", "approver")),
+):
+    api("POST", f"/cases/{{case_number}}/{op}", staff_act(*allowed), guess=("case_number",), body=body)
+
+EXCHANGE = ex(AUTH, client=OK, client_other=OK, client_bare=DENY)
+api("POST", "/exchange/subscriptions", EXCHANGE, body={"url": "https://example.gov.cn/x"})
+api("GET", "/exchange/subscriptions", EXCHANGE)
+api(
+    "DELETE",
+    "/exchange/subscriptions/{sub_id}",
+    ex(AUTH, client=OK, client_other=HIDDEN, client_bare=DENY),
+    guess=("sub_id",),
+)
+api(
+    "GET",
+    "/exchange/subscriptions/{sub_id}/deliveries",
+    ex(AUTH, client=OK, client_other=HIDDEN, client_bare=DENY),
+    guess=("sub_id",),
+)
+
+# Pages and endpoints that show the same record: the same people must get through both (machine clients aside).
+SAME_RECORD: list[tuple[str, list[str]]] = [
+    ("GET /api/v1/cases/{case_number}", ["GET my/cases/<str:case_number>/", "GET workbench/cases/<str:case_number>/"]),
+    ("GET /api/v1/identity/me/materials/{material_id}/file", ["GET my/materials/<int:material_id>/file/"]),
+    ("GET /api/v1/licenses/{identifier}", ["GET licenses/<str:identifier>/"]),
+    ("GET /api/v1/identity/people/{ref}", ["GET workbench/people/<str:ref>/"]),
+    ("GET /api/v1/identity/clients/{pk}", ["GET workbench/clients/<int:pk>/"]),
+    ("GET /api/v1/catalog/items/{item_code}", ["GET items/<str:item_code>/"]),
+]
