@@ -293,11 +293,8 @@ def document(request: HttpRequest, identifier: str):
 def use(request: HttpRequest, identifier: str, payload: UseIn):
     """The holder presents a license in place of paper; refused when they do not hold it or it is not valid."""
     a = actor(request)
-    lic = (
-        License.objects.select_related("license_type", "issuer", "signing_key")
-        .filter(identifier=identifier.strip().upper())
-        .first()
-    )
+    # Only among the licenses the caller holds: anyone else's looks exactly like one that does not exist.
+    lic = access.visible(a).filter(access.holder_q(a), identifier=identifier.strip().upper()).first()
     person = Person.objects.filter(pk=a.person_id).first() if a.person_id else None
     if lic is None or person is None:
         raise Http404
@@ -319,6 +316,8 @@ def _staff_license(request: HttpRequest, identifier: str) -> License:
 def issue(request: HttpRequest, payload: IssueIn):
     """Issue a license (approvers of the issuing organisation)."""
     a = actor(request)
+    if not access.issuing_orgs(a).exists():
+        raise Http404  # like the issue page: nothing here for those who issue for no organisation
     lt = LicenseType.objects.filter(code=payload.license_type.strip().upper()).first()
     if lt is None:
         raise ProblemsError([Problem("license_type", _("Unknown license type code."), "unknown_type")])
