@@ -88,6 +88,7 @@ PARAMS: dict[str, Any] = {
     "license_e": _rec("license_e", "identifier"),
     "notice": _rec("notice", "number"),
     "version_number": lambda w, _a: 1,
+    "draft_number": _rec("draft", "number"),
     "pk": _rec("machine_client", "pk"),
     "sub_id": _rec("subscription", "pk"),
     "session_id": _rec("session_a", "pk"),
@@ -124,7 +125,8 @@ def table_digests() -> dict[str, str]:
     with connection.cursor() as cursor:
         for table in _tables():
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - table names
-            out[table] = hashlib.sha256(repr(sorted(map(repr, cursor.fetchall()))).encode()).hexdigest()
+            rows = [repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)) for r in cursor.fetchall()]
+            out[table] = hashlib.sha256(repr(sorted(rows)).encode()).hexdigest()
     return out
 
 

@@ -168,6 +168,14 @@ for route in (
     "m/items/<str:item_code>/",
 ):
     page("GET", route, PUBLIC)
+page(
+    "GET",
+    "items/<str:item_code>/",
+    ex(HIDDEN, catalog_admin=OK, sysadmin=OK),
+    variant="draft",
+    body=lambda w, a: {"version": w.rec["draft"].number},
+    note="a draft guide: for those who may edit it",
+)
 # Staff-only pages (Django's staff_member_required) send everyone else to sign in as staff.
 page("GET+POST", "admin/", ex(OK, anon=AUTH, people=AUTH), note="Django admin index: staff accounts only")
 page("GET", "workbench/catalog/", ex(OK, anon=AUTH, people=AUTH), note="each staff member sees the items they edit")
@@ -453,6 +461,7 @@ api("POST", "/calendar/load", CAL_ADMIN, body={})
 api("PUT", "/calendar/days/{date}", CAL_ADMIN, body={"kind": "holiday", "name": "测试"})
 api("DELETE", "/calendar/days/{date}", CAL_ADMIN)
 
+CAT_DRAFT = ex(HIDDEN, catalog_admin=OK, sysadmin=OK)  # a public endpoint: bearer tokens are not read there
 api("GET", "/catalog/search", OPEN)
 api("GET", "/catalog/suggest", OPEN)
 CAT_WRITE = ex(DENY, anon=AUTH, client_bare=DENY, catalog_admin=OK, sysadmin=OK, client=OK)
@@ -478,6 +487,14 @@ api(
 api("GET", "/catalog/items/{item_code}", OPEN)
 api("GET", "/catalog/items/{item_code}/versions", OPEN)
 api("GET", "/catalog/items/{item_code}/versions/{number}", OPEN, params={"number": "version_number"})
+api(
+    "GET",
+    "/catalog/items/{item_code}/versions/{number}",
+    CAT_DRAFT,
+    params={"number": "draft_number"},
+    variant="draft",
+    note="a draft is read by those who may edit it",
+)
 CAT_ITEM = ex(DENY, anon=AUTH, catalog_admin=OK, sysadmin=OK, client=OK, client_other=HIDDEN)
 api("GET", "/catalog/items/{item_code}/events", CAT_ITEM)
 api("POST", "/catalog/items/{item_code}/drafts", CAT_ITEM)
