@@ -43,12 +43,24 @@ def _world():
     lt.issuers.add(bureau)
     item = factories.make_item(
         bureau,
-        name="教师岗位聘用备案",
+        name="教师资格证补换发",
+        result_type="license",
+        result_name="教师资格证",
+        result_license_type=lt.code,
         materials=[
             factories.material_data(name="教师资格证", source="license", license_type_code=lt.code),
             factories.material_data(name="聘用申请表"),
         ],
     )
+    from yiwang.catalog.models import ItemVersion
+
+    ItemVersion.objects.filter(pk=item.current_id).update(
+        form_fields=[
+            {"name": "subject", "label": "任教学科", "type": "text", "required": True},
+            {"name": "contact_phone", "label": "联系电话", "type": "phone", "required": True, "prefill": "phone"},
+        ]
+    )
+    item.refresh_from_db()
     applicant = factories.person("张老师", level=2, phone="13900001111")
     lic = services.issue(
         license_type=lt,
@@ -72,6 +84,7 @@ def test_apply_with_an_e_license_on_a_phone(phone_page, page, live_server, trans
     assert lic.identifier not in text  # masked
     radio = f"input[name=m{mats['教师资格证'].pk}][value=license]"
     assert p.is_checked(radio)
+    p.fill("#f-subject", "语文")
     pdf = tmp_path / "聘用申请表.pdf"
     pdf.write_bytes(apply_world.PDF)
     p.set_input_files(f"#file-{mats['聘用申请表'].pk}", str(pdf))
@@ -101,10 +114,31 @@ def test_apply_with_an_e_license_on_a_phone(phone_page, page, live_server, trans
     assert case.case_number in p.locator("main").inner_text()  # the holder sees the use
     shot(p, "license-use-phone")
 
+    # Approved: the new license is issued (in the task) and the case page links it and its PDF.
+    from yiwang.cases import services as cases
+    from yiwang.cases.services import Who
+
+    def who(role):
+        return Who(user=factories.staff(bureau, role), name=role, role=role, organisation_id=bureau.pk)
+
+    cases.accept(case, who(Role.WINDOW_CLERK))
+    for role in (Role.REVIEWER, Role.REVIEWER, Role.APPROVER):
+        w = who(role)
+        cases.claim(case, w)
+        cases.complete_step(case, w, decision="pass", opinion="同意")
+    case.refresh_from_db()
+    assert case.result_license and case.result_license != lic.identifier
+    p.goto(f"/my/cases/{case.case_number}/")
+    with p.expect_navigation():
+        p.locator(f"a[href='/licenses/{case.result_license}/']").click()
+    assert "语文" in p.locator("main").inner_text()
+    p.goto(f"/my/cases/{case.case_number}/")
+    shot(p, "license-issued-case-phone")
+
     # Staff see the savings on their statistics page (desktop).
     admin = factories.staff(bureau, Role.CATALOG_ADMIN)
     sign_in(page, live_server, admin)
     page.goto("/workbench/licenses/stats/")
     main = page.locator("main").inner_text()
-    assert "教师资格证" in main and "教师岗位聘用备案" in main
+    assert "教师资格证" in main and "教师资格证补换发" in main
     shot(page, "license-stats-desktop")
