@@ -120,9 +120,9 @@ def _transition(case: Case, action: str, who: Who, data: dict | None = None, exp
         _illegal(exc)
     before = case.state
     case.state = to
-    case.revision = F("revision") + 1
+    # The row is locked (select_for_update) for the whole transaction, so a plain increment is safe.
+    case.revision += 1
     case.save()
-    case.refresh_from_db(fields=["revision"])
     return case, _event(case, action, who, before, data)
 
 
