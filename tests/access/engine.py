@@ -176,6 +176,24 @@ def send(row: Row, world, actor: str, missing: bool = False, check_writes: bool 
     }
 
 
+def _source(row: Row, name: str) -> Any:
+    return row.params.get(name, name)
+
+
+def reads_record(row: Row, actor: str) -> bool:
+    """Whether the actor may read the record the row's guessed parameters name (a GET row naming the same record
+    lets them through): such an actor already knows the record exists, so a 403 tells them nothing new."""
+    from .expectations import ROWS
+
+    for other in ROWS:
+        shared = set(other.guess) & set(row.guess)
+        if other.method != "GET" or not shared or other.expect.get(actor) != OK:
+            continue
+        if all(_source(other, n) == _source(row, n) for n in shared):
+            return True
+    return False
+
+
 def guess_values(row: Row, world, actor: str, missing: bool) -> list[str]:
     """The values the row's guessed parameters take (the longest first, so none is replaced inside another)."""
     out = []
@@ -223,6 +241,13 @@ def check_row(row: Row, world, actors=None) -> tuple[list[str], dict[str, str]]:
             )
         if res["changed"]:
             problems.append(f"{row.key} as {actor}: refused ({res['outcome']}) but changed {res['changed']}")
+        if expected == DENY and res["outcome"] == DENY and row.guess and not reads_record(row, actor):
+            gone = send(row, world, actor, missing=True)
+            if gone["outcome"] != DENY:
+                problems.append(
+                    f"{row.key} as {actor}: 403 here but {gone['status']} for a missing id: the refusal reveals "
+                    "that a record the actor cannot read exists"
+                )
         if expected == HIDDEN and res["outcome"] == HIDDEN and row.guess:
             gone = send(row, world, actor, missing=True)
             a = _normalise(row, res["content"], *guess_values(row, world, actor, False))
