@@ -160,8 +160,8 @@ def prepare(n_cases: int, n_applicants: int) -> dict:
             cid = base_id + k
             pid, pname = people[k % len(people)]
             day = (now - dt.timedelta(days=(k % 700) + 1)).date()
-            body = f"340300{day:%y%m%d}{k % 1_000_000:06d}"
-            number = body[:12] + f"{(k // 1_000_000) % 10}" + body[13:]
+            # (day, serial within the day) is unique: day = k mod 700, serial = k div 700.
+            number = f"340300{day:%y%m%d}{k // 700:06d}"
             number = number + cs._check_char(number)
             open_case = k % 20 == 0
             submitted = now - dt.timedelta(days=(k % 700) + 1, minutes=k % 1440)
