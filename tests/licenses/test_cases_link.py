@@ -171,6 +171,8 @@ def test_the_applicant_sees_the_license_on_the_case_page_and_in_my_space(
     pdf = client.get(reverse("licenses:pdf", args=[case.result_license]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert case.result_license in client.get(reverse("licenses:mine")).content.decode()
+    space = client.get(reverse("identity:enterprise_space", args=[company.pk])).content.decode()
+    assert reverse("licenses:detail", args=[case.result_license]) in space  # the enterprise's My Space panel
 
 
 def test_a_person_case_issues_the_license_to_the_person(bureau, teacher_type, django_capture_on_commit_callbacks):
