@@ -50,6 +50,7 @@ def test_forked_signing_writes_every_row_once_in_order(teacher_type, bureau, mon
 def test_a_failure_while_inserting_leaves_nothing(teacher_type, bureau, monkeypatch):
     monkeypatch.setattr(importer, "BATCH", 10)
     good, problems, _ = importer.validate(_rows(teacher_type, [bureau], 40))
+    assert not problems
     calls = {"n": 0}
     real = importer.insert_rows
 
