@@ -145,7 +145,8 @@ def test_query_count_does_not_grow_with_rows(w, n, django_assert_max_num_queries
         (w["supervisor"], "all"),
     ):
         c = client_for(user)
-        with django_assert_max_num_queries(16):
+        # a constant budget: one of the queries resolves the reach to organisation ids (no join in the list query)
+        with django_assert_max_num_queries(18):
             r = c.get("/workbench/cases/", {"queue": key})
         assert r.status_code == 200 and r.context["page"].rows
 

@@ -173,6 +173,12 @@ class CaseStep(models.Model):
         indexes = [
             # Work queues: active or claimed steps of a role in an organisation, most urgent first.
             models.Index(fields=["organisation", "role", "state", "due"], name="step_queue"),
+            # The to-do list: only open steps are indexed, in the order the list shows them.
+            models.Index(
+                fields=["role", "organisation", "due", "id"],
+                condition=models.Q(state__in=["active", "claimed"]),
+                name="step_open_queue",
+            ),
             models.Index(fields=["assignee", "state", "due"], name="step_mine"),
         ]
 
