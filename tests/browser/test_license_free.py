@@ -142,3 +142,8 @@ def test_apply_with_an_e_license_on_a_phone(phone_page, page, live_server, trans
     main = page.locator("main").inner_text()
     assert "教师资格证" in main and "教师资格证补换发" in main
     shot(page, "license-stats-desktop")
+    sign_in(p, live_server, admin)
+    p.goto("/workbench/licenses/stats/")
+    width = p.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the statistics page scrolls sideways on a phone ({width}px)"
+    shot(p, "license-stats-phone")
