@@ -32,6 +32,8 @@ class LicensesConfig(AppConfig):
             template="licenses/_panel.html",
             context=_panel_context,
             order=30,
+            # On an enterprise's page, only agents granted its e-licenses see them.
+            permission="licenses",
         )
 
 
