@@ -28,7 +28,7 @@ from yiwang.identity.masking import mask_name
 from yiwang.identity.models import AgentPermission, Enterprise, Person
 from yiwang.orgs.models import Role
 
-from . import policy, services
+from . import forms, policy, services
 from .models import Case, CaseEvent, CaseStep, Channel, Notice, State
 from .services import Who
 
@@ -319,7 +319,7 @@ def submit(request: HttpRequest, payload: SubmitIn):
 
         if (problem := level_problem(person, item.current)) is not None:
             raise ProblemsError([problem])
-    form_data = _validated_form(item.current, payload.form_data)
+    form_data = forms.clean(item.current, payload.form_data)
     who = _who(request, a)
     who = Who(**{**who.__dict__, "channel": channel})
     case, created = services.submit(
@@ -339,15 +339,6 @@ def _fresh_with_code(case: Case) -> Case:
     if code:
         fresh.query_code = code
     return fresh
-
-
-def _validated_form(version, data: dict[str, Any]) -> dict[str, Any]:
-    """The application form checked by the form engine (cases.forms) when the item defines fields."""
-    try:
-        from . import forms
-    except ImportError:  # the form engine is optional only while it is being written
-        return data
-    return forms.clean(version, data)
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
