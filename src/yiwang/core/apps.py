@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "yiwang.core"
     label = "core"
     verbose_name = _("Platform core")
+
+    def ready(self) -> None:
+        from . import checks, warmups  # noqa: F401 - plugin and storage checks; the warm-up hook
