@@ -190,9 +190,6 @@ def http_provider(settings):
     settings.VERIFICATION_HTTP_TOKEN = "s3cret"
     settings.VERIFICATION_HTTP_METHODS = ["face", "bank_card"]
     settings.VERIFICATION_HTTP_NAME = "city-face"
-    v._load.cache_clear()
-    yield
-    v._load.cache_clear()
 
 
 @responses.activate
@@ -247,13 +244,9 @@ def test_an_unusable_answer_is_a_failed_check_not_a_crash(http_provider, reply):
 def test_the_http_provider_is_unused_until_configured(settings):
     settings.VERIFICATION_PROVIDERS = ["yiwang.identity.verification.HttpVerificationProvider"]
     settings.VERIFICATION_HTTP_URL = ""
-    v._load.cache_clear()
-    try:
-        assert v.provider_for("face") is None
-        with pytest.raises(ProblemsError):
-            v.verify_person(person("张三"), level=Level.STRONG, method="face")
-    finally:
-        v._load.cache_clear()
+    assert v.provider_for("face") is None
+    with pytest.raises(ProblemsError):
+        v.verify_person(person("张三"), level=Level.STRONG, method="face")
 
 
 # -- item minimum level --------------------------------------------------------------------------------

@@ -9,8 +9,8 @@
   their SHA-256, and come back as the dict `cases.services.submit` takes for a material.
 
 The e-license hook: when a catalog material names a license type, `license_for(subject, code)` asks every
-registered finder (the licenses app registers one) whether the applicant holds a current license of that type;
-then the applicant need not upload anything.
+finder contributed to the `LICENSE_FINDERS` hook (the licenses app contributes one), in order, whether the
+applicant holds a current license of that type; then the applicant need not upload anything.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.errors import Problem
+from yiwang.core.plugins import Hook
 
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
@@ -182,25 +183,30 @@ class LicenseRef:
 
 
 LicenseFinder = Callable[[Any, str], LicenseRef | None]
-_finders: list[LicenseFinder] = []
+LICENSE_FINDERS: Hook[LicenseFinder] = Hook(
+    "cases.license_finders",
+    doc="`finder(subject, license_type_code)` → the subject's current e-license of that type, or None.",
+)
 
 
-def register_license_finder(finder: LicenseFinder) -> None:
+def _finder_key(finder: LicenseFinder) -> str:
+    return f"{getattr(finder, '__module__', '')}.{getattr(finder, '__qualname__', repr(finder))}"
+
+
+def register_license_finder(finder: LicenseFinder, *, order: int = 100) -> None:
     """`finder(subject, license_type_code)` → the subject's current license of that type, or None."""
-    if finder not in _finders:
-        _finders.append(finder)
+    LICENSE_FINDERS.add(_finder_key(finder), finder, order=order)
 
 
 def unregister_license_finder(finder: LicenseFinder) -> None:
-    if finder in _finders:
-        _finders.remove(finder)
+    LICENSE_FINDERS.remove(_finder_key(finder))
 
 
 def license_for(subject: Any, license_type_code: str) -> LicenseRef | None:
     """The first current e-license of this type any finder knows for the subject; None when none (or no finder)."""
     if not license_type_code:
         return None
-    for finder in _finders:
+    for finder in LICENSE_FINDERS:
         found = finder(subject, license_type_code)
         if found is not None:
             return found

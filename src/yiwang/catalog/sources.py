@@ -1,13 +1,17 @@
-"""Registry of material sources other modules provide (license types, shared data resources).
+"""Material sources other modules provide (license types, shared data resources): a hook.
 
-The catalog depends on nothing above it: the licenses and exchange modules register a lookup
-here when they load, and the catalog validates a material's source through it.
+The catalog depends on nothing above it: the licenses and exchange modules contribute a `SourceKind` to
+`MATERIAL_SOURCES` when they load, and the catalog validates and names a material's source through it:
+
+    MATERIAL_SOURCES.add("license", SourceKind(key="license", exists=..., label=..., labels=...))
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from yiwang.core.plugins import Hook
 
 
 @dataclass(frozen=True)
@@ -19,20 +23,25 @@ class SourceKind:
     labels: Callable[[set[str]], dict[str, str]] | None = None
 
 
-_registry: dict[str, SourceKind] = {}
+MATERIAL_SOURCES: Hook[SourceKind] = Hook(
+    "catalog.material_sources",
+    entry_type=SourceKind,
+    doc="Where a catalog material can come from besides an upload (license types, shared data resources).",
+)
 
 
-def register(kind: SourceKind) -> None:
-    _registry[kind.key] = kind
+def register(kind: SourceKind, *, order: int = 100) -> SourceKind:
+    """Contributes `kind` under its own key (the same as MATERIAL_SOURCES.add(kind.key, kind))."""
+    return MATERIAL_SOURCES.add(kind.key, kind, order=order)
 
 
 def get(key: str) -> SourceKind | None:
-    return _registry.get(key)
+    return MATERIAL_SOURCES.get(key)
 
 
 def missing(key: str, codes: set[str]) -> set[str]:
     """Codes of `key` that no registered provider knows (all of them when nobody provides `key`)."""
-    kind = _registry.get(key)
+    kind = MATERIAL_SOURCES.get(key)
     if kind is None or not codes:
         return set(codes)
     return set(codes) - kind.exists(set(codes))
@@ -40,7 +49,7 @@ def missing(key: str, codes: set[str]) -> set[str]:
 
 def labels(key: str, codes: set[str]) -> dict[str, str]:
     """Names of `codes` of `key` ({code: name}); unknown codes are left out."""
-    kind = _registry.get(key)
+    kind = MATERIAL_SOURCES.get(key)
     if kind is None or not codes:
         return {}
     if kind.labels is not None:

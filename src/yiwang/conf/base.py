@@ -216,28 +216,39 @@ RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
 PII_KEYS = os.environ.get("PII_KEYS", "")
 PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
 
+# Integration points are plugin slots (docs/plugins.md): a *_PROVIDER setting names the provider by key (older
+# dotted class paths still work) and a *_OPTIONS setting holds its options as a JSON object; `yiwang check`
+# reports an unknown key or a bad option at start-up.
+
 # E-license signing keys (licenses.keys): private SM2 keys as passphrase-encrypted PEM files outside the database.
 # Without a passphrase a development one is derived from SECRET_KEY; the deploy check refuses that in production.
-LICENSE_KEYSTORE = os.environ.get("LICENSE_KEYSTORE", "yiwang.licenses.keys.FileKeyStore")
+LICENSE_KEYSTORE = os.environ.get("LICENSE_KEYSTORE", "file")
+LICENSE_KEYSTORE_OPTIONS = env_json("LICENSE_KEYSTORE_OPTIONS", {})
 LICENSE_KEYSTORE_DIR = Path(os.environ.get("LICENSE_KEYSTORE_DIR", VAR_DIR / "keystore"))
 LICENSE_KEYSTORE_PASSPHRASE = os.environ.get("LICENSE_KEYSTORE_PASSPHRASE", "")
 
-# SMS and email senders (identity.providers): the default writes messages to the log.
-SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "yiwang.identity.providers.LogSmsSender")
+# SMS and email senders (identity.providers): SMS to the log ("log"), email through Django's EMAIL_BACKEND.
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "log")
 SMS_PROVIDER_OPTIONS = env_json("SMS_PROVIDER_OPTIONS", {})
-# Real-name verification (identity.verification): the embedded default checks the platform's own libraries.
-VERIFICATION_PROVIDERS = env_list(
-    "VERIFICATION_PROVIDERS",
-    "yiwang.identity.verification.LibraryProvider,yiwang.identity.verification.CounterProvider",
-)
-# A city's face / bank-card verification service (identity.verification.HttpVerificationProvider; add it to
-# VERIFICATION_PROVIDERS to use it).
+EMAIL_PROVIDER = os.environ.get("EMAIL_PROVIDER", "django")
+EMAIL_PROVIDER_OPTIONS = env_json("EMAIL_PROVIDER_OPTIONS", {})
+# Population and legal-person library lookups (identity.lookups): the platform's own tables ("local"), or a
+# provincial library service ("http" with {"url", "token", "timeout"}).
+LIBRARY_PROVIDER = os.environ.get("LIBRARY_PROVIDER", "local")
+LIBRARY_PROVIDER_OPTIONS = env_json("LIBRARY_PROVIDER_OPTIONS", {})
+# Real-name verification (identity.verification): the embedded default checks the libraries, and a window clerk.
+VERIFICATION_PROVIDERS = env_list("VERIFICATION_PROVIDERS", "library,counter")
+VERIFICATION_PROVIDER_OPTIONS = env_json("VERIFICATION_PROVIDER_OPTIONS", {})
+# A city's face / bank-card verification service ("http" in VERIFICATION_PROVIDERS); these older settings are its
+# options unless VERIFICATION_PROVIDER_OPTIONS["http"] gives them.
 VERIFICATION_HTTP_URL = os.environ.get("VERIFICATION_HTTP_URL", "")
 VERIFICATION_HTTP_TOKEN = os.environ.get("VERIFICATION_HTTP_TOKEN", "")
 VERIFICATION_HTTP_METHODS = env_list("VERIFICATION_HTTP_METHODS", "face,bank_card")
 VERIFICATION_HTTP_TIMEOUT = float(os.environ.get("VERIFICATION_HTTP_TIMEOUT", "10"))
 
 # Sign-in through the provincial unified identity platform (OpenID Connect); off until a client id is set.
+# OIDC_PROVIDER: "off" or "oidc" (empty: "oidc" when OIDC_ENABLED); the options are the OIDC_* settings below.
+OIDC_PROVIDER = os.environ.get("OIDC_PROVIDER", "")
 OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
 OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
@@ -305,3 +316,6 @@ NINJA_PAGINATION_PER_PAGE = 20
 CASE_WARNING_FRACTION = float(os.environ.get("CASE_WARNING_FRACTION", "0.8"))
 # Webhooks go to https:// receivers only; allow http:// on a closed network (tests, a government intranet).
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+# How case events reach department systems (exchange.connectors): the signed webhook by default.
+DEPARTMENT_CONNECTOR = os.environ.get("DEPARTMENT_CONNECTOR", "webhook")
+DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})

@@ -10,14 +10,15 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.catalog import sources
 
-        from . import handlers  # noqa: F401  (webhook feed of case events)
+        from . import connectors, handlers  # noqa: F401  (the department connector slot; webhook feed of case events)
         from .models import DataResource
 
-        sources.register(
+        sources.MATERIAL_SOURCES.add(
+            "data",
             sources.SourceKind(
                 key="data",
                 exists=lambda codes: set(DataResource.objects.filter(code__in=codes).values_list("code", flat=True)),
                 label=lambda code: DataResource.objects.filter(code=code).values_list("name", flat=True).first(),
                 labels=lambda codes: dict(DataResource.objects.filter(code__in=codes).values_list("code", "name")),
-            )
+            ),
         )

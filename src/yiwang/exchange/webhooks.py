@@ -140,6 +140,8 @@ def send_pending(sub_id: int, case_id: int) -> int:
     """Sends the case's pending events in order until one fails or none is due; returns how many were delivered."""
     from yiwang.cases.models import CaseEvent
 
+    from .connectors import connector
+
     sub = Subscription.objects.select_related("client").filter(pk=sub_id, active=True).first()
     if sub is None or sub.client.revoked_at is not None:
         return 0
@@ -151,7 +153,7 @@ def send_pending(sub_id: int, case_id: int) -> int:
             return sent
         event = CaseEvent.objects.select_related("case").get(pk=delivery.event_id)
         body = json.dumps(event_body(event), ensure_ascii=False, separators=(",", ":")).encode()
-        status, error = _post(sub, delivery, body)
+        status, error = connector().push(sub, delivery, body)
         with transaction.atomic():
             delivery.attempts += 1
             delivery.last_status, delivery.last_error, delivery.lease_until = status, error[:300], None

@@ -8,4 +8,6 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Identity")
 
     def ready(self) -> None:
-        from . import checks, handlers  # noqa: F401  (system checks, signal receivers)
+        # System checks, signal receivers, and the modules declaring identity's plugin slots (SMS and email,
+        # library lookups, real-name verification, the provincial identity platform).
+        from . import checks, handlers, lookups, oidc, providers, verification  # noqa: F401

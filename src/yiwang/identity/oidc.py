@@ -15,16 +15,21 @@ unified social credit code) it puts in a *verified* ID token, and nothing else:
 
 Every attempt, passed or refused, leaves a `Verification` row with provider "oidc". The views here answer 404
 while OIDC is switched off, and show a friendly page, never an error, when the sign-in is refused.
+
+The platform is a plugin slot (docs/plugins.md): `OIDC_PROVIDER` is ``off`` (the default while no client id is
+set) or ``oidc``, whose options are the OIDC_* settings (mozilla-django-oidc reads the same settings); the
+start-up check reports a missing client id or endpoint and a malformed one.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import jwt
 import requests
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.db.models import Q
@@ -35,7 +40,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView, OIDCLogoutView
+from pydantic import Field, field_validator
 
+from yiwang.core import plugins
 from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import ProblemsError
 
@@ -62,8 +69,108 @@ class Refused(Exception):
         self.enterprise = enterprise
 
 
-def _setting(name: str, default: Any = "") -> Any:
-    return getattr(settings, name, default)
+class IdentityPlatform(plugins.Provider):
+    """Interface: whether sign-in through the provincial identity platform is on, and with which options."""
+
+    enabled: ClassVar[bool] = False
+
+
+def _default_platform() -> str:
+    # Older deployments switch OIDC on by setting a client id (OIDC_ENABLED follows it in the settings).
+    return "oidc" if getattr(settings, "OIDC_ENABLED", False) else "off"
+
+
+PLATFORM: plugins.Slot[IdentityPlatform] = plugins.Slot(
+    "identity.oidc",
+    IdentityPlatform,
+    setting="OIDC_PROVIDER",
+    default=_default_platform,
+    doc="Sign-in through the provincial unified identity platform (OpenID Connect).",
+)
+
+
+@PLATFORM.register("off")
+class NoPlatform(IdentityPlatform):
+    """No identity platform: /oidc/… answers 404 and the sign-in page offers no button."""
+
+
+def _url(value: str) -> str:
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+@PLATFORM.register("oidc")
+class OpenIDConnectPlatform(IdentityPlatform):
+    """The provincial platform over OpenID Connect; the options are the OIDC_* settings (docs/configuration.md)."""
+
+    enabled = True
+    option_settings = {
+        "client_id": "OIDC_RP_CLIENT_ID",
+        "client_secret": "OIDC_RP_CLIENT_SECRET",
+        "sign_algo": "OIDC_RP_SIGN_ALGO",
+        "scopes": "OIDC_RP_SCOPES",
+        "authorization_endpoint": "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "token_endpoint": "OIDC_OP_TOKEN_ENDPOINT",
+        "user_endpoint": "OIDC_OP_USER_ENDPOINT",
+        "jwks_endpoint": "OIDC_OP_JWKS_ENDPOINT",
+        "issuer": "OIDC_OP_ISSUER",
+        "logout_endpoint": "OIDC_OP_LOGOUT_ENDPOINT",
+        "display_name": "OIDC_OP_DISPLAY_NAME",
+        "claim_id_number": "OIDC_CLAIM_ID_NUMBER",
+        "claim_credit_code": "OIDC_CLAIM_CREDIT_CODE",
+        "claim_enterprise_name": "OIDC_CLAIM_ENTERPRISE_NAME",
+        "claim_name": "OIDC_CLAIM_NAME",
+        "trusted_level": "OIDC_TRUSTED_LEVEL",
+    }
+
+    class Options(plugins.Options):
+        client_id: str = Field(min_length=1)
+        client_secret: str = ""
+        sign_algo: Literal["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"] = "RS256"
+        scopes: str = "openid profile"
+        authorization_endpoint: str = Field(min_length=1)
+        token_endpoint: str = Field(min_length=1)
+        user_endpoint: str = ""
+        jwks_endpoint: str = Field(min_length=1)
+        issuer: str = ""
+        logout_endpoint: str = ""
+        display_name: str = ""
+        claim_id_number: str = Field(default="id_number", min_length=1)
+        claim_credit_code: str = Field(default="credit_code", min_length=1)
+        claim_enterprise_name: str = Field(default="enterprise_name", min_length=1)
+        claim_name: str = Field(default="name", min_length=1)
+        #: the real-name level the platform vouches for: 1 phone, 2 ID checked, 3 face / bank card
+        trusted_level: int = Field(default=2, ge=1, le=3)
+
+        @field_validator(
+            "authorization_endpoint", "token_endpoint", "user_endpoint", "jwks_endpoint", "logout_endpoint", "issuer"
+        )
+        @classmethod
+        def endpoints_are_urls(cls, value: str) -> str:
+            return _url(value)
+
+    def check(self) -> list[str | checks.CheckMessage]:
+        if self.options.issuer:
+            return []
+        return [
+            checks.Warning(
+                "OIDC_OP_ISSUER is empty: the issuer of ID tokens is not checked.",
+                hint="Set OIDC_OP_ISSUER to the platform's issuer in production.",
+                obj="OIDC_PROVIDER",
+                id="yiwang.W102",
+            )
+        ]
+
+
+def enabled() -> bool:
+    """Whether sign-in through the identity platform is on (its options are checked at start-up, not here)."""
+    return PLATFORM.active_class().enabled
+
+
+def _options() -> Any:
+    """The platform's options (only called while it is on)."""
+    return PLATFORM.get().options
 
 
 def _record(
@@ -72,7 +179,7 @@ def _record(
     return Verification.objects.create(
         person=person,
         enterprise=enterprise,
-        level=int(_setting("OIDC_TRUSTED_LEVEL", 2)),
+        level=_options().trusted_level,
         provider=PROVIDER,
         method=METHOD,
         passed=passed,
@@ -85,7 +192,7 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
 
     def authenticate(self, request: HttpRequest | None, **kwargs) -> Any | None:
         # Only the OIDC callback passes a nonce; password and SMS sign-ins never reach the provider.
-        if request is None or not _setting("OIDC_ENABLED", False) or "nonce" not in kwargs:
+        if request is None or not enabled() or "nonce" not in kwargs:
             return None
         try:
             return super().authenticate(request, **kwargs)
@@ -112,7 +219,7 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
         header = jwt.get_unverified_header(payload)
         if header.get("alg") != self.OIDC_RP_SIGN_ALGO:
             raise SuspiciousOperation(f"ID token algorithm {header.get('alg')!r} is not {self.OIDC_RP_SIGN_ALGO!r}")
-        issuer = _setting("OIDC_OP_ISSUER", "") or None
+        issuer = _options().issuer or None
         claims = jwt.decode(
             payload,
             key,
@@ -140,8 +247,9 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
 
     def user_for_claims(self, claims: dict[str, Any]) -> Any:
         """The account the verified claims name, made if need be; raises `Refused` when they name none."""
-        id_number = normalise(str(claims.get(_setting("OIDC_CLAIM_ID_NUMBER", "id_number")) or ""))
-        credit_code = normalise(str(claims.get(_setting("OIDC_CLAIM_CREDIT_CODE", "credit_code")) or ""))
+        options = _options()
+        id_number = normalise(str(claims.get(options.claim_id_number) or ""))
+        credit_code = normalise(str(claims.get(options.claim_credit_code) or ""))
         if not id_number and not credit_code:
             raise Refused(
                 "missing_claim", _("The identity platform did not send an ID number or a unified social credit code.")
@@ -152,7 +260,7 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
             raise Refused(
                 "malformed_credit_code", _("The unified social credit code sent by the identity platform is not valid.")
             )
-        level = int(_setting("OIDC_TRUSTED_LEVEL", 2))
+        level = options.trusted_level
         with transaction.atomic():
             person = self._person(id_number, claims, level) if id_number else None
             enterprise = None
@@ -169,7 +277,7 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
     def _person(self, id_number: str, claims: dict[str, Any], level: int) -> Person:
         person = services.find_person(DocType.RESIDENT_ID, id_number)
         if person is None:
-            name = str(claims.get(_setting("OIDC_CLAIM_NAME", "name")) or "").strip()
+            name = str(claims.get(_options().claim_name) or "").strip()
             if not name:
                 raise Refused(
                     "missing_name", _("The identity platform did not send your name, so no account can be made.")
@@ -189,7 +297,7 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
     ) -> tuple[Enterprise, Person]:
         enterprise = Enterprise.objects.select_for_update().filter(credit_code=credit_code).first()
         if enterprise is None:
-            name = str(claims.get(_setting("OIDC_CLAIM_ENTERPRISE_NAME", "enterprise_name")) or "").strip()
+            name = str(claims.get(_options().claim_enterprise_name) or "").strip()
             if person is None or not name:
                 raise Refused(
                     "unknown_enterprise",
@@ -242,12 +350,17 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
 
 
 def _enabled() -> None:
-    if not _setting("OIDC_ENABLED", False):
+    if not enabled():
         raise Http404
 
 
-def _provider_name() -> Any:
-    return _setting("OIDC_OP_DISPLAY_NAME", "") or _("the provincial government services platform")
+def platform_name() -> Any:
+    """The platform's name on the sign-in button and pages (a generic name while its options are unusable)."""
+    try:
+        name = _options().display_name
+    except plugins.PluginError:  # reported by the start-up check; a page still renders
+        name = ""
+    return name or _("the provincial government services platform")
 
 
 class SignInView(OIDCAuthenticationRequestView):
@@ -279,7 +392,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 refusal = Refused("cancelled", _("The sign-in was cancelled or refused at the identity platform."))
             else:
                 refusal = Refused("state", _("This sign-in link has expired or was already used. Start again."))
-        context = {"message": refusal.message, "code": refusal.code, "provider": _provider_name()}
+        context = {"message": refusal.message, "code": refusal.code, "provider": platform_name()}
         return render(self.request, "identity/oidc_failed.html", context, status=403)
 
 

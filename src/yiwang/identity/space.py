@@ -6,7 +6,8 @@ so both doors apply the same rules. Other modules use three things from this fil
 - `acting_for(request)`: the enterprise the signed-in person currently acts for (validated on every call);
 - `prefill(subject, fields, ...)` and `reusable_materials(subject)` / `use_material(...)`: reuse of the subject's
   profile and stored materials, each use recorded where the subject can see it;
-- `register_panel(...)`: a section on the My Space pages (cases, e-licenses, ratings) owned by another module.
+- `register_panel(...)`: a section on the My Space pages (cases, e-licenses, ratings) owned by another module,
+  contributed to the `PANELS` hook.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.errors import Problem, ProblemsError
+from yiwang.core.plugins import Hook
 
 from . import access, masking, services
 from .models import (
@@ -555,7 +557,11 @@ class Panel:
     permission: str | None = None
 
 
-_panels: dict[str, Panel] = {}
+PANELS: Hook[Panel] = Hook(
+    "identity.space_panels",
+    entry_type=Panel,
+    doc="Sections of the My Space pages owned by other modules (cases, e-licenses, ratings), by `order`.",
+)
 
 
 def register_panel(
@@ -569,17 +575,15 @@ def register_panel(
     permission: str | None = None,
 ) -> Panel:
     """Adds (or replaces, by key) a section; call it from the owning app's AppConfig.ready()."""
-    panel = Panel(key, title, template, context, order, frozenset(subjects), permission)
-    _panels[key] = panel
-    return panel
+    return PANELS.add(key, Panel(key, title, template, context, order, frozenset(subjects), permission), order=order)
 
 
 def unregister_panel(key: str) -> None:
-    _panels.pop(key, None)
+    PANELS.remove(key)
 
 
 def panels() -> list[Panel]:
-    return sorted(_panels.values(), key=lambda p: (p.order, p.key))
+    return PANELS.entries()
 
 
 def panels_for(request: HttpRequest, subject: Subject) -> list[dict[str, Any]]:

@@ -1,14 +1,16 @@
 """Real-name verification (实名认证): pluggable providers, one log row per check, levels that only go up.
 
-Providers are named in ``settings.VERIFICATION_PROVIDERS`` (dotted paths) and each declares the methods it
-offers and the level each method establishes:
+A plugin slot with several providers (docs/plugins.md): ``VERIFICATION_PROVIDERS`` names them by key, in the order
+they are asked (the dotted paths of older settings still work), ``VERIFICATION_PROVIDER_OPTIONS`` holds their
+options by key. Each declares the methods it offers and the level each method establishes:
 
-- ``LibraryProvider`` (embedded default, method ``library``, level 2): the name and document number must match
-  the platform's own population library (自然人库); enterprises are checked against the legal-person library
-  (法人库), including their legal representative's identity.
-- ``CounterProvider`` (method ``counter``, level 3): a window clerk checked the original document in person.
-- ``HttpVerificationProvider`` (methods ``face`` / ``bank_card`` by default, level 3): a client for a city's own
-  face or bank-card verification service, speaking a small JSON protocol; unused until a URL is configured.
+- ``library`` (`LibraryProvider`, default, method ``library``, level 2): the name and document number must match
+  the population library (自然人库); enterprises are checked against the legal-person library (法人库), including
+  their legal representative's identity. The libraries are looked up through the `lookups.LIBRARIES` slot.
+- ``counter`` (`CounterProvider`, default, method ``counter``, level 3): a window clerk checked the original
+  document in person.
+- ``http`` (`HttpVerificationProvider`, methods ``face`` / ``bank_card`` by default, level 3): a client for a city's
+  own face or bank-card verification service, speaking a small JSON protocol; skipped until a URL is configured.
 
 ``verify_person`` / ``verify_enterprise`` pick a provider, run it, write a ``Verification`` row whether it passed
 or not (never with a full document number in it) and raise the level on success. A failed check never lowers a
@@ -20,25 +22,25 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
+import requests
+from django.core import checks
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from pydantic import Field
 
+from yiwang.core import plugins
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.orgs.models import Membership, Role
 
 from . import crypto, services
+from .lookups import LegalPersonEntry, LibraryUnavailable, PersonEntry, libraries
 from .models import (
     Enterprise,
-    LegalPersonRecord,
     LegalPersonStatus,
     Level,
     Person,
-    PopulationRecord,
     RecordStatus,
     Verification,
     doc_hash,
@@ -66,6 +68,7 @@ DETAILS: dict[str, Any] = {
     "service_passed": _("The verification service confirmed the identity."),
     "service_failed": _("The verification service did not confirm the identity."),
     "service_unavailable": _("The verification service could not be reached; try again later."),
+    "library_unavailable": _("The population or legal-person library could not be reached; try again later."),
 }
 
 # What a clerk confirms at the window before an in-person verification (the keys of `evidence`).
@@ -101,7 +104,7 @@ class Outcome:
     detail: str
 
 
-class Provider:
+class Provider(plugins.Provider):
     """A way of establishing a real-name level. Subclasses declare `methods` and implement the checks."""
 
     #: short name written to Verification.provider
@@ -124,8 +127,77 @@ class Provider:
         raise NotImplementedError
 
 
+VERIFICATION: plugins.Slot[Provider] = plugins.Slot(
+    "identity.verification",
+    Provider,
+    setting="VERIFICATION_PROVIDERS",
+    options_setting="VERIFICATION_PROVIDER_OPTIONS",
+    many=True,
+    default=("library", "counter"),
+    doc="Real-name verification services, asked in order; each offers methods and the level they establish.",
+)
+
+
+def person_outcome(entry: PersonEntry | None, *, name: str, doc_type: str) -> Outcome:
+    """Compares a claimed name and document type with the population library's record of the number."""
+    if entry is None:
+        return Outcome(False, "not_found")
+    if entry.doc_type != doc_type:
+        return Outcome(False, "doc_type_mismatch")
+    if normalise_name(entry.name) != normalise_name(name):
+        return Outcome(False, "name_mismatch")
+    if entry.status == RecordStatus.DECEASED:
+        return Outcome(False, "record_deceased")
+    if entry.status != RecordStatus.NORMAL:
+        return Outcome(False, "record_cancelled")
+    return Outcome(True, "matched")
+
+
+def enterprise_outcome(
+    entry: LegalPersonEntry | None, *, name: str, legal_rep_name: str, legal_rep: Person | None = None
+) -> Outcome:
+    """Compares a legal person's claimed name and legal representative with the legal-person library."""
+    if entry is None:
+        return Outcome(False, "enterprise_not_found")
+    if normalise_name(entry.name) != normalise_name(name):
+        return Outcome(False, "enterprise_name_mismatch")
+    if entry.status != LegalPersonStatus.ACTIVE:
+        return Outcome(False, "enterprise_inactive")
+    if normalise_name(entry.legal_rep_name) != normalise_name(legal_rep_name):
+        return Outcome(False, "legal_rep_name_mismatch")
+    if legal_rep is not None:
+        if not entry.legal_rep_doc_hash or entry.legal_rep_doc_hash != legal_rep.doc_number_hash:
+            return Outcome(False, "legal_rep_mismatch")
+        if normalise_name(legal_rep.name) != normalise_name(entry.legal_rep_name):
+            return Outcome(False, "legal_rep_mismatch")
+    return Outcome(True, "enterprise_matched")
+
+
+def check_person(*, name: str, doc_type: str, doc_number: str) -> Outcome:
+    """A claimed name and document number against the population library (nothing is written)."""
+    try:
+        entry = libraries().person(doc_type, doc_number)
+    except LibraryUnavailable as exc:
+        log.warning("population library unavailable: %s", exc)
+        return Outcome(False, "library_unavailable")
+    return person_outcome(entry, name=name, doc_type=doc_type)
+
+
+def check_enterprise(
+    *, credit_code: str, name: str, legal_rep_name: str, legal_rep: Person | None = None
+) -> Outcome:
+    """A legal person's claimed name and legal representative against the legal-person library."""
+    try:
+        entry = libraries().legal_person(credit_code)
+    except LibraryUnavailable as exc:
+        log.warning("legal-person library unavailable: %s", exc)
+        return Outcome(False, "library_unavailable")
+    return enterprise_outcome(entry, name=name, legal_rep_name=legal_rep_name, legal_rep=legal_rep)
+
+
+@VERIFICATION.register("library")
 class LibraryProvider(Provider):
-    """The embedded default: the platform's own population and legal-person libraries."""
+    """The embedded default: the population and legal-person libraries (lookups.LIBRARIES)."""
 
     name = "library"
     methods = {"library": Level.ID}
@@ -134,36 +206,15 @@ class LibraryProvider(Provider):
     def verify_person(
         self, person: Person, *, method: str, level: int, performed_by: Any, evidence: dict[str, Any]
     ) -> Outcome:
-        record = PopulationRecord.objects.filter(doc_number_hash=person.doc_number_hash).first()
-        if record is None:
-            return Outcome(False, "not_found")
-        if record.doc_type != person.doc_type:
-            return Outcome(False, "doc_type_mismatch")
-        if normalise_name(record.name) != normalise_name(person.name):
-            return Outcome(False, "name_mismatch")
-        if record.status == RecordStatus.DECEASED:
-            return Outcome(False, "record_deceased")
-        if record.status != RecordStatus.NORMAL:
-            return Outcome(False, "record_cancelled")
-        return Outcome(True, "matched")
+        return check_person(name=person.name, doc_type=person.doc_type, doc_number=person.doc_number)
 
     def verify_enterprise(self, enterprise: Enterprise, *, performed_by: Any) -> Outcome:
-        record = LegalPersonRecord.objects.filter(credit_code=enterprise.credit_code).first()
-        if record is None:
-            return Outcome(False, "enterprise_not_found")
-        if normalise_name(record.name) != normalise_name(enterprise.name):
-            return Outcome(False, "enterprise_name_mismatch")
-        if record.status != LegalPersonStatus.ACTIVE:
-            return Outcome(False, "enterprise_inactive")
-        if normalise_name(record.legal_rep_name) != normalise_name(enterprise.legal_rep_name):
-            return Outcome(False, "legal_rep_name_mismatch")
-        if enterprise.legal_rep_id is not None:
-            rep = enterprise.legal_rep
-            if not record.legal_rep_doc_hash or record.legal_rep_doc_hash != rep.doc_number_hash:
-                return Outcome(False, "legal_rep_mismatch")
-            if normalise_name(rep.name) != normalise_name(record.legal_rep_name):
-                return Outcome(False, "legal_rep_mismatch")
-        return Outcome(True, "enterprise_matched")
+        return check_enterprise(
+            credit_code=enterprise.credit_code,
+            name=enterprise.name,
+            legal_rep_name=enterprise.legal_rep_name,
+            legal_rep=enterprise.legal_rep if enterprise.legal_rep_id is not None else None,
+        )
 
 
 def is_window_clerk(user: Any) -> bool:
@@ -173,6 +224,7 @@ def is_window_clerk(user: Any) -> bool:
     return Membership.objects.filter(user_id=user.pk, role=Role.WINDOW_CLERK).exists()
 
 
+@VERIFICATION.register("counter")
 class CounterProvider(Provider):
     """In person at a window (现场核验): the clerk saw the original document and the person holding it."""
 
@@ -196,31 +248,62 @@ class ProviderUnavailable(RuntimeError):
     """The remote verification service did not give a usable answer."""
 
 
+@VERIFICATION.register("http")
 class HttpVerificationProvider(Provider):
     """A city's face / bank-card verification service over HTTPS.
 
     Request: ``POST <url>`` with ``Authorization: Bearer <token>`` and JSON
     ``{"name", "doc_type", "doc_number", "method", "evidence"}``; response: JSON ``{"passed": bool, "reason": str}``.
-    Settings: VERIFICATION_HTTP_URL, VERIFICATION_HTTP_TOKEN, VERIFICATION_HTTP_METHODS (default face,bank_card),
-    VERIFICATION_HTTP_TIMEOUT (seconds, default 10), VERIFICATION_HTTP_NAME (written to the log, default "http").
+    Options (``VERIFICATION_PROVIDER_OPTIONS["http"]``, or the older settings VERIFICATION_HTTP_URL, _TOKEN,
+    _METHODS, _TIMEOUT, _NAME): url, token, methods (default face, bank_card), timeout (seconds, default 10),
+    name (written to the log, default "http").
     """
 
     verifies_enterprises = False
+    option_settings = {
+        "url": "VERIFICATION_HTTP_URL",
+        "token": "VERIFICATION_HTTP_TOKEN",
+        "methods": "VERIFICATION_HTTP_METHODS",
+        "timeout": "VERIFICATION_HTTP_TIMEOUT",
+        "name": "VERIFICATION_HTTP_NAME",
+    }
 
-    def __init__(self) -> None:
-        self.url: str = getattr(settings, "VERIFICATION_HTTP_URL", "") or ""
-        self.token: str = getattr(settings, "VERIFICATION_HTTP_TOKEN", "") or ""
-        self.timeout: float = float(getattr(settings, "VERIFICATION_HTTP_TIMEOUT", 10) or 10)
-        self.name = (getattr(settings, "VERIFICATION_HTTP_NAME", "") or "http")[:40]
-        methods = getattr(settings, "VERIFICATION_HTTP_METHODS", None) or ["face", "bank_card"]
-        self.methods = {m: Level.STRONG for m in methods}
+    class Options(plugins.Options):
+        #: the service's address; empty leaves the provider unused
+        url: str = ""
+        token: str = ""
+        #: the methods the service offers (each establishes level 3)
+        methods: list[str] = Field(default_factory=lambda: ["face", "bank_card"], min_length=1)
+        timeout: float = Field(default=10, gt=0, le=120)
+        #: the name written to each verification record
+        name: str = Field(default="http", min_length=1, max_length=40)
+
+    def __init__(self, options: Any = None, /, **raw: Any) -> None:
+        super().__init__(options, **raw)
+        self.url: str = self.options.url
+        self.token: str = self.options.token
+        self.timeout: float = self.options.timeout
+        self.name = self.options.name
+        self.methods = {m: Level.STRONG for m in self.options.methods}
+
+    def check(self) -> list[str | checks.CheckMessage]:
+        if not self.url:
+            return [
+                checks.Warning(
+                    "http: no url is configured, so the face / bank-card verification service is skipped.",
+                    hint='Set VERIFICATION_PROVIDER_OPTIONS = {"http": {"url": …}} (or VERIFICATION_HTTP_URL).',
+                    obj="VERIFICATION_PROVIDERS",
+                    id="yiwang.W101",
+                )
+            ]
+        if not self.url.startswith(("https://", "http://")):
+            return ["the verification service's url must start with https:// or http://."]
+        return []
 
     def available(self) -> bool:
         return bool(self.url)
 
     def call(self, payload: dict[str, Any]) -> dict[str, Any]:
-        import requests
-
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -263,14 +346,9 @@ def mask_identifiers(text: str) -> str:
     return _ID_LIKE.sub(lambda m: m.group(1) + "********" + m.group(2), text)
 
 
-@lru_cache(maxsize=4)
-def _load(paths: tuple[str, ...]) -> tuple[Provider, ...]:
-    return tuple(import_string(p)() for p in paths)
-
-
 def providers() -> list[Provider]:
     """The configured providers that have what they need to work, in settings order."""
-    return [p for p in _load(tuple(settings.VERIFICATION_PROVIDERS)) if p.available()]
+    return [p for p in VERIFICATION.all() if p.available()]
 
 
 def provider_for(method: str) -> Provider | None:

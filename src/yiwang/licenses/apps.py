@@ -9,23 +9,23 @@ class LicensesConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.catalog import sources
+        from yiwang.identity import scopes, space
 
-        from . import cases_link, checks  # noqa: F401 - registers the deploy check
+        from . import cases_link, checks, keys  # noqa: F401 - the deploy check; the key store slot
         from .models import LicenseType
 
-        sources.register(
+        scopes.API_SCOPES.add("licenses:verify", _("Verify e-licenses presented by applicants"), order=40)
+        scopes.API_SCOPES.add("licenses:issue", _("Issue e-licenses in the name of the client's organisation"), order=41)
+        sources.MATERIAL_SOURCES.add(
+            "license",
             sources.SourceKind(
                 key="license",
                 exists=lambda codes: set(LicenseType.objects.filter(code__in=codes).values_list("code", flat=True)),
                 label=lambda code: LicenseType.objects.filter(code=code).values_list("name", flat=True).first(),
                 labels=lambda codes: dict(LicenseType.objects.filter(code__in=codes).values_list("code", "name")),
-            )
+            ),
         )
         cases_link.connect()  # issued on approval, license-free applications
-        try:
-            from yiwang.identity import space
-        except ImportError:  # My Space not installed: the /licenses/ page still lists a holder's licenses
-            return
         space.register_panel(
             "licenses",
             title=_("My e-licenses"),

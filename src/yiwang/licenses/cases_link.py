@@ -315,4 +315,4 @@ def connect() -> None:
     """Called from LicensesConfig.ready()."""
     case_signals.case_changed.connect(on_case_changed, dispatch_uid="licenses.issue_on_approval")
     post_save.connect(on_material_saved, sender=CaseMaterial, dispatch_uid="licenses.case_material_use")
-    uploads.register_license_finder(find_license)
+    uploads.LICENSE_FINDERS.add("licenses.held", find_license, order=10)

@@ -1,9 +1,10 @@
 """Issuing organisations' SM2 keys: public halves and seals in the database, private halves in a key store.
 
-The key store is pluggable (settings.LICENSE_KEYSTORE, a dotted path to a `KeyStore`); the default keeps each
-private key as a PKCS#8 PEM file encrypted with settings.LICENSE_KEYSTORE_PASSPHRASE under
-settings.LICENSE_KEYSTORE_DIR (mode 0600), so a database dump alone can never sign a license. An HSM or a
-signing service is another `KeyStore` with the same two methods.
+The key store is a plugin slot (docs/plugins.md): `LICENSE_KEYSTORE` names it (the dotted path of older settings
+still works), `LICENSE_KEYSTORE_OPTIONS` holds its options. The default ``file`` keeps each private key as a
+PKCS#8 PEM file encrypted with the passphrase (LICENSE_KEYSTORE_PASSPHRASE) under the directory
+(LICENSE_KEYSTORE_DIR), mode 0600, so a database dump alone can never sign a license. An HSM or a signing service
+is another `KeyStore` with the same two methods, registered with ``@KEYSTORES.register("<key>")``.
 
 Rotation: the current key is marked rotated and a new one signs from then on; licenses keep verifying under the
 key that signed them. Revocation (compromise): verification reports licenses signed by that key as "key revoked",
@@ -17,15 +18,15 @@ import os
 import secrets
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from tongsuopy.crypto import serialization
 from tongsuopy.crypto.asymciphers import ec
 
+from yiwang.core import plugins
 from yiwang.orgs.models import Organisation
 
 from . import signing
@@ -33,12 +34,24 @@ from .models import SigningKey
 from .seal import seal_svg
 
 
-class KeyStore(Protocol):
+class KeyStore(plugins.Provider):
     """Where private keys live. `put` once when a key is made; `get` whenever it signs."""
 
-    def put(self, key_id: str, private_key: ec.EllipticCurvePrivateKey) -> None: ...
+    def put(self, key_id: str, private_key: ec.EllipticCurvePrivateKey) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
 
-    def get(self, key_id: str) -> ec.EllipticCurvePrivateKey: ...
+    def get(self, key_id: str) -> ec.EllipticCurvePrivateKey:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+KEYSTORES: plugins.Slot[KeyStore] = plugins.Slot(
+    "licenses.keystore",
+    KeyStore,
+    setting="LICENSE_KEYSTORE",
+    options_setting="LICENSE_KEYSTORE_OPTIONS",
+    default="file",
+    doc="Keeps the issuing organisations' SM2 private keys outside the database.",
+)
 
 
 def passphrase() -> bytes:
@@ -49,14 +62,50 @@ def passphrase() -> bytes:
     return hashlib.sha256(b"yiwang-license-keystore\x00" + settings.SECRET_KEY.encode("utf-8")).hexdigest().encode()
 
 
-class FileKeyStore:
+def _writable_dir_problem(directory: Path) -> str | None:
+    """Why keys could not be written under `directory` (it, or the nearest existing parent, must be writable)."""
+    probe = directory
+    while not probe.exists():
+        if probe.parent == probe:
+            return f"no part of {directory} exists"
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a directory"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{probe} is not writable by this process"
+    return None
+
+
+@KEYSTORES.register("file")
+class FileKeyStore(KeyStore):
     """One encrypted PEM file per key; decrypted keys are kept in memory so signing a batch decrypts once."""
 
-    def __init__(self, directory: Path | str | None = None, secret: bytes | None = None):
-        self.directory = Path(directory or settings.LICENSE_KEYSTORE_DIR)
-        self.secret = secret or passphrase()
+    option_settings = {"directory": "LICENSE_KEYSTORE_DIR", "passphrase": "LICENSE_KEYSTORE_PASSPHRASE"}
+
+    class Options(plugins.Options):
+        #: where the key files are (default LICENSE_KEYSTORE_DIR)
+        directory: Path | None = None
+        #: the passphrase encrypting them (default LICENSE_KEYSTORE_PASSPHRASE; empty: derived, development only)
+        passphrase: str = ""
+
+    def __init__(
+        self,
+        options: Any = None,
+        /,
+        *,
+        directory: Path | str | None = None,
+        secret: bytes | None = None,
+        **raw: Any,
+    ):
+        super().__init__(options, **raw)
+        self.directory = Path(directory or self.options.directory or settings.LICENSE_KEYSTORE_DIR)
+        self.secret = secret or (self.options.passphrase.encode("utf-8") if self.options.passphrase else passphrase())
         self._cache: dict[str, ec.EllipticCurvePrivateKey] = {}
         self._lock = threading.Lock()
+
+    def check(self) -> list[str]:
+        problem = _writable_dir_problem(self.directory)
+        return [f"the key directory cannot be used: {problem}."] if problem else []
 
     def _path(self, key_id: str) -> Path:
         if not key_id or any(
@@ -92,16 +141,9 @@ class FileKeyStore:
         return key
 
 
-_stores: dict[tuple[str, str, bytes], KeyStore] = {}
-
-
 def store() -> KeyStore:
-    """The configured key store (one instance per configuration, so its cache is shared)."""
-    dotted = getattr(settings, "LICENSE_KEYSTORE", "yiwang.licenses.keys.FileKeyStore")
-    marker = (dotted, str(settings.LICENSE_KEYSTORE_DIR), passphrase())
-    if marker not in _stores:
-        _stores[marker] = import_string(dotted)()
-    return _stores[marker]
+    """The configured key store (the same instance while the settings stay the same, so its cache is shared)."""
+    return KEYSTORES.get()
 
 
 def _new_key_id(org: Organisation) -> str:

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.core.errors import Problem, ProblemsError, problems_from_validation_error
 
-from .. import crypto, otp, services
+from .. import crypto, oidc, otp, services
 from ..documents import DocType
 from ..masking import mask_phone
 from ..middleware import end_sessions, sign_in
@@ -281,8 +281,8 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
         phone="",
         code_sent=False,
         expired=request.GET.get("expired") == "1",
-        oidc=getattr(settings, "OIDC_ENABLED", False),
-        oidc_name=getattr(settings, "OIDC_OP_DISPLAY_NAME", "") or _("the provincial government services platform"),
+        oidc=oidc.enabled(),
+        oidc_name=oidc.platform_name() if oidc.enabled() else "",
     )
     if request.method == "POST":
         if over_limit(request, "sign_in"):

@@ -155,10 +155,10 @@ class Command(BaseCommand):
 
 
 def post_worker_init(worker: Any) -> None:
-    """Each worker loads the search dictionaries before its first request, not during it."""
-    from yiwang.catalog.searching import warm_up
+    """Each worker runs every module's warm-up (search dictionaries, …) before its first request, not during it."""
+    from yiwang.core.warmups import run_warm_ups
 
-    warm_up()
+    run_warm_ups()
 
 
 class YiwangApplication(BaseApplication):
