@@ -188,11 +188,11 @@ def build_world() -> World:
 
     # Machine clients: the handling organisation's with every scope, the same organisation's with a scope that
     # opens nothing here, and another organisation's with every scope.
-    from yiwang.identity.scopes import SCOPES
+    from yiwang.identity.scopes import all_scopes
 
-    every = list(SCOPES)
+    every = list(all_scopes())
     mc, secret = create_client("市场监管审批系统", "department", handling, every)
-    bare, bare_secret = create_client("市场监管热线对接", "department", handling, ["hotline:write"])
+    bare, bare_secret = create_client("市场监管热线对接", "department", handling, ["introspection"])
     far, far_secret = create_client("交通运输审批系统", "department", other, every)
     w.rec.update(machine_client=mc, bare_client=bare, other_client=far)
     w.tokens.update(

@@ -82,7 +82,7 @@ API operation exists that has no row here).
 | cat | catalog administrator of H |
 | sys | system administrator |
 | mc | H's machine client with every scope |
-| mc0 | H's machine client with a scope that opens none of these (hotline:write) |
+| mc0 | H's machine client with a scope that opens none of these (introspection) |
 | mc2 | another department's machine client with every scope |
 """
 

@@ -12,7 +12,7 @@ acceptance notice), a stored material, a draft and a personal e-license; enterpr
 case and a business license. The handling organisation H (a city department) employs the reviewer, approver,
 supervisor and catalog administrator; the comprehensive window of the city's service centre ("clerk") covers the
 division; "other_reviewer" works for another department; "sysadmin" holds the system administrator role.
-Machine clients: "client" is H's with every scope, "client_bare" is H's with only hotline:write, "client_other"
+Machine clients: "client" is H's with every scope, "client_bare" is H's with only introspection, "client_other"
 belongs to the other department with every scope. Pages ignore bearer tokens: a machine client on a page is
 anonymous (filled in automatically unless a row says otherwise).
 
@@ -440,6 +440,15 @@ api(
 )
 api("GET", "/identity/pii-access-log", _no_machines(ACCESS_LOG))
 api("GET", "/identity/clients/scopes", OPEN)
+# Real-name checks for department systems: machine clients holding identity:verify only.
+VERIFY_CLIENTS = ex(AUTH, client=OK, client_other=OK, client_bare=DENY)
+api("POST", "/identity/verify/person", VERIFY_CLIENTS, body={"name": "x", "doc_number": "1", "purpose": "测试"})
+api(
+    "POST",
+    "/identity/verify/enterprise",
+    VERIFY_CLIENTS,
+    body={"credit_code": "1", "name": "x", "legal_rep_name": "x", "purpose": "测试"},
+)
 API_CLIENTS = ex(DENY, anon=AUTH, machines=AUTH, sysadmin=OK)
 api("GET", "/identity/clients", API_CLIENTS)
 api(
@@ -527,10 +536,11 @@ api(
     variant="enterprise license",
 )
 api("POST", "/licenses/{identifier}/uses", HOLDER_A, guess=("identifier",), body={"purpose": "办事"})
+# Issuing also takes a machine client holding licenses:issue (for its own organisation: naming another is a 400).
 api(
     "POST",
     "/licenses/",
-    API_ISSUERS,
+    {**ISSUERS, "client": OK, "client_other": OK, "client_bare": DENY},
     body={"license_type": "11100000000013338W001", "issuer": "x", "holder_number": "x", "holder_name": "x"},
 )
 for op in ("change", "renew", "suspend", "reinstate", "revoke"):

@@ -14,11 +14,13 @@ class CatalogConfig(AppConfig):
         from . import handlers, signals  # noqa: F401
 
         API_SCOPES.add(
-            "catalog:read", _("Read the service catalog, and the change history of the client's organisation's items"),
+            "catalog:read",
+            _("Read the service catalog, and the change history of the client's organisation's items"),
             order=10,
         )
         API_SCOPES.add(
-            "catalog:write", _("Create, edit, publish and retire the items of the client's organisation; import"),
+            "catalog:write",
+            _("Create, edit, publish and retire the items of the client's organisation; import"),
             order=11,
         )
         WARM_UPS.add("catalog.search", _warm_up_search, order=10)

@@ -36,7 +36,9 @@ def storages_configured(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     for alias, config in storages.items():
         where = f"STORAGES[{alias!r}]"
         if not isinstance(config, dict) or not isinstance(config.get("BACKEND"), str):
-            out.append(checks.Error(f"{where} needs a BACKEND (a dotted class path).", obj="STORAGES", id="yiwang.E110"))
+            out.append(
+                checks.Error(f"{where} needs a BACKEND (a dotted class path).", obj="STORAGES", id="yiwang.E110")
+            )
             continue
         backend = config["BACKEND"]
         try:
@@ -52,9 +54,7 @@ def storages_configured(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             )
             continue
         if not (isinstance(cls, type) and issubclass(cls, Storage)):
-            out.append(
-                checks.Error(f"{where}: {backend!r} is not a Django Storage.", obj="STORAGES", id="yiwang.E110")
-            )
+            out.append(checks.Error(f"{where}: {backend!r} is not a Django Storage.", obj="STORAGES", id="yiwang.E110"))
             continue
         options = config.get("OPTIONS", {}) or {}
         if not isinstance(options, dict):

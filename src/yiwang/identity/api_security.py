@@ -101,6 +101,28 @@ def require_scope(*scopes: str) -> ClientAuth:
 session_or_client = [client_auth, session_auth]
 
 
+def scoped_client(request: HttpRequest, scope: str) -> MachineClient | None:
+    """On a public endpoint: the machine client whose bearer token carries `scope`, or None (no token, an unusable
+    one, or one without the scope — the caller is then treated as the public). A client found is counted against
+    its own rate limit (RateLimited when over it) and becomes the request's actor."""
+    kind, _sep, raw = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() != "bearer" or not raw.strip():
+        return None
+    access = _token(raw)
+    if access is None or access.expires <= timezone.now():
+        return None
+    client = getattr(access.application, "machine_client", None)
+    if client is None or client.revoked_at is not None:
+        return None
+    granted = frozenset(access.scope.split()) & frozenset(client.scopes)
+    if scope not in granted:
+        return None
+    _check_rate(request, client)
+    request._yiwang_actor = actor_for_client(client, granted)  # type: ignore[attr-defined]
+    request.machine_client = client  # type: ignore[attr-defined]
+    return client
+
+
 def client_actor(request: HttpRequest) -> Actor | None:
     """The machine client's actor when a client (not a person) made this request."""
     a = getattr(request, "_yiwang_actor", None)

@@ -183,9 +183,7 @@ def check_person(*, name: str, doc_type: str, doc_number: str) -> Outcome:
     return person_outcome(entry, name=name, doc_type=doc_type)
 
 
-def check_enterprise(
-    *, credit_code: str, name: str, legal_rep_name: str, legal_rep: Person | None = None
-) -> Outcome:
+def check_enterprise(*, credit_code: str, name: str, legal_rep_name: str, legal_rep: Person | None = None) -> Outcome:
     """A legal person's claimed name and legal representative against the legal-person library."""
     try:
         entry = libraries().legal_person(credit_code)

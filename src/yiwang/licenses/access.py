@@ -56,14 +56,30 @@ def is_holder(actor: Actor, lic: License) -> bool:
     return License.objects.filter(holder_q(actor), pk=lic.pk).exists()
 
 
+ISSUE_SCOPE = "licenses:issue"
+
+
+def _client_issues(actor: Actor) -> bool:
+    """A machine client issues in its organisation's name (and its child organisations') with licenses:issue."""
+    return actor.client_id is not None and actor.client_org_id is not None and actor.has_scope(ISSUE_SCOPE)
+
+
 def may_issue(actor: Actor, org: Organisation) -> bool:
-    """Approvers of the issuing organisation (or reaching it through their membership) issue and change."""
+    """Approvers of the issuing organisation (or reaching it through their membership) issue and change; so does
+    a machine client of that organisation (or of its parent) holding licenses:issue."""
+    if actor.client_id is not None:
+        return _client_issues(actor) and actor.client_org_id in (org.pk, org.parent_id)
     if not actor.may_write(Role.APPROVER):
         return False
     return actor.reach(Role.APPROVER).covers(org.pk, org.parent_id, org.division.path if org.division_id else "")
 
 
 def issuing_orgs(actor: Actor) -> QuerySet[Organisation]:
+    if actor.client_id is not None:
+        if not _client_issues(actor):
+            return Organisation.objects.none()
+        own = actor.client_org_id
+        return Organisation.objects.filter(Q(pk=own) | Q(parent_id=own)).select_related("division")
     if not actor.may_write(Role.APPROVER):
         return Organisation.objects.none()
     return Organisation.objects.filter(_org_q(actor)).select_related("division")

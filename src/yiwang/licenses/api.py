@@ -1,8 +1,10 @@
 """Licenses API (/api/v1/licenses/): public verification (rate limited), the holder's list, staff issuing.
 
 Verification answers what the public page answers and never more personal data than the printed license.
-Staff endpoints need a signed-in session of an approver reaching the issuing organisation; out-of-reach
-licenses answer 404 like missing ones.
+Staff endpoints need a signed-in session of an approver reaching the issuing organisation; issuing also takes a
+machine client of that organisation holding licenses:issue. Out-of-reach licenses answer 404 like missing ones. A
+machine client holding licenses:verify that sends its token verifies within its own rate limit instead of the
+public per-address one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ninja.files import UploadedFile
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.errors import Problem, ProblemsError, both_languages
 from yiwang.identity.access import actor
+from yiwang.identity.api_security import require_scope, scoped_client
 from yiwang.identity.documents import DocType
 from yiwang.identity.models import Person
 from yiwang.orgs.models import Organisation
@@ -122,6 +125,9 @@ class ImportOut(Schema):
 
 
 def _limited(request: HttpRequest) -> bool:
+    """The public per-address limit; a client with licenses:verify is counted against its own limit instead."""
+    if scoped_client(request, "licenses:verify") is not None:
+        return False
     return is_ratelimited(request, group="licenses.api.verify", key="ip", rate=VERIFY_RATE, increment=True)
 
 
@@ -312,9 +318,13 @@ def _staff_license(request: HttpRequest, identifier: str) -> License:
     return lic
 
 
-@router.post("/", response={201: LicenseOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
+@router.post(
+    "/",
+    response={201: LicenseOut, 400: ErrorOut, 404: ErrorOut},
+    auth=[require_scope(access.ISSUE_SCOPE), session_auth],
+)
 def issue(request: HttpRequest, payload: IssueIn):
-    """Issue a license (approvers of the issuing organisation)."""
+    """Issue a license: approvers of the issuing organisation, or its machine client holding licenses:issue."""
     a = actor(request)
     if not access.issuing_orgs(a).exists():
         raise Http404  # like the issue page: nothing here for those who issue for no organisation
@@ -335,7 +345,7 @@ def issue(request: HttpRequest, payload: IssueIn):
         expires_on=payload.expires_on,
         trust_level=payload.trust_level,
         case_number=payload.case_number,
-        actor=request.user,
+        actor=getattr(request, "machine_client", None) or request.user,
     )
     return Status(201, _out(lic, False))
 

@@ -15,7 +15,9 @@ class LicensesConfig(AppConfig):
         from .models import LicenseType
 
         scopes.API_SCOPES.add("licenses:verify", _("Verify e-licenses presented by applicants"), order=40)
-        scopes.API_SCOPES.add("licenses:issue", _("Issue e-licenses in the name of the client's organisation"), order=41)
+        scopes.API_SCOPES.add(
+            "licenses:issue", _("Issue e-licenses in the name of the client's organisation"), order=41
+        )
         sources.MATERIAL_SOURCES.add(
             "license",
             sources.SourceKind(

@@ -228,6 +228,10 @@ class LicenseEvent(models.Model):
     license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # A department system that acted through the API (a machine client holding licenses:issue).
+    client = models.ForeignKey(
+        "identity.MachineClient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reason = models.CharField(max_length=300, blank=True)
     case_number = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(default=timezone.now)

@@ -21,7 +21,7 @@ from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import crypto
 from yiwang.identity.documents import DocType, document_number_error
-from yiwang.identity.models import Agent, AgentPermission, Enterprise, Person, doc_hash
+from yiwang.identity.models import Agent, AgentPermission, Enterprise, MachineClient, Person, doc_hash
 from yiwang.orgs.models import Organisation
 
 from . import identifiers, keys, signing
@@ -303,9 +303,11 @@ def _link_holder(lic: License) -> None:
 
 
 def _event(lic: License, kind: str, actor: Any = None, reason: str = "", case_number: str = "") -> LicenseEvent:
+    """`actor` is the signed-in user, or the machine client that acted through the API."""
     user = actor if getattr(actor, "is_authenticated", False) else None
+    client = actor if isinstance(actor, MachineClient) else None
     return LicenseEvent.objects.create(
-        license=lic, kind=kind, actor=user, reason=reason[:300], case_number=case_number[:64]
+        license=lic, kind=kind, actor=user, client=client, reason=reason[:300], case_number=case_number[:64]
     )
 
 

@@ -68,7 +68,7 @@ def detail(request: HttpRequest, identifier: str) -> HttpResponse:
         {
             "is_holder": holder,
             "may_issue": access.may_issue(a, lic.issuer),
-            "events": lic.events.select_related("actor").order_by("-at", "-id")[:50],
+            "events": lic.events.select_related("actor", "client").order_by("-at", "-id")[:50],
             "uses": lic.uses.select_related("organisation").all()[:50],
             "versions": _versions(lic),
             "field_specs": lic.license_type.field_specs(),
