@@ -373,7 +373,8 @@ class Slot(Generic[P]):
                         for where, message in exc.problems
                     ]
                 else:
-                    out.append(checks.Error(str(exc), hint=self._hint(name), obj=self.setting, id=exc.check_id))
+                    text = str(exc).removeprefix(f"{self.setting}: ")  # the check names the setting already
+                    out.append(checks.Error(text, hint=self._hint(name), obj=self.setting, id=exc.check_id))
                 continue
             try:
                 found = instance.check()

@@ -4,7 +4,7 @@ A plugin slot (docs/plugins.md): `LIBRARY_PROVIDER` names where the libraries ar
 the provider's options.
 
 - ``local`` (default): the platform's own tables, loaded from the bureaus' files (`libraries.py`, `yiwang
-  load_libraries`). Document numbers are held as keyed hashes only.
+  import_population`, `yiwang import_legal_persons`). Document numbers are held as keyed hashes only.
 - ``http``: a provincial library service over HTTP(S) (``url``, ``token``, ``timeout``), for cities that query the
   province's libraries instead of keeping copies. Protocol: ``POST <url>/population`` with
   ``{"doc_type", "doc_number"}`` and ``POST <url>/legal-persons`` with ``{"credit_code"}``, a bearer token; the

@@ -127,7 +127,9 @@ class OpenIDConnectPlatform(IdentityPlatform):
     class Options(plugins.Options):
         client_id: str = Field(min_length=1)
         client_secret: str = ""
-        sign_algo: Literal["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"] = "RS256"
+        sign_algo: Literal[
+            "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "HS256", "HS384", "HS512"
+        ] = "RS256"
         scopes: str = "openid profile"
         authorization_endpoint: str = Field(min_length=1)
         token_endpoint: str = Field(min_length=1)
