@@ -258,8 +258,9 @@ def _version(item_code: str) -> Any:
 def _channel_problem(caller: Caller, channel: str, version: Any) -> Problem | None:
     """Whether the caller may apply through this channel for this item (the channel's own rule)."""
     if caller.is_client:
-        return None if channel == Channel.API else _refusal("channel", "invalid_channel")
-    if channel in ASSISTED_CHANNELS:
+        if channel != Channel.API:
+            return _refusal("channel", "invalid_channel")
+    elif channel in ASSISTED_CHANNELS:
         role = ASSISTED_CHANNELS[channel]
         org = version.item.organisation
         if caller.user is None or not caller.actor.may_write(role):
@@ -267,7 +268,7 @@ def _channel_problem(caller: Caller, channel: str, version: Any) -> Problem | No
         if not caller.actor.reach(role).covers(org.pk, org.parent_id, org.division.path):
             return _refusal("item_code", "not_in_reach")
         return None
-    if channel not in ONLINE_CHANNELS or caller.user is None:
+    elif channel not in ONLINE_CHANNELS or caller.user is None:
         return _refusal("channel", "invalid_channel")
     if version.online_depth < OnlineDepth.INTERACTION:
         return _refusal("item_code", "not_online")

@@ -59,8 +59,9 @@ def _errors(problems: list[Problem]) -> dict[str, str]:
 NOT_FOUND_CODES = ("unknown_item", "not_online")
 
 
-def _blocked(request: HttpRequest, item: Any, problem: Problem, kiosk: bool) -> HttpResponse:
+def _blocked(request: HttpRequest, item: Any, problems: list[Problem], kiosk: bool) -> HttpResponse:
     """The page explaining a refusal of the apply command, chosen by its code (never by rules of its own)."""
+    problem = applying.first_blocking(problems) or problems[0]
     context = {
         "item": item,
         "version": item.current if item is not None else None,
@@ -69,7 +70,7 @@ def _blocked(request: HttpRequest, item: Any, problem: Problem, kiosk: bool) -> 
         "kiosk": kiosk,
         "enterprise": space.acting_for(request),
         "enterprises": space.enterprises_of(request),
-        "problem_codes": [problem.code],
+        "problem_codes": [p.code for p in problems],
     }
     status = 404 if problem.code in NOT_FOUND_CODES else 403
     response = render(request, "cases/apply/blocked.html", context, status=status)
@@ -198,7 +199,7 @@ def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
         try:
             version, parties = applying.check(caller, _request(request, item_code, kiosk))
         except ProblemsError as exc:
-            return _blocked(request, item, applying.first_blocking(exc.problems) or exc.problems[0], kiosk)
+            return _blocked(request, item, exc.problems, kiosk)
         applicant = parties.applicant
     if request.method != "POST":
         return _page(request, item, version, applicant, kiosk=kiosk)
@@ -241,13 +242,12 @@ def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
     try:
         done = applying.apply(caller, req)
     except ProblemsError as exc:
-        blocking = applying.first_blocking(exc.problems)
-        if blocking is not None:
-            return _blocked(request, item, blocking, kiosk)
+        if applying.first_blocking(exc.problems) is not None:
+            return _blocked(request, item, exc.problems, kiosk)
         try:
             version, parties = applying.check(caller, req)
         except ProblemsError as again:  # refused meanwhile (the item withdrawn, a permission revoked)
-            return _blocked(request, item, applying.first_blocking(again.problems) or again.problems[0], kiosk)
+            return _blocked(request, item, again.problems, kiosk)
         fields = forms.fields_of(version)
         return _page(
             request,
