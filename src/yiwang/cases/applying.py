@@ -275,7 +275,8 @@ def _channel_problem(caller: Caller, channel: str, version: Any) -> Problem | No
     return None
 
 
-def _same_name(a: str, b: str) -> bool:
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of one name (spaces, width and middle dots aside), as identity compares them."""
     return verification.normalise_name(a) == verification.normalise_name(b)
 
 
@@ -286,7 +287,7 @@ def _named_person(ref: PersonRef, *, may_register: bool) -> tuple[Person | None,
         return None, [Problem(f"applicant.{p.field}", p.message, p.code, params=p.params) for p in problems]
     found = identity.find_person(ref.doc_type, ref.doc_number)
     if found is not None:
-        if not _same_name(found.name, ref.name):
+        if not same_name(found.name, ref.name):
             return None, [_refusal("applicant.name", "mismatch")]
         return found, []
     if not may_register:
@@ -314,7 +315,7 @@ def _person(caller: Caller, req: ApplyRequest) -> tuple[Person | None, PersonRef
     if isinstance(given, Person):
         same = given.pk == me.pk
     else:
-        same = identity.find_person(given.doc_type, given.doc_number) == me and _same_name(me.name, given.name)
+        same = identity.find_person(given.doc_type, given.doc_number) == me and same_name(me.name, given.name)
     if not same:
         raise _refuse("applicant", "not_self")
     return me, None

@@ -64,7 +64,7 @@ def find_enterprise(person: Person, credit_code: str, name: str) -> tuple[Enterp
     """
     if not name.strip():
         raise ProblemsError([Problem("name", _("Enter the name as on the document."), "required")])
-    if verification.normalise_name(name) != verification.normalise_name(person.name):
+    if not applying.same_name(name, person.name):
         raise ProblemsError([Problem("name", applying.REFUSALS["mismatch"], "mismatch")])
     enterprise = applying.enterprise_by_code(credit_code, "credit_code")
     capacity = applying.capacity_of(person, enterprise)
