@@ -28,10 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from yiwang.cases import applying
+from yiwang.cases import applying, uploads
 from yiwang.cases import services as case_services
 from yiwang.cases import signals as case_signals
-from yiwang.cases import uploads
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource, State
 from yiwang.core.errors import Problem, ProblemsError, render
 from yiwang.identity import services as identity
