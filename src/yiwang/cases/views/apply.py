@@ -192,19 +192,18 @@ def _max_mb() -> int:
 def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
     item = _item(item_code)
     caller = actions.Caller.of(request)
-    action = request.POST.get("action", "submit") if request.method == "POST" else ""
-    if action != "submit":
-        # Showing the form, saving or discarding a draft: the command's checks first, so a refusal is explained
-        # before anyone types anything.
-        try:
-            version, parties = applying.check(caller, _request(request, item_code, kiosk))
-        except ProblemsError as exc:
-            return _blocked(request, item, exc.problems, kiosk)
-        applicant = parties.applicant
-    if request.method != "POST":
+    action = request.POST.get("action", "submit") if request.method == "POST" else "show"
+    if action not in ("show", "draft", "discard"):
+        return _submit(request, caller, item, item_code, kiosk)
+    # Showing the form, saving or discarding a draft: the command's checks first, so a refusal is explained before
+    # anyone types anything.
+    try:
+        version, parties = applying.check(caller, _request(request, item_code, kiosk))
+    except ProblemsError as exc:
+        return _blocked(request, item, exc.problems, kiosk)
+    applicant = parties.applicant
+    if action == "show":
         return _page(request, item, version, applicant, kiosk=kiosk)
-
-    key = services.normal_key(request.POST.get("idempotency_key"))
     url = reverse("cases:kiosk_apply" if kiosk else "cases:apply", args=[item_code])
     if action == "discard":
         draft = drafts.draft_for(applicant, version)
@@ -212,25 +211,29 @@ def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
             drafts.discard_draft(draft)
         messages.info(request, _("The draft was deleted."))
         return redirect(url)
-    if action == "draft":
-        fields = forms.fields_of(version)
-        _draft, problems = drafts.save_draft(applicant, version, fields, request.POST, request.FILES)
-        if problems:
-            messages.warning(request, _("The draft is saved, except the files listed below."))
-            return _page(
-                request,
-                item,
-                version,
-                applicant,
-                kiosk=kiosk,
-                values=forms.raw_values(fields, request.POST),
-                problems=problems,
-                key=key,
-                status=400,
-            )
-        messages.success(request, _("The draft is saved. You can come back to it from this page at any time."))
-        return redirect(url + (f"?via={request.POST['via']}" if request.POST.get("via") == "m" else ""))
+    fields = forms.fields_of(version)
+    _draft, problems = drafts.save_draft(applicant, version, fields, request.POST, request.FILES)
+    if problems:
+        messages.warning(request, _("The draft is saved, except the files listed below."))
+        return _page(
+            request,
+            item,
+            version,
+            applicant,
+            kiosk=kiosk,
+            values=forms.raw_values(fields, request.POST),
+            problems=problems,
+            key=services.normal_key(request.POST.get("idempotency_key")),
+            status=400,
+        )
+    messages.success(request, _("The draft is saved. You can come back to it from this page at any time."))
+    return redirect(url + (f"?via={request.POST['via']}" if request.POST.get("via") == "m" else ""))
 
+
+def _submit(request: HttpRequest, caller: actions.Caller, item: Any, item_code: str, kiosk: bool) -> HttpResponse:
+    """Submits through the apply command; a refusal of the whole application is its page, a form problem the form
+    again with every problem listed."""
+    key = services.normal_key(request.POST.get("idempotency_key"))
     req = _request(
         request,
         item_code,
@@ -248,14 +251,13 @@ def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
             version, parties = applying.check(caller, req)
         except ProblemsError as again:  # refused meanwhile (the item withdrawn, a permission revoked)
             return _blocked(request, item, again.problems, kiosk)
-        fields = forms.fields_of(version)
         return _page(
             request,
             item,
             version,
             parties.applicant,
             kiosk=kiosk,
-            values=forms.raw_values(fields, request.POST),
+            values=forms.raw_values(forms.fields_of(version), request.POST),
             problems=exc.problems,
             key=key,
             status=400,
