@@ -3,6 +3,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check logic, not speed: on a shared or loaded CI machine an example may take longer than
+# hypothesis' default 200 ms deadline, which would fail a correct test at random.
+hypothesis_settings.register_profile("yiwang", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("yiwang")
 
 LOCALE = Path(__file__).resolve().parents[1] / "src" / "yiwang" / "locale"
 

@@ -4,6 +4,10 @@ People use their session (with the CSRF token for writes); department systems us
 client with cases:read / cases:write, reaching their own organisation's cases. A case out of reach answers 404,
 exactly like a case number that does not exist. Submissions carry an `Idempotency-Key` header: a retry with the
 same key returns the first case (200) instead of creating another (201).
+
+Thin over the commands: a submission is `cases.applying.apply` (the same checks and refusal codes as the apply
+pages and the window), every transition is one `cases.actions` function (the policy check, the `Who`, the locked
+write), the same ones the workbench pages call.
 """
 
 from __future__ import annotations
@@ -11,26 +15,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Query, Router, Schema
 
-from yiwang.catalog.models import ServiceItem
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access
-from yiwang.identity import services as identity
 from yiwang.identity.api_security import require_scope
 from yiwang.identity.masking import mask_name
-from yiwang.identity.models import AgentPermission, Enterprise, Person
 from yiwang.orgs.models import Role
 
-from . import forms, policy, services
+from . import actions, applying, policy, services
 from .models import Case, CaseEvent, CaseStep, Channel, Notice, State
-from .services import Who
 
 router = Router(tags=["cases"])
 READ = [require_scope("cases:read", "cases:write"), session_auth]
@@ -143,11 +142,22 @@ class ApplicantIn(Schema):
 class SubmitIn(Schema):
     item_code: str = Field(..., description="31-character implementation code of a published item")
     form_data: dict[str, Any] = Field(default_factory=dict)
-    enterprise_id: int | None = Field(None, description="Apply for this legal person (agents with apply permission)")
-    applicant: ApplicantIn | None = Field(
-        None, description="Department systems and windows: the person applying (found by document, or recorded)"
+    enterprise_id: int | None = Field(
+        None, description="Apply for this legal person, by its id (its legal representative or an agent with apply)"
     )
-    channel: str | None = Field(None, description="portal, mobile or kiosk for people; api for systems")
+    enterprise: str | None = Field(
+        None,
+        description="Apply for this legal person, by its unified social credit code; the applicant person must be "
+        "its legal representative or an agent holding the apply permission",
+    )
+    applicant: ApplicantIn | None = Field(
+        None,
+        description="Department systems and windows: the person applying, or representing the enterprise (found by "
+        "document and checked by name; a department system's unknown person is registered)",
+    )
+    channel: str | None = Field(
+        None, description="portal (default), mobile, kiosk or api for people; window for window clerks; api for systems"
+    )
 
 
 class RevisionIn(Schema):
@@ -223,25 +233,8 @@ def _actor(request: HttpRequest) -> access.Actor:
     return access.actor(request)
 
 
-def _who(request: HttpRequest, a: access.Actor, role: str = "", case: Case | None = None) -> Who:
-    client = getattr(request, "machine_client", None)
-    if client is not None:
-        return Who(
-            name=client.name,
-            role="client",
-            organisation_id=client.organisation_id,
-            channel=Channel.API,
-            client_id=client.pk,
-        )
-    user = request.user
-    org = policy.acting_org(a, role, case) if role and case is not None else None
-    return Who(
-        user=user,
-        name=user.get_full_name() or user.get_username(),
-        role=role,
-        organisation_id=org,
-        channel=Channel.PORTAL if not role else Channel.WINDOW if role == Role.WINDOW_CLERK else "workbench",
-    )
+def _caller(request: HttpRequest) -> actions.Caller:
+    return actions.Caller.of(request)
 
 
 def _case(request: HttpRequest, case_number: str) -> Case:
@@ -257,19 +250,8 @@ def _case(request: HttpRequest, case_number: str) -> Case:
     return case
 
 
-def _deny():
-    raise PermissionDenied(_("Your role does not allow this action on this case."))
-
-
 def _fresh(case: Case) -> Case:
     return Case.objects.select_related("item", "organisation", "version").prefetch_related("steps").get(pk=case.pk)
-
-
-def _current_step(case: Case, step_id: int | None) -> CaseStep:
-    step = next((s for s in case.steps.all() if s.state in ("active", "claimed")), None)
-    if step is None or (step_id is not None and step.pk != step_id):
-        raise ProblemsError([Problem("step_id", _("This step is not the one waiting to be done."), "not_current")])
-    return step
 
 
 # --- applying ------------------------------------------------------------------------------------------------------
@@ -277,60 +259,30 @@ def _current_step(case: Case, step_id: int | None) -> CaseStep:
 
 @router.post("/", response={200: CaseOut, 201: CaseOut, **ERRORS}, auth=WRITE, summary="Submit an application")
 def submit(request: HttpRequest, payload: SubmitIn):
-    a = _actor(request)
-    key = request.headers.get("Idempotency-Key", "")
-    item = (
-        ServiceItem.objects.select_related("current__item", "organisation__division")
-        .filter(item_code=payload.item_code)
-        .first()
-    )
-    if item is None or item.current is None:
-        raise ProblemsError([Problem("item_code", _("No published item has this code."), "unknown")])
+    """The apply command (cases.applying): the same checks and refusal codes as the apply pages and the window."""
+    caller = _caller(request)
+    person = None
+    if payload.applicant is not None:
+        a = payload.applicant
+        person = applying.PersonRef(name=a.name, doc_type=a.doc_type, doc_number=a.doc_number, phone=a.phone)
     enterprise = None
-    if a.client_id is not None:
-        if payload.applicant is None:
-            raise ProblemsError(
-                [Problem("applicant", _("Say who applies: name, document type and number."), "required")]
-            )
-        person = identity.find_person(payload.applicant.doc_type, payload.applicant.doc_number)
-        if person is not None and "".join(person.name.split()) != "".join(payload.applicant.name.split()):
-            raise ProblemsError(
-                [Problem("applicant.name", _("The name does not match this document number's record."), "mismatch")]
-            )
-        if person is None:
-            person = identity.register_person(**payload.applicant.dict())
-        channel = Channel.API
-    else:
-        person = Person.objects.filter(pk=a.person_id).first() if a.person_id else None
-        if person is None:
-            raise ProblemsError(
-                [Problem("applicant", _("Complete your real-name registration before applying."), "no_identity")]
-            )
-        if payload.enterprise_id is not None:
-            if not a.acts_for(payload.enterprise_id, AgentPermission.APPLY):
-                raise ProblemsError(
-                    [Problem("enterprise_id", _("You may not apply for this legal person."), "not_agent")]
-                )
-            enterprise = Enterprise.objects.get(pk=payload.enterprise_id)
-        channel = (
-            payload.channel if payload.channel in (Channel.PORTAL, Channel.MOBILE, Channel.KIOSK) else Channel.PORTAL
-        )
-        from yiwang.identity.verification import level_problem
-
-        if (problem := level_problem(person, item.current)) is not None:
-            raise ProblemsError([problem])
-    form_data = forms.clean(item.current, payload.form_data)
-    who = _who(request, a)
-    who = Who(**{**who.__dict__, "channel": channel})
-    case, created = services.submit(
-        version=item.current,
-        person=person,
-        who=who,
-        enterprise=enterprise,
-        form_data=form_data,
-        idempotency_key=key,
+    if payload.enterprise:
+        enterprise = applying.EnterpriseRef(credit_code=payload.enterprise)
+    elif payload.enterprise_id is not None:
+        enterprise = applying.EnterpriseRef(pk=payload.enterprise_id)
+    default = Channel.API if caller.is_client else Channel.PORTAL
+    done = applying.apply(
+        caller,
+        applying.ApplyRequest(
+            item_code=payload.item_code,
+            channel=payload.channel or default,
+            form=payload.form_data,
+            person=person,
+            enterprise=enterprise,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        ),
     )
-    return (201 if created else 200), _fresh_with_code(case)
+    return (201 if done.created else 200), _fresh_with_code(done.case)
 
 
 def _fresh_with_code(case: Case) -> Case:
@@ -419,10 +371,7 @@ def notices(request: HttpRequest, case_number: str):
 
 @router.post("/{case_number}/withdraw", response={200: CaseOut, **ERRORS}, auth=session_auth, summary="Withdraw")
 def withdraw(request: HttpRequest, case_number: str, payload: NoteIn):
-    a, case = _actor(request), _case(request, case_number)
-    if not policy.is_applicant(a, case):
-        _deny()
-    return _fresh(services.withdraw(case, _who(request, a), payload.note))
+    return _fresh(actions.withdraw(_caller(request), _case(request, case_number), reason=payload.note))
 
 
 @router.post(
@@ -432,76 +381,74 @@ def withdraw(request: HttpRequest, case_number: str, payload: NoteIn):
     summary="Answer a correction notice",
 )
 def supplement(request: HttpRequest, case_number: str, payload: SupplementIn):
-    a, case = _actor(request), _case(request, case_number)
-    if not policy.is_applicant(a, case):
-        _deny()
     materials = [{"material_name": m, "source": "upload"} for m in payload.materials]
-    return _fresh(services.supplement(case, _who(request, a), materials, payload.form_data or None))
+    case = _case(request, case_number)
+    return _fresh(actions.supplement(_caller(request), case, materials=materials, form_data=payload.form_data or None))
 
 
 # --- acceptance ----------------------------------------------------------------------------------------------------
 
 
-def _acceptor(request: HttpRequest, case_number: str) -> tuple[access.Actor, Case, Who]:
-    a, case = _actor(request), _case(request, case_number)
-    if not policy.may_accept(a, case):
-        _deny()
-    return a, case, _who(request, a, policy.accepting_role(a, case), case)
-
-
 @router.post("/{case_number}/accept", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Accept")
 def accept(request: HttpRequest, case_number: str, payload: NoteIn):
-    _a, case, who = _acceptor(request, case_number)
-    return _fresh(services.accept(case, who, payload.note, payload.expected_revision))
+    case = _case(request, case_number)
+    return _fresh(
+        actions.accept(_caller(request), case, note=payload.note, expected_revision=payload.expected_revision)
+    )
 
 
 @router.post(
     "/{case_number}/correction", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="One-time correction notice"
 )
 def correction(request: HttpRequest, case_number: str, payload: CorrectionIn):
-    _a, case, who = _acceptor(request, case_number)
+    case = _case(request, case_number)
     items = [i.dict() for i in payload.items]
-    return _fresh(services.request_correction(case, who, items, payload.note, payload.expected_revision))
+    return _fresh(
+        actions.request_correction(
+            _caller(request), case, items, note=payload.note, expected_revision=payload.expected_revision
+        )
+    )
 
 
 @router.post("/{case_number}/not-accept", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Do not accept")
 def not_accept(request: HttpRequest, case_number: str, payload: ReasonIn):
-    _a, case, who = _acceptor(request, case_number)
-    return _fresh(services.not_accept(case, who, payload.reason, payload.remedies, payload.expected_revision))
+    case = _case(request, case_number)
+    return _fresh(
+        actions.not_accept(
+            _caller(request),
+            case,
+            reason=payload.reason,
+            remedies=payload.remedies,
+            expected_revision=payload.expected_revision,
+        )
+    )
 
 
 # --- back-office steps ---------------------------------------------------------------------------------------------
 
 
-def _worker(request: HttpRequest, case_number: str, step_id: int | None) -> tuple[Case, CaseStep, Who]:
-    a, case = _actor(request), _case(request, case_number)
-    step = _current_step(case, step_id)
-    if not policy.may_work_step(a, case, step):
-        _deny()
-    return case, step, _who(request, a, step.role, case)
-
-
 @router.post("/{case_number}/claim", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Claim the current step")
 def claim(request: HttpRequest, case_number: str, payload: StepIn):
-    case, step, who = _worker(request, case_number, payload.step_id)
-    services.claim(case, who, step.pk)
+    case = _case(request, case_number)
+    actions.claim(_caller(request), case, step_id=payload.step_id)
     return _fresh(case)
 
 
 @router.post("/{case_number}/release", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Release the step")
 def release(request: HttpRequest, case_number: str, payload: StepIn):
-    case, step, who = _worker(request, case_number, payload.step_id)
-    services.release(case, who, step.pk)
+    case = _case(request, case_number)
+    actions.release(_caller(request), case, step_id=payload.step_id)
     return _fresh(case)
 
 
 @router.post("/{case_number}/complete", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Complete the step")
 def complete(request: HttpRequest, case_number: str, payload: CompleteIn):
-    case, step, who = _worker(request, case_number, payload.step_id)
-    if who.client_id is not None and step.state == "active":
-        services.claim(case, who, step.pk)  # a department system claims and completes in one call
+    """A department system claims and completes the step in one call."""
+    case = _case(request, case_number)
     return _fresh(
-        services.complete_step(case, who, decision=payload.decision, opinion=payload.opinion, step_id=step.pk)
+        actions.complete_step(
+            _caller(request), case, decision=payload.decision, opinion=payload.opinion, step_id=payload.step_id
+        )
     )
 
 
@@ -509,8 +456,12 @@ def complete(request: HttpRequest, case_number: str, payload: CompleteIn):
     "/{case_number}/return", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Return to an earlier step"
 )
 def return_step(request: HttpRequest, case_number: str, payload: ReturnIn):
-    case, step, who = _worker(request, case_number, payload.step_id)
-    return _fresh(services.return_step(case, who, to_order=payload.to_order, reason=payload.reason, step_id=step.pk))
+    case = _case(request, case_number)
+    return _fresh(
+        actions.return_step(
+            _caller(request), case, to_order=payload.to_order, reason=payload.reason, step_id=payload.step_id
+        )
+    )
 
 
 # --- special procedure, conclusion, delivery -----------------------------------------------------------------------
@@ -520,16 +471,8 @@ def return_step(request: HttpRequest, case_number: str, payload: ReturnIn):
     "/{case_number}/suspend", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Start a special procedure"
 )
 def suspend(request: HttpRequest, case_number: str, payload: SuspendIn):
-    a, case = _actor(request), _case(request, case_number)
-    if not policy.may_suspend(a, case):
-        _deny()
-    services.suspend(
-        case,
-        _who(request, a, Role.APPROVER, case),
-        kind=payload.kind,
-        reason=payload.reason,
-        expected_end=payload.expected_end,
-    )
+    case = _case(request, case_number)
+    actions.suspend(_caller(request), case, kind=payload.kind, reason=payload.reason, expected_end=payload.expected_end)
     return _fresh(case)
 
 
@@ -537,28 +480,25 @@ def suspend(request: HttpRequest, case_number: str, payload: SuspendIn):
     "/{case_number}/resume", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="End the special procedure"
 )
 def resume(request: HttpRequest, case_number: str, payload: ResultIn):
-    a, case = _actor(request), _case(request, case_number)
-    if not policy.may_suspend(a, case):
-        _deny()
-    return _fresh(services.resume(case, _who(request, a, Role.APPROVER, case), result=payload.result))
+    case = _case(request, case_number)
+    return _fresh(actions.resume(_caller(request), case, result=payload.result))
 
 
 @router.post("/{case_number}/void", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Void")
 def void(request: HttpRequest, case_number: str, payload: ReasonIn):
-    a, case = _actor(request), _case(request, case_number)
-    if not policy.may_void(a, case):
-        _deny()
-    return _fresh(services.void(case, _who(request, a, Role.APPROVER, case), payload.reason))
+    case = _case(request, case_number)
+    return _fresh(actions.void(_caller(request), case, reason=payload.reason))
 
 
 @router.post("/{case_number}/deliver", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Record result delivery")
 def deliver(request: HttpRequest, case_number: str, payload: DeliverIn):
-    a, case = _actor(request), _case(request, case_number)
-    if not policy.may_deliver(a, case):
-        _deny()
-    who = _who(request, a, policy.accepting_role(a, case), case)
+    case = _case(request, case_number)
     return _fresh(
-        services.deliver(
-            case, who, method=payload.method, address=payload.address, tracking_number=payload.tracking_number
+        actions.deliver(
+            _caller(request),
+            case,
+            method=payload.method,
+            address=payload.address,
+            tracking_number=payload.tracking_number,
         )
     )

@@ -1,10 +1,9 @@
 """Putting an application together: who applies, the form, each material's source, drafts, and the submission.
 
-The apply pages (portal, phone and kiosk) are thin over this module. An application is checked completely before
-anything is stored: the form (cases.forms), and for every catalog material the applicant's choice — a new upload
-(cases.uploads), a stored material from My Space, the applicant's e-license, paper brought to the window, or the
-file kept in the draft. Only when nothing is wrong are files stored and `cases.services.submit` called, once per
-idempotency key; a refused or repeated submission leaves no stored file behind.
+The apply pages (portal, phone and kiosk) are thin over this module and `cases.applying` (the one apply command).
+For every catalog material the applicant chooses a source — a new upload (cases.uploads), a stored material from
+My Space, the applicant's e-license, paper brought to the window, or the file kept in the draft; `resolve` checks
+the choices without storing anything, and `store_rows` stores the files once the whole application passed.
 
 Drafts (`Draft`) keep what was typed and the files already checked, per applicant and item version, so an
 application can be finished later on another device.
@@ -12,7 +11,6 @@ application can be finished later on another device.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.errors import Problem, ProblemsError
+from yiwang.core.errors import Problem
 
 from . import forms, uploads
-from .models import Case, Draft, MaterialSource
+from .models import Draft, MaterialSource
 
 # The choice values of a material's radio group.
 UPLOAD, SPACE, LICENSE, PAPER, DRAFT, SHARED, NONE = "upload", "space", "license", "paper", "draft", "shared", ""
@@ -215,7 +213,7 @@ def resolve(
     return pending, problems
 
 
-def _rows(pending: list[Pending], stored_now: list[str]) -> list[dict[str, Any]]:
+def store_rows(pending: list[Pending], stored_now: list[str]) -> list[dict[str, Any]]:
     """Stores new uploads (names appended to `stored_now` so a failure can delete them) and builds the rows."""
     rows = []
     for p in pending:
@@ -313,7 +311,7 @@ def save_draft(
     slot_list = slots(version, applicant, draft)
     pending, problems = resolve(slot_list, post, files, applicant, for_draft=True)
     stored_now: list[str] = []
-    rows = _rows(pending, stored_now)
+    rows = store_rows(pending, stored_now)
     old_files = {row.get("file") for row in (draft.materials if draft else []) if row.get("file")}
     keep = {r["file"] for r in rows if r.get("file")}
     # A material whose new upload was refused keeps its earlier draft file.
@@ -357,81 +355,3 @@ def discard_draft(draft: Draft) -> None:
     names = {row.get("file") for row in draft.materials if row.get("file")}
     draft.delete()
     uploads.discard(sorted(names - _files_in_cases(names)))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Submission
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def existing_case(user: Any, key: str) -> Case | None:
-    """The case an earlier submission with this idempotency key created (a double click or a retried POST)."""
-    key = (key or "").strip()[:80]
-    if not key or not getattr(user, "pk", None):
-        return None
-    return Case.objects.filter(submitted_by=user, idempotency_key=key).first()
-
-
-def submit_application(
-    *,
-    applicant: Applicant,
-    version: Any,
-    post: Any,
-    files: Any,
-    who: Any,
-    idempotency_key: str,
-    hall: Any = None,
-) -> tuple[Case, bool]:
-    """Checks everything, then stores the files and submits once; raises ProblemsError with every problem.
-
-    Returns (case, created); created is False when this key already made a case (nothing new is stored).
-    """
-    from yiwang.identity import space
-
-    from . import services
-
-    earlier = existing_case(who.user, idempotency_key)
-    if earlier is not None:
-        return earlier, False
-    fields = forms.fields_of(version)
-    data, problems = forms.clean(fields, post)
-    draft = draft_for(applicant, version)
-    slot_list = slots(version, applicant, draft)
-    pending, material_problems = resolve(slot_list, post, files, applicant)
-    problems += material_problems
-    if problems:
-        raise ProblemsError(problems)
-    stored_now: list[str] = []
-    try:
-        rows = _rows(pending, stored_now)
-        case, created = services.submit(
-            version=version,
-            person=applicant.person,
-            enterprise=applicant.enterprise,
-            who=who,
-            form_data=data,
-            materials=rows,
-            idempotency_key=idempotency_key,
-            hall=hall,
-        )
-    except Exception:
-        uploads.discard(stored_now)
-        raise
-    if not created:
-        uploads.discard(stored_now)
-        return case, False
-    org_name = version.item.organisation.name
-    for p in pending:
-        if p.stored_material is not None:
-            # A material withdrawn from reuse a moment ago is skipped: the case already holds its copy.
-            with contextlib.suppress(ProblemsError):
-                space.use_material(
-                    applicant.subject,
-                    p.stored_material.pk,
-                    used_by=org_name,
-                    purpose=version.name,
-                    case_number=case.case_number,
-                )
-    if draft is not None:
-        draft.delete()  # its files now belong to the case
-    return case, True

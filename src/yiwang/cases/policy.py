@@ -121,15 +121,20 @@ def work_queue(actor: Actor, role: str) -> QuerySet[CaseStep]:
 
 def acting_org(actor: Actor, role: str, case: Case) -> int | None:
     """Which of the actor's organisations acts on `case` in `role`, for the event record."""
+    return acting_org_for(actor, role, case.organisation_id, case.organisation.parent_id)
+
+
+def acting_org_for(actor: Actor, role: str, organisation_id: int, parent_id: int | None = None) -> int | None:
+    """Which of the actor's organisations acts in `role` on a matter of `organisation_id` (its own, its parent, or
+    any of the actor's; a machine client always acts for its own organisation)."""
     if actor.client_org_id is not None:
         return actor.client_org_id
     reach = actor.reach(role)
-    if case.organisation_id in reach.org_ids:
-        return case.organisation_id
-    parent = case.organisation.parent_id
-    if parent in reach.org_ids:
-        return parent
-    return min(reach.org_ids) if reach.org_ids else case.organisation_id
+    if organisation_id in reach.org_ids:
+        return organisation_id
+    if parent_id in reach.org_ids:
+        return parent_id
+    return min(reach.org_ids) if reach.org_ids else organisation_id
 
 
 def accepting_role(actor: Actor, case: Case) -> str:

@@ -167,6 +167,28 @@ def notice_number(case: Case, kind: str) -> str:
 # --- submission ----------------------------------------------------------------------------------------------------
 
 
+def idempotency_scope(user_id: int | None, client_id: int | None) -> str:
+    """Whose idempotency keys these are — the one scope rule for every channel: a machine client's ("c:<id>")
+    whoever it applies for, else the submitting account's ("u:<id>") whichever page or endpoint it used; "" (no
+    idempotency) for neither."""
+    if client_id is not None:
+        return f"c:{client_id}"
+    return f"u:{user_id}" if user_id is not None else ""
+
+
+def normal_key(key: str | None) -> str:
+    """An Idempotency-Key as stored: trimmed, at most 80 characters."""
+    return (key or "").strip()[:80]
+
+
+def submitted_case(scope: str, key: str) -> Case | None:
+    """The case an earlier submission with this key in this scope created (a double click, a retried request)."""
+    key = normal_key(key)
+    if not scope or not key:
+        return None
+    return Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+
+
 def submit(
     *,
     version,
@@ -177,21 +199,22 @@ def submit(
     materials: list[dict] | None = None,
     idempotency_key: str = "",
     hall=None,
+    event_data: dict | None = None,
 ) -> tuple[Case, bool]:
     """Creates the case exactly once per (submitter, idempotency key); returns (case, created).
 
     `materials` are already-checked dicts: {material_name, catalog_material_id, source, file?, content_type?,
     size?, sha256?, reference?}. A retried submission with the same key returns the first case unchanged.
+    The eligibility rules are not checked here: every channel applies through `cases.applying.apply`.
+    `event_data` is added to the submit event (e.g. in which capacity the person applied for an enterprise).
     """
     from yiwang.catalog.models import VersionStatus
 
     user = who.user if getattr(who.user, "pk", None) else None
-    key = (idempotency_key or "").strip()[:80]
-    scope = f"c:{who.client_id}" if who.client_id is not None else f"u:{user.pk}" if user is not None else ""
-    if not scope:
-        key = ""
+    scope = idempotency_scope(getattr(user, "pk", None), who.client_id)
+    key = normal_key(idempotency_key) if scope else ""
     if key:
-        existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        existing = submitted_case(scope, key)
         if existing is not None:
             return existing, False
     if version.status != VersionStatus.PUBLISHED or version.item.current_id != version.pk:
@@ -227,10 +250,11 @@ def submit(
                 CaseMaterial.objects.create(case=case, **m)
             deadlines.recompute(case)
             case.save()
-            _event(case, "submit", who, "", {"materials": len(materials or []), "channel": who.channel})
+            data = {**(event_data or {}), "materials": len(materials or []), "channel": who.channel}
+            _event(case, "submit", who, "", data)
     except IntegrityError:
         if key:
-            existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+            existing = submitted_case(scope, key)
             if existing is not None:
                 return existing, False
         raise

@@ -1,16 +1,20 @@
 """The window channel (一窗受理): a clerk applies for a walk-in applicant, for any item of any department they serve.
 
 The clerk finds the applicant by document type and number (or registers them with what was checked at the counter,
-which also establishes the strongest real-name level: the clerk saw the original document and the person), picks
-an item within the organisations their window membership reaches, fills in the form for them, ticks the materials
-checked on paper, and submits with channel "window". The clerk is the submitter; every event names the applicant
-the clerk acted for (`Who.on_behalf_of`). When every required material was checked the clerk may accept on the
-spot, in the same visit.
+which also establishes the strongest real-name level: the clerk saw the original document and the person). When
+the person applies for an enterprise — as its legal representative or as an agent it authorised — the clerk
+names the enterprise by its unified social credit code and the person's name is checked against their record;
+the legal representative, or the agent's "apply" permission, is checked against identity. The clerk picks an item
+within the organisations their window membership reaches, fills in the form for them, ticks the materials
+checked on paper, and submits with channel "window" through the apply command (cases.applying), the one every
+channel uses. The clerk is the submitter; every event names the person the clerk acted for (`on_behalf_of`), and
+an enterprise's case records the enterprise as the applicant. When every required material was checked the clerk
+may accept on the spot, in the same visit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -23,19 +27,14 @@ from yiwang.identity import crypto, verification
 from yiwang.identity import services as identity
 from yiwang.identity.access import Actor
 from yiwang.identity.documents import DocType, document_number_error
-from yiwang.identity.models import Level, Person
+from yiwang.identity.models import Enterprise, Level, Person
 from yiwang.orgs.models import Role
 
-from . import policy
-from . import services as cases
-from .models import Case, Channel, MaterialSource
+from . import actions, applying
+from .models import Channel
 
 ROLE = Role.WINDOW_CLERK
 ITEM_RESULTS = 20
-
-
-def clerk_display(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def _number_problems(doc_type: str, doc_number: str) -> list[Problem]:
@@ -54,6 +53,24 @@ def find_applicant(doc_type: str, doc_number: str) -> Person | None:
     if problems:
         raise ProblemsError(problems)
     return identity.find_person(doc_type, doc_number)
+
+
+def find_enterprise(person: Person, credit_code: str, name: str) -> tuple[Enterprise, str]:
+    """The enterprise the person present applies for, and in which capacity (legal representative or agent).
+
+    The person's name (as the clerk reads it from the document) must match their record; the enterprise is found
+    by its credit code; the person must be its legal representative or hold the "apply" permission today — the
+    same rule the apply command checks again on submission.
+    """
+    if not name.strip():
+        raise ProblemsError([Problem("name", _("Enter the name as on the document."), "required")])
+    if not applying.same_name(name, person.name):
+        raise ProblemsError([Problem("name", applying.REFUSALS["mismatch"], "mismatch")])
+    enterprise = applying.enterprise_by_code(credit_code, "credit_code")
+    capacity = applying.capacity_of(person, enterprise)
+    if capacity is None:
+        raise ProblemsError([Problem("credit_code", applying.REFUSALS["not_agent"], "not_agent")])
+    return enterprise, capacity
 
 
 @transaction.atomic
@@ -92,12 +109,17 @@ def register_walk_in(
     return person
 
 
-def items_for(actor: Actor, text: str) -> QuerySet[ServiceItem]:
-    """Published items of the organisations the clerk's window reaches, by item code or by name."""
+def items_for(actor: Actor, text: str, *, for_enterprise: bool | None = None) -> QuerySet[ServiceItem]:
+    """Published items of the organisations the clerk's window reaches, by item code or by name; only those serving
+    legal persons (or natural persons) when `for_enterprise` says whom the clerk applies for."""
     if not actor.may_write(ROLE):
         return ServiceItem.objects.none()
     text = " ".join((text or "").split())[:100]
     qs = ServiceItem.objects.filter(current__isnull=False).filter(actor.reach(ROLE).q("organisation"))
+    if for_enterprise is True:
+        qs = qs.filter(current__for_enterprises=True)
+    elif for_enterprise is False:
+        qs = qs.filter(current__for_persons=True)
     if text:
         qs = qs.filter(Q(item_code=text.upper()) | Q(current__name__icontains=text))
     return qs.select_related("current", "organisation").order_by("organisation__name", "item_code")[:ITEM_RESULTS]
@@ -114,119 +136,38 @@ def item_for(actor: Actor, item_code: str) -> ServiceItem | None:
     )
 
 
-def clerk_organisation(actor: Actor, organisation_id: int, parent_id: int | None = None) -> int | None:
-    """The clerk's own organisation that reaches the case's (recorded on events), or any of theirs."""
-    org_ids = actor.reach(ROLE).org_ids
-    if organisation_id in org_ids:
-        return organisation_id
-    if parent_id in org_ids:
-        return parent_id
-    return min(org_ids) if org_ids else None
-
-
-@dataclass
-class WindowResult:
-    case: Case
-    created: bool
-    accepted: bool
-    query_code: str = ""
-
-
 def material_checklist(version: ItemVersion) -> list[Material]:
     return list(Material.objects.filter(version=version).order_by("order", "id"))
 
 
-def apply_at_window(
-    clerk: Any,
-    actor: Actor,
+def request_for(
     *,
+    item_code: str,
     person: Person,
-    version: ItemVersion,
-    form_data: dict,
+    enterprise: Enterprise | None = None,
+    form: Mapping[str, Any],
     checked_material_ids: list[int],
     idempotency_key: str = "",
     accept_now: bool = False,
     document_checked: bool = False,
-    note: str = "",
-    hall=None,
-    clean_form=None,
-) -> WindowResult:
-    """Submits the case for `person` with channel "window"; accepts it on the spot when asked and complete.
-
-    `clean_form(version, data)` (the form engine) returns (cleaned data, problems); when absent the data is kept
-    as given. Refusals come back as one ProblemsError with every problem.
-    """
-    item = version.item
-    if not actor.may_write(ROLE) or not actor.reach(ROLE).covers(
-        item.organisation_id, item.organisation.parent_id, item.organisation.division.path
-    ):
-        raise ProblemsError([Problem("item", _("This item is not handled by your window."), "not_found")])
-    problems: list[Problem] = []
-    materials = material_checklist(version)
-    by_id = {m.pk: m for m in materials}
-    unknown = [i for i in checked_material_ids if i not in by_id]
-    if unknown:
-        problems.append(Problem("materials", _("Tick only materials of this item."), "invalid"))
-    if accept_now:
-        missing = [m.name for m in materials if m.requirement == "required" and m.pk not in set(checked_material_ids)]
-        if missing:
-            problems.append(
-                Problem(
-                    "accept_now",
-                    _("Accept on the spot only when every required material was checked (missing: %(names)s)."),
-                    "incomplete",
-                    params={"names": "、".join(missing)},
-                )
-            )
-    if clean_form is not None:
-        form_data, form_problems = clean_form(version, form_data)
-        problems.extend(form_problems)
-    if problems:
-        raise ProblemsError(problems)
-
-    if verification.level_problem(person, version) is not None and document_checked:
-        verification.verify_person(
-            person,
-            level=Level.STRONG,
-            method="counter",
-            performed_by=clerk,
-            evidence={"document_checked": True},
-        )
-        person.refresh_from_db()
-    if (lp := verification.level_problem(person, version)) is not None:
-        raise ProblemsError([Problem("document_checked", lp.message, lp.code, params=lp.params)])
-
-    name = clerk_display(clerk)
-    who = cases.Who(
-        user=clerk,
-        name=name,
-        role=ROLE,
-        organisation_id=clerk_organisation(actor, item.organisation_id, item.organisation.parent_id),
+    hall: Any = None,
+) -> applying.ApplyRequest:
+    """The apply command's request for a window submission."""
+    return applying.ApplyRequest(
+        item_code=item_code,
         channel=Channel.WINDOW,
-        on_behalf_of=person.name,
-    )
-    checked = [by_id[i] for i in dict.fromkeys(checked_material_ids)]
-    rows = [
-        {
-            "material_name": m.name,
-            "catalog_material_id": m.pk,
-            "source": MaterialSource.PAPER,
-            "reference": str(_("Original checked at the window by %(clerk)s")) % {"clerk": name},
-        }
-        for m in checked
-    ]
-    case, created = cases.submit(
-        version=version,
+        form=form,
         person=person,
-        who=who,
-        form_data=form_data,
-        materials=rows,
+        enterprise=enterprise,
+        materials=applying.PaperMaterials(tuple(checked_material_ids)),
         idempotency_key=idempotency_key,
         hall=hall,
+        document_checked=document_checked,
+        accept_now=accept_now,
     )
-    query_code = getattr(case, "query_code", "") if created else ""
-    accepted = False
-    if accept_now and created and policy.may_accept(actor, case):
-        case = cases.accept(case, who, note=note)
-        accepted = True
-    return WindowResult(case=case, created=created, accepted=accepted, query_code=query_code)
+
+
+def apply_at_window(caller: actions.Caller, **request: Any) -> applying.Applied:
+    """Submits for the person present (for the enterprise they represent, if any) with channel "window"; accepts on
+    the spot when asked and every required material was checked. Refusals: one ProblemsError with every problem."""
+    return applying.apply(caller, request_for(**request))

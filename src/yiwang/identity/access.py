@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from yiwang.orgs.models import Membership, Role
 
-from .models import Agent, AgentPermission, Person
+from .models import Agent, AgentPermission, Enterprise, Person
 
 READ_ONLY_ROLES = frozenset({Role.SUPERVISOR})
 
@@ -120,20 +120,29 @@ class Actor:
 ANONYMOUS = Actor()
 
 
+def agencies_of(person_id: int) -> dict[int, frozenset[str]]:
+    """The enterprises a person acts for today, with the permissions granted (all of them as legal representative).
+
+    The one rule for "may this person act for that enterprise", whether the person is signed in (`Actor.agencies`)
+    or stands at a window counter while a clerk applies for them.
+    """
+    today = timezone.localdate()
+    agencies: dict[int, frozenset[str]] = {}
+    for a in Agent.objects.filter(person_id=person_id, revoked_at__isnull=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    ):
+        agencies[a.enterprise_id] = agencies.get(a.enterprise_id, frozenset()) | frozenset(a.permissions)
+    for eid in Enterprise.objects.filter(legal_rep_id=person_id).values_list("id", flat=True):
+        agencies[eid] = frozenset(AgentPermission.values)
+    return agencies
+
+
 def actor_for_user(user: Any) -> Actor:
     """Two queries: the person with their active agencies, and the memberships."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     person = Person.objects.filter(user_id=user.pk).only("id").first()
-    agencies: dict[int, frozenset[str]] = {}
-    if person is not None:
-        today = timezone.localdate()
-        for a in Agent.objects.filter(person_id=person.pk, revoked_at__isnull=True).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
-        ):
-            agencies[a.enterprise_id] = agencies.get(a.enterprise_id, frozenset()) | frozenset(a.permissions)
-        for eid in person.represented.values_list("id", flat=True):
-            agencies[eid] = frozenset(AgentPermission.values)
+    agencies = agencies_of(person.pk) if person is not None else {}
     roles: dict[str, dict[str, set]] = {}
     for m in Membership.objects.filter(user_id=user.pk).select_related("organisation__division"):
         r = roles.setdefault(m.role, {"org": set(), "parent": set(), "paths": set()})

@@ -28,9 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from yiwang.cases import applying, uploads
 from yiwang.cases import services as case_services
 from yiwang.cases import signals as case_signals
-from yiwang.cases import uploads
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource, State
 from yiwang.core.errors import Problem, ProblemsError, render
 from yiwang.identity import services as identity
@@ -311,8 +311,15 @@ def on_material_saved(sender: Any, instance: CaseMaterial, created: bool = False
         record_material_use(instance)
 
 
+def result_holder_kind(license_type_code: str) -> str | None:
+    """Who may hold licenses of this type ("person" or "enterprise"), for the apply command's eligibility check:
+    a natural person may not apply for an item whose result only a legal person can hold, and vice versa."""
+    return LicenseType.objects.filter(code=license_type_code).values_list("holder_kind", flat=True).first()
+
+
 def connect() -> None:
     """Called from LicensesConfig.ready()."""
     case_signals.case_changed.connect(on_case_changed, dispatch_uid="licenses.issue_on_approval")
     post_save.connect(on_material_saved, sender=CaseMaterial, dispatch_uid="licenses.case_material_use")
     uploads.LICENSE_FINDERS.add("licenses.held", find_license, order=10)
+    applying.RESULT_HOLDERS.add("licenses.holder_kind", result_holder_kind)

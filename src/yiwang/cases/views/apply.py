@@ -1,12 +1,14 @@
-"""Applying online (在线申报): the form, the materials, drafts, submission once per key, and the receipt.
+"""Applying online (在线申报): the form, the materials, drafts, and the receipt — pages over `cases.applying`.
 
 The same view serves the portal (desktop and phone, channel "portal" or "mobile") and the self-service kiosk
-(channel "kiosk": large touch layout, signed out after the receipt or when left idle). The rules live in
-cases.drafts / cases.forms / cases.uploads; this module only turns requests into calls and pages.
+(channel "kiosk": large touch layout, signed out after the receipt or when left idle). Every rule lives in the apply
+command (cases.applying) and the modules it uses (cases.drafts / cases.forms / cases.uploads); this module only
+turns requests into calls and pages.
 
-Before the form is shown: the item must be published with online depth II or more; the person must reach the
-item's minimum real-name level; when acting for an enterprise (the My Space switcher) they need the "apply"
-permission and the item must serve legal persons. Each refusal is a page that says what to do instead.
+Before the form is shown the command's checks run (`applying.check`): item published and open online, the
+person's identity and real-name level, the enterprise chosen in the My Space switcher (its "apply" permission),
+the audience and the holder of the result. A refusal is a page that says what to do instead, chosen by the
+refusal's code; the same codes come back from the API.
 """
 
 from __future__ import annotations
@@ -18,36 +20,32 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yiwang.catalog.models import OnlineDepth, ServiceItem
+from yiwang.catalog.models import ServiceItem
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 from yiwang.identity import access, space
-from yiwang.identity.models import AgentPermission
 
-from .. import drafts, forms, policy
+from .. import actions, applying, drafts, forms, policy, services
 from ..models import Channel
-from ..services import Who
 
 CODE_SESSION_PREFIX = "case-query-code:"
 KIOSK_IDLE_SECONDS = 120
 
 
-def _item_and_version(item_code: str) -> tuple[Any, Any]:
-    item = (
+def _item(item_code: str) -> Any:
+    """The item for the page's title and links (the command itself decides whether it may be applied for)."""
+    return (
         ServiceItem.objects.select_related("current", "organisation", "organisation__division")
-        .filter(item_code=item_code, current__isnull=False)
+        .filter(item_code=item_code)
         .first()
     )
-    if item is None:
-        raise Http404
-    return item, item.current
 
 
 def _errors(problems: list[Problem]) -> dict[str, str]:
@@ -57,42 +55,27 @@ def _errors(problems: list[Problem]) -> dict[str, str]:
     return out
 
 
-def _blocked(request: HttpRequest, item: Any, version: Any, reason: str, kiosk: bool, **extra: Any) -> HttpResponse:
-    context = {"item": item, "version": version, "reason": reason, "kiosk": kiosk, **extra}
-    response = render(request, "cases/apply/blocked.html", context, status=403 if reason != "not_online" else 404)
+# The refusals that mean "there is nothing here for you" (404), the rest "not for you (yet)" (403).
+NOT_FOUND_CODES = ("unknown_item", "not_online")
+
+
+def _blocked(request: HttpRequest, item: Any, problems: list[Problem], kiosk: bool) -> HttpResponse:
+    """The page explaining a refusal of the apply command, chosen by its code (never by rules of its own)."""
+    problem = applying.first_blocking(problems) or problems[0]
+    context = {
+        "item": item,
+        "version": item.current if item is not None else None,
+        "reason": problem.code,
+        "message": render_message(problem.message, problem.params),
+        "kiosk": kiosk,
+        "enterprise": space.acting_for(request),
+        "enterprises": space.enterprises_of(request),
+        "problem_codes": [p.code for p in problems],
+    }
+    status = 404 if problem.code in NOT_FOUND_CODES else 403
+    response = render(request, "cases/apply/blocked.html", context, status=status)
     add_never_cache_headers(response)
     return response
-
-
-def _applicant(request: HttpRequest, item: Any, version: Any, kiosk: bool) -> drafts.Applicant | HttpResponse:
-    """The applicant, or the page that says why this person cannot apply (yet) and what to do."""
-    from yiwang.identity.verification import level_problem
-
-    if version.online_depth < OnlineDepth.INTERACTION:
-        return _blocked(request, item, version, "not_online", kiosk)
-    person = space.person_of(request)
-    if person is None:
-        return _blocked(request, item, version, "no_person", kiosk)
-    enterprise = space.acting_for(request)
-    if enterprise is not None:
-        if not access.actor(request).acts_for(enterprise.pk, AgentPermission.APPLY):
-            return _blocked(request, item, version, "no_apply_permission", kiosk, enterprise=enterprise)
-        if not version.for_enterprises:
-            return _blocked(request, item, version, "not_for_enterprises", kiosk, enterprise=enterprise)
-    elif not version.for_persons:
-        return _blocked(request, item, version, "not_for_persons", kiosk, enterprises=space.enterprises_of(request))
-    problem = level_problem(person, version)
-    if problem is not None:
-        return _blocked(
-            request,
-            item,
-            version,
-            "level",
-            kiosk,
-            message=render_message(problem.message, problem.params),
-            person=person,
-        )
-    return drafts.Applicant(person=person, enterprise=enterprise)
 
 
 def _channel(request: HttpRequest, kiosk: bool) -> str:
@@ -100,6 +83,16 @@ def _channel(request: HttpRequest, kiosk: bool) -> str:
         return Channel.KIOSK
     via = request.POST.get("via") or request.GET.get("via")
     return Channel.MOBILE if via == "m" else Channel.PORTAL
+
+
+def _request(request: HttpRequest, item_code: str, kiosk: bool, **extra: Any) -> applying.ApplyRequest:
+    """The apply command's request for this page: the signed-in person, for the enterprise chosen in My Space."""
+    return applying.ApplyRequest(
+        item_code=item_code,
+        channel=_channel(request, kiosk),
+        enterprise=space.acting_for(request),
+        **extra,
+    )
 
 
 def _field_rows(fields: list[forms.Field], values: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
@@ -177,6 +170,7 @@ def _page(
         "draft": draft,
         "summary": summary,
         "form_error": errors.get("item") or errors.get("state") or errors.get("__all__", ""),
+        "problem_codes": [p.code for p in problems or []],
         "key": key or uuid.uuid4().hex,
         "kiosk": kiosk,
         "via": request.GET.get("via") or request.POST.get("via") or "",
@@ -196,59 +190,31 @@ def _max_mb() -> int:
 
 
 def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
-    item, version = _item_and_version(item_code)
-    applicant = _applicant(request, item, version, kiosk)
-    if isinstance(applicant, HttpResponse):
-        return applicant
-    if request.method != "POST":
+    item = _item(item_code)
+    caller = actions.Caller.of(request)
+    action = request.POST.get("action", "submit") if request.method == "POST" else "show"
+    if action not in ("show", "draft", "discard"):
+        return _submit(request, caller, item, item_code, kiosk)
+    # Showing the form, saving or discarding a draft: the command's checks first, so a refusal is explained before
+    # anyone types anything.
+    try:
+        version, parties = applying.check(caller, _request(request, item_code, kiosk))
+    except ProblemsError as exc:
+        return _blocked(request, item, exc.problems, kiosk)
+    applicant = parties.applicant
+    if action == "show":
         return _page(request, item, version, applicant, kiosk=kiosk)
-
-    action = request.POST.get("action", "submit")
-    fields = forms.fields_of(version)
-    key = (request.POST.get("idempotency_key") or "").strip()[:80]
+    url = reverse("cases:kiosk_apply" if kiosk else "cases:apply", args=[item_code])
     if action == "discard":
         draft = drafts.draft_for(applicant, version)
         if draft is not None:
             drafts.discard_draft(draft)
         messages.info(request, _("The draft was deleted."))
-        return redirect(reverse("cases:kiosk_apply" if kiosk else "cases:apply", args=[item.item_code]))
-    if action == "draft":
-        _draft, problems = drafts.save_draft(applicant, version, fields, request.POST, request.FILES)
-        if problems:
-            messages.warning(request, _("The draft is saved, except the files listed below."))
-            return _page(
-                request,
-                item,
-                version,
-                applicant,
-                kiosk=kiosk,
-                values=forms.raw_values(fields, request.POST),
-                problems=problems,
-                key=key,
-                status=400,
-            )
-        messages.success(request, _("The draft is saved. You can come back to it from this page at any time."))
-        url = reverse("cases:kiosk_apply" if kiosk else "cases:apply", args=[item.item_code])
-        return redirect(url + (f"?via={request.POST['via']}" if request.POST.get("via") == "m" else ""))
-
-    person = applicant.person
-    who = Who(
-        user=request.user,
-        name=person.name,
-        role="applicant",
-        channel=_channel(request, kiosk),
-        on_behalf_of=applicant.enterprise.name if applicant.enterprise is not None else "",
-    )
-    try:
-        case, created = drafts.submit_application(
-            applicant=applicant,
-            version=version,
-            post=request.POST,
-            files=request.FILES,
-            who=who,
-            idempotency_key=key,
-        )
-    except ProblemsError as exc:
+        return redirect(url)
+    fields = forms.fields_of(version)
+    _draft, problems = drafts.save_draft(applicant, version, fields, request.POST, request.FILES)
+    if problems:
+        messages.warning(request, _("The draft is saved, except the files listed below."))
         return _page(
             request,
             item,
@@ -256,13 +222,49 @@ def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
             applicant,
             kiosk=kiosk,
             values=forms.raw_values(fields, request.POST),
+            problems=problems,
+            key=services.normal_key(request.POST.get("idempotency_key")),
+            status=400,
+        )
+    messages.success(request, _("The draft is saved. You can come back to it from this page at any time."))
+    return redirect(url + (f"?via={request.POST['via']}" if request.POST.get("via") == "m" else ""))
+
+
+def _submit(request: HttpRequest, caller: actions.Caller, item: Any, item_code: str, kiosk: bool) -> HttpResponse:
+    """Submits through the apply command; a refusal of the whole application is its page, a form problem the form
+    again with every problem listed."""
+    key = services.normal_key(request.POST.get("idempotency_key"))
+    req = _request(
+        request,
+        item_code,
+        kiosk,
+        form=request.POST,
+        materials=applying.PortalMaterials(request.POST, request.FILES),
+        idempotency_key=key,
+    )
+    try:
+        done = applying.apply(caller, req)
+    except ProblemsError as exc:
+        if applying.first_blocking(exc.problems) is not None:
+            return _blocked(request, item, exc.problems, kiosk)
+        try:
+            version, parties = applying.check(caller, req)
+        except ProblemsError as again:  # refused meanwhile (the item withdrawn, a permission revoked)
+            return _blocked(request, item, again.problems, kiosk)
+        return _page(
+            request,
+            item,
+            version,
+            parties.applicant,
+            kiosk=kiosk,
+            values=forms.raw_values(forms.fields_of(version), request.POST),
             problems=exc.problems,
             key=key,
             status=400,
         )
-    if created:
-        request.session[CODE_SESSION_PREFIX + case.case_number] = case.query_code
-    return redirect(reverse("cases:kiosk_receipt" if kiosk else "cases:receipt", args=[case.case_number]))
+    if done.created:
+        request.session[CODE_SESSION_PREFIX + done.case.case_number] = done.query_code
+    return redirect(reverse("cases:kiosk_receipt" if kiosk else "cases:receipt", args=[done.case.case_number]))
 
 
 @login_required

@@ -32,9 +32,8 @@ from yiwang.core.errors import render as render_message
 from yiwang.identity import access, masking, space
 from yiwang.identity.models import AgentPermission
 
-from .. import notices, notify, policy, services, uploads
+from .. import actions, notices, notify, policy, services, uploads
 from ..models import Case, CaseMaterial, MaterialSource, Notice, NoticeKind, State
-from ..services import Who
 from ..states import TRANSITIONS
 
 PAGE_SIZE = 20
@@ -126,9 +125,6 @@ def case_page(request: HttpRequest, case_number: str) -> HttpResponse:
 def supplement(request: HttpRequest, case_number: str) -> HttpResponse:
     """One form answers the whole correction notice: a file for each listed material."""
     case = _my_case(request, case_number)
-    a = access.actor(request)
-    if not policy.is_applicant(a, case):
-        raise Http404
     items = _correction_items(case)
     catalog_ids = dict(case.version.materials.values_list("name", "pk"))
     checked, problems = [], []
@@ -164,15 +160,11 @@ def supplement(request: HttpRequest, case_number: str) -> HttpResponse:
                 reference=c.original_name,
             )
         )
-    person = space.person_of(request)
-    who = Who(
-        user=request.user,
-        name=person.name if person else "",
-        role="applicant",
-        on_behalf_of=case.applicant_name if case.enterprise_id else "",
-    )
     try:
-        services.supplement(case, who, rows)
+        actions.supplement(actions.Caller.of(request), case, materials=rows)
+    except actions.NotAllowed:
+        uploads.discard(stored)
+        raise Http404 from None  # sees the case (view_cases) but may not act for the applicant: as if missing
     except ProblemsError as exc:
         uploads.discard(stored)
         return _case_page(request, case, status=400, errors=_errors(exc.problems))
@@ -185,19 +177,14 @@ def supplement(request: HttpRequest, case_number: str) -> HttpResponse:
 def withdraw(request: HttpRequest, case_number: str) -> HttpResponse:
     case = _my_case(request, case_number)
     if not policy.is_applicant(access.actor(request), case):
-        raise Http404
+        raise Http404  # the confirmation page is offered only to whom the action is open (checked again below)
     errors: dict[str, str] = {}
     if request.method == "POST":
         reason = request.POST.get("reason", "").strip()[:500]
-        person = space.person_of(request)
-        who = Who(
-            user=request.user,
-            name=person.name if person else "",
-            role="applicant",
-            on_behalf_of=case.applicant_name if case.enterprise_id else "",
-        )
         try:
-            services.withdraw(case, who, reason)
+            actions.withdraw(actions.Caller.of(request), case, reason=reason)
+        except actions.NotAllowed:
+            raise Http404 from None
         except ProblemsError as exc:
             errors = _errors(exc.problems)
         else:

@@ -1,7 +1,8 @@
 """The staff workbench for cases: to-do lists, the case page with its actions, batch actions, and the window.
 
-Views stay thin: lists come from cases.queries, rules from cases.policy, changes from cases.services (window
-submissions from cases.window). Every action form posts the case revision the page showed; the action runs
+Views stay thin: lists come from cases.queries, every action is one cases.actions function (the policy check, the
+`Who`, the locked write through cases.services), window submissions go through the apply command
+(cases.applying, via cases.window). Every action form posts the case revision the page showed; the action runs
 under a row lock and is refused as "someone changed this case" when the revision moved, so a stale page or a
 double click never acts twice. A case outside the staff member's reach is 404, exactly like a missing one;
 supervisors read everything in their division and every POST from them is refused.
@@ -29,13 +30,12 @@ from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import masking
 from yiwang.identity.access import Actor, actor, get_or_404
 from yiwang.identity.documents import DocType
-from yiwang.identity.models import Person
+from yiwang.identity.models import Enterprise, Person
 from yiwang.identity.verification import COUNTER_CHECKLIST
 from yiwang.orgs.models import Role
 
+from .. import actions, applying, policy, queries, services, uploads, window
 from .. import forms as case_forms
-from .. import policy, queries, uploads, window
-from .. import services as cases
 from ..models import (
     Case,
     CaseMaterial,
@@ -45,12 +45,12 @@ from ..models import (
     Delivery,
     MaterialSource,
     State,
-    StepState,
     SuspensionKind,
 )
 from ..states import ACTION_NAMES
 
 WINDOW_SESSION_KEY = "window_applicant"
+WINDOW_ENTERPRISE_KEY = "window_enterprise"
 BATCH_MAX = 50
 FREE_CORRECTION_ROWS = 3
 
@@ -70,82 +70,8 @@ def _staff_cases(a: Actor):
     return Case.objects.filter(policy.staff_q(a))
 
 
-def _user_name(user: Any) -> str:
-    return window.clerk_display(user)
-
-
-def _org_for(a: Actor, role: str, case: Case) -> int | None:
-    """Which of the actor's organisations acts on `case` in `role` (recorded on the event)."""
-    reach = a.reach(role)
-    if case.organisation_id in reach.org_ids:
-        return case.organisation_id
-    parent = case.organisation.parent_id
-    if parent in reach.org_ids:
-        return parent
-    return min(reach.org_ids) if reach.org_ids else case.organisation_id
-
-
-def _who(request: HttpRequest, a: Actor, role: str, case: Case) -> cases.Who:
-    return cases.Who(
-        user=request.user,
-        name=_user_name(request.user),
-        role=role,
-        organisation_id=_org_for(a, role, case),
-        channel=Channel.WINDOW if role == Role.WINDOW_CLERK else "workbench",
-    )
-
-
-def _accept_role(a: Actor, case: Case) -> str:
-    org = case.organisation
-    clerk = a.may_write(Role.WINDOW_CLERK) and a.reach(Role.WINDOW_CLERK).covers(
-        case.organisation_id, org.parent_id, case.division_path
-    )
-    return Role.WINDOW_CLERK if clerk else Role.REVIEWER
-
-
 def _current_step(case: Case, steps: list[CaseStep]) -> CaseStep | None:
-    return next((s for s in steps if s.state in (StepState.ACTIVE, StepState.CLAIMED)), None)
-
-
-def allowed_actions(a: Actor, case: Case, step: CaseStep | None, user_id: int | None) -> dict[str, bool]:
-    """Which actions this actor may take on this case now (policy and state together)."""
-    s = case.state
-    accept_ok = policy.may_accept(a, case) and a.user_id is not None
-    work_ok = step is not None and s == State.IN_PROGRESS and policy.may_work_step(a, case, step)
-    mine = work_ok and step.state == StepState.CLAIMED and step.assignee_id == user_id
-    return {
-        "accept": accept_ok and s == State.SUBMITTED,
-        "correction": accept_ok and s == State.SUBMITTED,
-        "not_accept": accept_ok and s in (State.SUBMITTED, State.CORRECTION),
-        "claim": work_ok and step.state == StepState.ACTIVE,
-        "release": mine,
-        "complete": mine,
-        "return": mine and step.order > 1,
-        "suspend": policy.may_suspend(a, case) and s == State.IN_PROGRESS,
-        "resume": policy.may_suspend(a, case) and s == State.SUSPENDED,
-        "void": policy.may_void(a, case)
-        and s in (State.SUBMITTED, State.CORRECTION, State.IN_PROGRESS, State.SUSPENDED),
-        "deliver": policy.may_deliver(a, case) and s in (State.APPROVED, State.REFUSED) and case.delivered_at is None,
-    }
-
-
-def policy_allows(a: Actor, case: Case, action: str, step: CaseStep | None) -> bool:
-    """Whether the policy lets this actor attempt `action` on `case` at all (the state machine judges the rest)."""
-    if a.user_id is None:
-        return False
-    if action in ("accept", "correction", "not_accept"):
-        return policy.may_accept(a, case)
-    if action in ("claim", "release", "complete", "return"):
-        if step is None:
-            return policy.may_accept(a, case) or policy.may_suspend(a, case)
-        return policy.may_work_step(a, case, step)
-    if action in ("suspend", "resume"):
-        return policy.may_suspend(a, case)
-    if action == "void":
-        return policy.may_void(a, case)
-    if action == "deliver":
-        return policy.may_deliver(a, case)
-    return False
+    return actions.current_step(case, steps)
 
 
 # --- lists -----------------------------------------------------------------------------------------------------
@@ -293,7 +219,7 @@ def _context(request: HttpRequest, a: Actor, case: Case, **extra: Any) -> dict[s
     steps = list(case.steps.select_related("organisation", "assignee").order_by("order"))
     suspensions = list(case.suspensions.all())
     step = _current_step(case, steps)
-    actions = allowed_actions(a, case, step, request.user.pk)
+    allowed = actions.available(actions.Caller.of(request), case, step)
     # A material the applicant provided as an e-license is never asked for again (免证办).
     by_license = set(case.materials.filter(source=MaterialSource.LICENSE).values_list("catalog_material_id", flat=True))
     catalog_materials = [m for m in case.version.materials.order_by("order", "id") if m.pk not in by_license]
@@ -334,8 +260,8 @@ def _context(request: HttpRequest, a: Actor, case: Case, **extra: Any) -> dict[s
         "items_errors": errors.get("items", []),
         "problem_list": [m for msgs in errors.values() for m in msgs],
         "earlier_steps": [s for s in steps if step is not None and s.order < step.order],
-        "actions": actions,
-        "any_action": any(actions.values()),
+        "actions": allowed,
+        "any_action": any(allowed.values()),
         "deadlines": _deadlines(case, steps, suspensions),
         "decisions": Decision.choices,
         "suspension_kinds": SuspensionKind.choices,
@@ -378,31 +304,11 @@ def material_file(request: HttpRequest, case_number: str, pk: int) -> FileRespon
 # --- actions ---------------------------------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    """An action refused by policy (403), as opposed to by the state machine or bad input (400 with messages)."""
-
-
 def _revision(request: HttpRequest) -> int | None:
     try:
         return int(request.POST.get("revision", ""))
     except ValueError:
         return None
-
-
-def _check_revision(case: Case, expected: int | None) -> Case:
-    """Locks the case and refuses when the page was stale (inside the caller's transaction)."""
-    locked = Case.objects.select_for_update().select_related("version", "organisation").get(pk=case.pk)
-    if expected is None or expected != locked.revision:
-        raise ProblemsError(
-            [
-                Problem(
-                    "revision",
-                    _("Someone else changed this case a moment ago; reload it and try again."),
-                    "stale",
-                )
-            ]
-        )
-    return locked
 
 
 def _step_id(request: HttpRequest) -> int | None:
@@ -489,88 +395,87 @@ def _correction_items(request: HttpRequest, case: Case) -> list[dict]:
     return items
 
 
-def _run(request: HttpRequest, a: Actor, case: Case, action: str) -> str:
-    """Performs one action (already allowed by policy) and returns the success message."""
+def _run(request: HttpRequest, case: Case, action: str) -> str:
+    """Performs one action through cases.actions (which checks the policy and the revision under the row lock)
+    and returns the success message."""
     P = request.POST
+    caller = actions.Caller.of(request)
+    rev = _revision(request)
+    rev = -1 if rev is None else rev  # a form without the revision it showed is stale by definition
     if action == "accept":
-        cases.accept(case, _who(request, a, _accept_role(a, case), case), note=P.get("note", "").strip()[:500])
+        actions.accept(caller, case, note=P.get("note", "").strip()[:500], expected_revision=rev)
         return _("The case was accepted; the acceptance notice was issued.")
     if action == "correction":
         items = _correction_items(request, case)
-        cases.request_correction(
-            case, _who(request, a, _accept_role(a, case), case), items, note=P.get("note", "").strip()[:500]
-        )
+        actions.request_correction(caller, case, items, note=P.get("note", "").strip()[:500], expected_revision=rev)
         return _("The one-time correction notice was issued.")
     if action == "not_accept":
-        cases.not_accept(
+        actions.not_accept(
+            caller,
             case,
-            _who(request, a, _accept_role(a, case), case),
             reason=P.get("reason", "").strip()[:1000],
             remedies=P.get("remedies", "").strip()[:1000],
+            expected_revision=rev,
         )
         return _("The notice of non-acceptance was issued.")
-    step = (
-        get_or_404(CaseStep.objects.filter(case=case), pk=_step_id(request) or 0)
-        if action
-        in (
-            "claim",
-            "release",
-            "complete",
-            "return",
-        )
-        else None
-    )
-    if step is not None:
-        who = _who(request, a, step.role, case)
+    if action in ("claim", "release", "complete", "return"):
+        step = get_or_404(CaseStep.objects.filter(case=case), pk=_step_id(request) or 0)
         if action == "claim":
-            cases.claim(case, who, step_id=step.pk)
+            actions.claim(caller, case, step_id=step.pk, expected_revision=rev)
             return _("The step is now in your hands.")
         if action == "release":
-            cases.release(case, who, step_id=step.pk)
+            actions.release(caller, case, step_id=step.pk, expected_revision=rev)
             return _("The step was released for a colleague to claim.")
         if action == "complete":
-            attachments = _attachments(request)
-            cases.complete_step(
+            actions.complete_step(
+                caller,
                 case,
-                who,
                 decision=P.get("decision", ""),
                 opinion=P.get("opinion", "").strip()[:2000],
                 step_id=step.pk,
-                attachments=attachments,
+                attachments=_attachments(request),
+                expected_revision=rev,
             )
             return _("Your opinion was recorded.")
         try:
             to_order = int(P.get("to_order", ""))
         except ValueError:
             raise ProblemsError([Problem("to_order", _("Choose an earlier step of this case."), "invalid")]) from None
-        cases.return_step(case, who, to_order=to_order, reason=P.get("reason", "").strip()[:1000], step_id=step.pk)
+        actions.return_step(
+            caller,
+            case,
+            to_order=to_order,
+            reason=P.get("reason", "").strip()[:1000],
+            step_id=step.pk,
+            expected_revision=rev,
+        )
         return _("The case went back to the earlier step.")
-    role = Role.APPROVER if policy.may_conclude(a, case) else Role.REVIEWER
     if action == "suspend":
         raw_end = P.get("expected_end", "")
         expected_end = _date_field(raw_end, "expected_end") if raw_end.strip() else None
-        cases.suspend(
+        actions.suspend(
+            caller,
             case,
-            _who(request, a, role, case),
             kind=P.get("kind", ""),
             reason=P.get("reason", "").strip()[:1000],
             expected_end=expected_end,
+            expected_revision=rev,
         )
         return _("The special procedure started; the clock is stopped.")
     if action == "resume":
-        cases.resume(case, _who(request, a, role, case), result=P.get("result", "").strip()[:1000])
+        actions.resume(caller, case, result=P.get("result", "").strip()[:1000], expected_revision=rev)
         return _("The special procedure ended; the deadlines were moved.")
     if action == "void":
-        cases.void(case, _who(request, a, Role.APPROVER, case), reason=P.get("reason", "").strip()[:1000])
+        actions.void(caller, case, reason=P.get("reason", "").strip()[:1000], expected_revision=rev)
         return _("The case was voided.")
     if action == "deliver":
-        role = _accept_role(a, case) if policy.may_accept(a, case) else Role.APPROVER
-        cases.deliver(
+        actions.deliver(
+            caller,
             case,
-            _who(request, a, role, case),
             method=P.get("method", ""),
             address=P.get("address", "").strip()[:500],
             tracking_number=P.get("tracking_number", "").strip()[:40],
+            expected_revision=rev,
         )
         return _("The delivery of the result was recorded.")
     raise Http404
@@ -590,14 +495,10 @@ def act(request: HttpRequest, case_number: str, action: str) -> HttpResponse:
     case = _load_case(a, case_number)
     try:
         with transaction.atomic():
-            locked = _check_revision(case, _revision(request))
-            steps = list(locked.steps.order_by("order"))
-            if not policy_allows(a, locked, action, _current_step(locked, steps)):
-                raise _Refused
-            done = _run(request, a, locked, action)
-    except _Refused:
+            done = _run(request, case, action)
+    except actions.NotAllowed:
         uploads.discard(_stored(request))
-        raise PermissionDenied from None
+        raise
     except ProblemsError as exc:
         uploads.discard(_stored(request))
         case = _load_case(a, case_number)
@@ -637,6 +538,7 @@ def batch(request: HttpRequest) -> HttpResponse:
         c.case_number: c
         for c in _staff_cases(a).filter(case_number__in=list(picked)).select_related("version", "organisation")
     }
+    caller = actions.Caller.of(request)
     results = []
     for number, rev in picked.items():
         case = found.get(number)
@@ -645,30 +547,32 @@ def batch(request: HttpRequest) -> HttpResponse:
             continue
         try:
             with transaction.atomic():
-                locked = _check_revision(case, rev)
+                locked = Case.objects.select_for_update().select_related("version", "organisation").get(pk=case.pk)
                 step = _current_step(locked, list(locked.steps.order_by("order")))
-                acts = allowed_actions(a, locked, step, request.user.pk)
+                acts = actions.available(caller, locked, step)
+                expected = -1 if rev is None else rev
                 if op == "accept":
                     if not acts["accept"]:
                         raise ProblemsError([Problem("state", _("You may not accept this case now."), "not_allowed")])
-                    cases.accept(locked, _who(request, a, _accept_role(a, locked), locked))
+                    actions.accept(caller, locked, expected_revision=expected)
                     message = _("Accepted")
                 elif op == "claim":
                     if not acts["claim"]:
                         raise ProblemsError([Problem("state", _("You may not claim this step now."), "not_allowed")])
-                    cases.claim(locked, _who(request, a, step.role, locked), step_id=step.pk)
+                    actions.claim(caller, locked, step_id=step.pk, expected_revision=expected)
                     message = _("Claimed")
                 else:
                     if not acts["deliver"]:
                         raise ProblemsError(
                             [Problem("state", _("You may not record the delivery of this case."), "not_allowed")]
                         )
-                    role = _accept_role(a, locked) if policy.may_accept(a, locked) else Role.APPROVER
-                    cases.deliver(locked, _who(request, a, role, locked), method=Delivery.PICKUP)
+                    actions.deliver(caller, locked, method=Delivery.PICKUP, expected_revision=expected)
                     message = _("Pickup recorded")
             results.append({"case_number": number, "ok": True, "message": message})
         except ProblemsError as exc:
             results.append({"case_number": number, "ok": False, "message": "；".join(str(p) for p in exc.problems)})
+        except actions.NotAllowed as exc:
+            results.append({"case_number": number, "ok": False, "message": str(exc)})
     ok = sum(1 for r in results if r["ok"])
     return render(
         request,
@@ -692,6 +596,16 @@ def _window_person(request: HttpRequest) -> Person | None:
     return Person.objects.filter(pk=pk).first() if pk else None
 
 
+def _window_enterprise(request: HttpRequest) -> Enterprise | None:
+    pk = request.session.get(WINDOW_ENTERPRISE_KEY)
+    return Enterprise.objects.filter(pk=pk).first() if pk else None
+
+
+def _forget_applicant(request: HttpRequest) -> None:
+    request.session.pop(WINDOW_SESSION_KEY, None)
+    request.session.pop(WINDOW_ENTERPRISE_KEY, None)
+
+
 def _errors(exc: ProblemsError) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for p in exc.problems:
@@ -699,10 +613,21 @@ def _errors(exc: ProblemsError) -> dict[str, list[str]]:
     return out
 
 
+def _capacity_label(person: Person | None, enterprise: Enterprise | None) -> str:
+    if person is None or enterprise is None:
+        return ""
+    capacity = applying.capacity_of(person, enterprise)
+    if capacity == applying.Capacity.LEGAL_REP:
+        return _("legal representative")
+    if capacity == applying.Capacity.AGENT:
+        return _("authorised agent")
+    return _("no longer authorised to apply")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def window_start(request: HttpRequest) -> HttpResponse:
-    """Step 1: find (or register) the applicant; step 2: pick the item."""
+    """Step 1: find (or register) the applicant, and the enterprise they represent if any; step 2: pick the item."""
     a = _clerk(request)
     context: dict[str, Any] = {
         "doc_types": DocType.choices,
@@ -716,7 +641,7 @@ def window_start(request: HttpRequest) -> HttpResponse:
         P = request.POST
         context["posted"] = P
         if op == "clear":
-            request.session.pop(WINDOW_SESSION_KEY, None)
+            _forget_applicant(request)
             return redirect("cases:window_start")
         if op == "find":
             try:
@@ -728,6 +653,7 @@ def window_start(request: HttpRequest) -> HttpResponse:
                 context["register"] = True
                 messages.info(request, _("No record holds this document yet: register the applicant below."))
                 return render(request, "cases/workbench/window_start.html", context)
+            _forget_applicant(request)
             request.session[WINDOW_SESSION_KEY] = person.pk
             return redirect("cases:window_start")
         if op == "register":
@@ -745,32 +671,39 @@ def window_start(request: HttpRequest) -> HttpResponse:
                 context["errors"] = _errors(exc)
                 context["register"] = True
                 return render(request, "cases/workbench/window_start.html", context, status=400)
+            _forget_applicant(request)
             request.session[WINDOW_SESSION_KEY] = person.pk
             messages.success(request, _("The applicant was registered after the counter check."))
             return redirect("cases:window_start")
+        person = _window_person(request)
+        if op == "enterprise" and person is not None:
+            try:
+                enterprise, _capacity = window.find_enterprise(person, P.get("credit_code", ""), P.get("name", ""))
+            except ProblemsError as exc:
+                context.update(_start_context(request, a, person))
+                context["errors"] = _errors(exc)
+                return render(request, "cases/workbench/window_start.html", context, status=400)
+            request.session[WINDOW_ENTERPRISE_KEY] = enterprise.pk
+            return redirect("cases:window_start")
+        if op == "no_enterprise":
+            request.session.pop(WINDOW_ENTERPRISE_KEY, None)
+            return redirect("cases:window_start")
         raise Http404
-    person = _window_person(request)
-    q = request.GET.get("q", "").strip()[:100]
-    context.update(
-        {
-            "person": person,
-            "masked_doc": masking.mask_id_number(person.doc_number) if person else "",
-            "q": q,
-            "items": list(window.items_for(a, q)) if person is not None else [],
-        }
-    )
+    context.update(_start_context(request, a, _window_person(request)))
     return render(request, "cases/workbench/window_start.html", context)
 
 
-def _form_input(fields: list, post: Any) -> dict[str, Any]:
-    """Only the form's own fields from the POST (the rest of the page is not part of the application)."""
-    out: dict[str, Any] = {}
-    for f in fields:
-        if f.type == "multichoice":
-            out[f.name] = post.getlist(f.name)
-        elif f.name in post:
-            out[f.name] = post.get(f.name)
-    return out
+def _start_context(request: HttpRequest, a: Actor, person: Person | None) -> dict[str, Any]:
+    enterprise = _window_enterprise(request) if person is not None else None
+    q = request.GET.get("q", "").strip()[:100]
+    return {
+        "person": person,
+        "enterprise": enterprise,
+        "capacity": _capacity_label(person, enterprise),
+        "masked_doc": masking.mask_id_number(person.doc_number) if person else "",
+        "q": q,
+        "items": list(window.items_for(a, q, for_enterprise=enterprise is not None)) if person is not None else [],
+    }
 
 
 @login_required
@@ -782,14 +715,18 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
     if person is None:
         messages.info(request, _("Find the applicant first."))
         return redirect("cases:window_start")
+    enterprise = _window_enterprise(request)
     item = window.item_for(a, item_code)
     if item is None:
         raise Http404
     version = item.current
     fields = case_forms.fields_of(version)
     materials = window.material_checklist(version)
+    caller = actions.Caller.of(request)
     context: dict[str, Any] = {
         "person": person,
+        "enterprise": enterprise,
+        "capacity": _capacity_label(person, enterprise),
         "masked_doc": masking.mask_id_number(person.doc_number),
         "item": item,
         "version": version,
@@ -801,43 +738,41 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
         "key": uuid.uuid4().hex,
         "accept_now": True,
         "needs_level": version.min_identity_level > person.level,
+        "blockers": [],
     }
     if request.method == "POST":
         P = request.POST
-        raw = _form_input(fields, P)
-        checked = []
-        for v in P.getlist("materials"):
-            if v.isdigit():
-                checked.append(int(v))
+        checked = [int(v) for v in P.getlist("materials") if v.isdigit()]
         try:
             result = window.apply_at_window(
-                request.user,
-                a,
+                caller,
+                item_code=item.item_code,
                 person=person,
-                version=version,
-                form_data=raw,
+                enterprise=enterprise,
+                form=P,
                 checked_material_ids=checked,
-                idempotency_key=P.get("key", "")[:80],
+                idempotency_key=P.get("key", ""),
                 accept_now=bool(P.get("accept_now")),
                 document_checked=bool(P.get("document_checked")),
-                clean_form=lambda v, data: case_forms.clean(fields, data),
             )
         except ProblemsError as exc:
             context.update(
                 {
-                    "values": case_forms.raw_values(fields, raw),
+                    "values": case_forms.raw_values(fields, P),
                     "checked": set(checked),
                     "errors": _errors(exc),
                     "problem_list": [str(p) for p in exc.problems],
-                    "key": P.get("key", "")[:80] or context["key"],
+                    "problem_codes": [p.code for p in exc.problems],
+                    "key": services.normal_key(P.get("key")) or context["key"],
                     "accept_now": bool(P.get("accept_now")),
                 }
             )
             return render(request, "cases/workbench/window_apply.html", context, status=400)
         case = result.case
         if result.created:
-            request.session.pop(WINDOW_SESSION_KEY, None)
-            text = _("Case %(number)s submitted for %(name)s.") % {"number": case.case_number, "name": person.name}
+            _forget_applicant(request)
+            name = enterprise.name if enterprise is not None else person.name
+            text = _("Case %(number)s submitted for %(name)s.") % {"number": case.case_number, "name": name}
             if result.accepted:
                 text += " " + _("It was accepted on the spot.")
             if result.query_code:
@@ -846,6 +781,21 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
         else:
             messages.info(request, _("This application was already submitted; here is the case."))
         return redirect("cases:workbench_case", case_number=case.case_number)
+    # Before the clerk types anything: would the command refuse this applicant for this item? (A counter check of
+    # the document can still establish the real-name level, so that one is offered on the form instead.)
+    preview = window.request_for(
+        item_code=item.item_code,
+        person=person,
+        enterprise=enterprise,
+        form={},
+        checked_material_ids=[],
+        document_checked=True,
+    )
+    try:
+        applying.check(caller, preview)
+    except ProblemsError as exc:
+        context["blockers"] = [str(p) for p in exc.problems]
+        context["problem_codes"] = [p.code for p in exc.problems]
     return render(request, "cases/workbench/window_apply.html", context)
 
 
