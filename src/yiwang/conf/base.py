@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The client's address (core.clientip, PROXY_COUNT) on every log line of the request.
+    "yiwang.core.clientip.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.core.middleware.ChineseFirstLocaleMiddleware",
@@ -200,16 +202,25 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Guessing: 5 wrong passwords lock that account from that address for 15 minutes (django-axes).
+# The client's address (core.clientip): the peer's address, or with PROXY_COUNT reverse proxies in front, the
+# PROXY_COUNT-th address from the right of X-Forwarded-For. Every limit, lockout, record and log line uses it.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Guessing: 5 wrong passwords lock that account from that address for 15 minutes (django-axes). The account, not
+# the identifier's spelling: any identifier of the account (name, mobile, ID number, credit code, spaced or
+# full-width) counts against it (identity.backends.lockout_username).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_USERNAME_CALLABLE = "yiwang.identity.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.clientip.client_ip"
 AXES_VERBOSE = False
 # django-ratelimit counts in the shared cache (the database cache table), so every worker process agrees.
 RATELIMIT_USE_CACHE = "default"
+# Every limit keyed on the client address counts the same address (core.clientip), the built-in "ip" key too.
+RATELIMIT_IP_META_KEY = "yiwang.core.clientip.ratelimit_ip"
 RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
 
 # Personal data at rest (identity.crypto): SM4 keys "kid:base64,kid:base64" (first encrypts) and the lookup hash key.
@@ -285,10 +296,16 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # ID numbers and mobile numbers are masked in every record before any handler writes it.
-    "filters": {"mask_pii": {"()": "yiwang.identity.logfilter.MaskPersonalData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s"}},
+    # ID numbers and mobile numbers are masked in every record before any handler writes it; the client's address
+    # (core.clientip) is added to it.
+    "filters": {
+        "mask_pii": {"()": "yiwang.identity.logfilter.MaskPersonalData"},
+        "client_ip": {"()": "yiwang.core.clientip.ClientAddressFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii", "client_ip"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint logs a dozen INFO progress lines per PDF guide; keep its warnings only.
     "loggers": {"jieba": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},

@@ -1,26 +1,44 @@
-"""Password sign-in by any identifier a person knows: account name, ID number, mobile number or credit code."""
+"""Password sign-in by any identifier a person knows: account name, ID number, mobile number or credit code.
+
+`lockout_username` is django-axes's AXES_USERNAME_CALLABLE: failures are counted against the account an
+identifier names, so `139 0000 0003`, `13900000003` and the same person's ID number share one counter (and one
+lockout), for the password and the SMS-code sign-in alike.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from . import crypto
 from .documents import DocType
 from .models import Enterprise, Person, doc_hash, phone_hash
+
+
+def normalise_identifier(identifier: str) -> str:
+    """One spelling of an ID number, mobile number or credit code: half-width, capitals, no spaces or dashes."""
+    text = unicodedata.normalize("NFKC", identifier or "")
+    ident = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Pd").upper()
+    if ident.startswith("+86") and len(ident) == 14 and ident[3:].isdigit():
+        ident = ident[3:]  # +86 139 0000 0003
+    return ident
 
 
 def user_for_identifier(identifier: str) -> Any | None:
     """The account an identifier names; a credit code signs in its legal representative."""
     User = get_user_model()
-    ident = "".join(identifier.split()).upper()
+    ident = normalise_identifier(identifier)
     if not ident:
         return None
-    user = User.objects.filter(username__iexact=identifier.strip()).first()
-    if user is not None:
-        return user
+    names = {identifier.strip(), "".join(unicodedata.normalize("NFKC", identifier).split())}
+    for name in sorted(n for n in names if n):
+        user = User.objects.filter(username__iexact=name).first()
+        if user is not None:
+            return user
     hashes = [doc_hash(t, ident) for t in DocType.values]
     person = Person.objects.filter(doc_number_hash__in=hashes, user__isnull=False).select_related("user").first()
     if person is None and ident.isdigit() and len(ident) == 11:
@@ -48,3 +66,33 @@ class IdentifierBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+_LOCKOUT_CACHE = "_yiwang_lockout_usernames"
+
+
+def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
+    """What django-axes counts failures against: the account the identifier names, whatever its spelling.
+
+    `account:<id>` for an identifier that names an account; for one that names none, a keyed hash of its
+    normalised spelling (so guessing at a non-existent account is counted too, and no ID number or mobile number
+    is written in clear into the lockout tables).
+    """
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        raw = getattr(request, "POST", {}).get("username")
+    if raw is None:
+        return None
+    raw = str(raw)
+    cache: dict[str, str] = getattr(request, _LOCKOUT_CACHE, None) or {}
+    if raw in cache:
+        return cache[raw]
+    user = user_for_identifier(raw)
+    if user is not None:
+        key = f"account:{user.pk}"
+    else:
+        key = "unknown:" + crypto.lookup_hash("sign-in", normalise_identifier(raw))[:40]
+    cache[raw] = key
+    if request is not None:
+        setattr(request, _LOCKOUT_CACHE, cache)
+    return key

@@ -18,6 +18,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError, both_languages
 from yiwang.identity.access import actor
 from yiwang.identity.documents import DocType
@@ -122,7 +123,7 @@ class ImportOut(Schema):
 
 
 def _limited(request: HttpRequest) -> bool:
-    return is_ratelimited(request, group="licenses.api.verify", key="ip", rate=VERIFY_RATE, increment=True)
+    return is_ratelimited(request, group="licenses.api.verify", key=ratelimit_key, rate=VERIFY_RATE, increment=True)
 
 
 def _too_many() -> ProblemsError:

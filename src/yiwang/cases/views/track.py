@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 from yiwang.identity import access, masking, space
@@ -239,7 +240,7 @@ def track(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"errors": {}, "values": {}, "case": None}
     status = 200
     if request.method == "POST":
-        if is_ratelimited(request, group="cases.track", key="ip", rate=TRACK_RATE, increment=True):
+        if is_ratelimited(request, group="cases.track", key=ratelimit_key, rate=TRACK_RATE, increment=True):
             from yiwang.identity.views import rate_limited
 
             return rate_limited(request)

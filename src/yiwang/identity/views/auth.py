@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiwang.core.clientip import client_ip
 from yiwang.core.errors import Problem, ProblemsError, problems_from_validation_error
 
 from .. import crypto, otp, services
@@ -60,10 +61,6 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     except NoReverseMatch:  # My Space not installed
         return "/"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def password_problems(password1: str, password2: str, user: Any = None, field: str = "password1") -> list[Problem]:
