@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Idle and absolute session limits (SESSION_COOKIE_AGE, SESSION_MAX_AGE): an expired session is signed out.
     "yiwang.identity.middleware.SessionLifetimeMiddleware",
+    # Under /api/, an Authorization header that is not a live token is 401, and a live one is never mixed with the
+    # session cookie (identity.api_security).
+    "yiwang.identity.api_security.BearerOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
