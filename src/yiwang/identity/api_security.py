@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-
 from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
