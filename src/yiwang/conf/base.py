@@ -325,3 +325,8 @@ NINJA_PAGINATION_PER_PAGE = 20
 CASE_WARNING_FRACTION = float(os.environ.get("CASE_WARNING_FRACTION", "0.8"))
 # Webhooks go to https:// receivers only; allow http:// on a closed network (tests, a government intranet).
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+# Webhooks go to public addresses only (core.netguard: no loopback, private, link-local, reserved ... address, checked
+# when subscribing and again at each delivery). Networks listed here ("10.20.0.0/16,fd00:1::/64") are allowed too.
+WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
+# A CA bundle (file or directory) for receivers whose certificates a private CA signed; empty: the system's CAs.
+WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "")

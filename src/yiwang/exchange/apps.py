@@ -10,7 +10,7 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.catalog import sources
 
-        from . import handlers  # noqa: F401  (webhook feed of case events)
+        from . import checks, handlers  # noqa: F401  (start-up check; webhook feed of case events)
         from .models import DataResource
 
         sources.register(
