@@ -173,12 +173,20 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 # Largest file an applicant may attach to an application, per file (cases.uploads).
 CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
-# Uploaded files: local disk by default; any Django storage class (e.g. django-storages' S3Storage for
-# S3-compatible object storage) with its options as JSON in STORAGE_OPTIONS. See docs/configuration.md.
+# Applicants' files (materials, drafts, corrections, attachments, My Space): never under MEDIA_ROOT (core.storage).
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
+
+# Public uploaded files ("default": blank forms, samples) and applicants' files ("private"): local disk by default;
+# any Django storage class (e.g. django-storages' S3Storage for S3-compatible object storage, a private bucket with
+# signed short-lived URLs for "private") with its options as JSON. See docs/configuration.md.
 STORAGES = {
     "default": {
         "BACKEND": os.environ.get("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": env_json("STORAGE_OPTIONS", {}),
+    },
+    "private": {
+        "BACKEND": os.environ.get("PRIVATE_STORAGE_BACKEND", "yiwang.core.storage.PrivateFileSystemStorage"),
+        "OPTIONS": env_json("PRIVATE_STORAGE_OPTIONS", {}),
     },
     "staticfiles": {"BACKEND": "yiwang.core.staticfiles.CompressedManifestStorage"},
 }

@@ -17,6 +17,7 @@ from django_ratelimit.core import is_ratelimited
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from yiwang.core import uploads
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError, both_languages
@@ -206,7 +207,8 @@ def import_file(request: HttpRequest, file: File[UploadedFile]):
     allowed = set(access.issuing_orgs(a).values_list("credit_code", flat=True))
     if not allowed:
         raise Http404
-    result = importer.import_licenses(file.read(), file.name or "upload.csv", actor=request.user, allowed=allowed)
+    checked = uploads.check_or_raise(file, "file", "license_import")  # CSV or xlsx by content, the name agreeing
+    result = importer.import_licenses(checked.content, checked.original_name, actor=request.user, allowed=allowed)
     if result.problems:
         raise ProblemsError(result.problems)
     return Status(201, {"rows": result.rows, "created": result.created, "identifiers": result.identifiers[:1000]})

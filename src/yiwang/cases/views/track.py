@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -213,7 +212,7 @@ def material_file(request: HttpRequest, case_number: str, pk: int) -> HttpRespon
     case = _my_case(request, case_number)
     m = access.get_or_404(CaseMaterial.objects.filter(case=case).exclude(file=""), pk=pk)
     try:
-        fh = default_storage.open(m.file.name, "rb")
+        fh = m.file.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
     ext = uploads.EXTENSIONS.get(m.content_type, "bin")
