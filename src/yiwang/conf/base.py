@@ -170,8 +170,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Let the app itself serve MEDIA_ROOT at /media/ (normally the reverse proxy or the object storage does).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
-# Largest file an applicant may attach to an application, per file (cases.uploads).
+# Largest file per use of the one upload check (core.uploads): attached to a case (application, correction,
+# opinion), kept in My Space, and imported as licenses.
 CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+SPACE_UPLOAD_MAX_BYTES = int(os.environ.get("SPACE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+LICENSE_IMPORT_MAX_BYTES = int(os.environ.get("LICENSE_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
 
 # Applicants' files (materials, drafts, corrections, attachments, My Space): never under MEDIA_ROOT (core.storage).
 PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))

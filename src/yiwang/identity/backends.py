@@ -58,7 +58,7 @@ class IdentifierBackend(ModelBackend):
     ) -> Any | None:
         if username is None or password is None:
             return None
-        user = user_for_identifier(username)
+        user = resolve_identifier(request, username)
         if user is None:
             # Run the hasher anyway so a missing account takes as long as a wrong password.
             get_user_model()().set_password(password)
@@ -68,7 +68,19 @@ class IdentifierBackend(ModelBackend):
         return None
 
 
-_LOCKOUT_CACHE = "_yiwang_lockout_usernames"
+_RESOLVED = "_yiwang_resolved_identifiers"
+
+
+def resolve_identifier(request: HttpRequest | None, identifier: str) -> Any | None:
+    """`user_for_identifier`, looked up once per request (the lockout check and the backend both need it)."""
+    cache: dict[str, Any] | None = getattr(request, _RESOLVED, None) if request is not None else None
+    if cache is None:
+        cache = {}
+        if request is not None:
+            setattr(request, _RESOLVED, cache)
+    if identifier not in cache:
+        cache[identifier] = user_for_identifier(identifier)
+    return cache[identifier]
 
 
 def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
@@ -83,16 +95,7 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
         raw = getattr(request, "POST", {}).get("username")
     if raw is None:
         return None
-    raw = str(raw)
-    cache: dict[str, str] = getattr(request, _LOCKOUT_CACHE, None) or {}
-    if raw in cache:
-        return cache[raw]
-    user = user_for_identifier(raw)
+    user = resolve_identifier(request, str(raw))
     if user is not None:
-        key = f"account:{user.pk}"
-    else:
-        key = "unknown:" + crypto.lookup_hash("sign-in", normalise_identifier(raw))[:40]
-    cache[raw] = key
-    if request is not None:
-        setattr(request, _LOCKOUT_CACHE, cache)
-    return key
+        return f"account:{user.pk}"
+    return "unknown:" + crypto.lookup_hash("sign-in", normalise_identifier(str(raw)))[:40]
