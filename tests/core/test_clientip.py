@@ -190,3 +190,12 @@ def test_the_access_log_shows_the_client_not_the_proxy(settings):
 
     atoms = AccessLogger(Config()).atoms(Resp(), Req(), environ, dt.timedelta(milliseconds=3))
     assert atoms["h"] == "198.51.100.4"
+
+
+def test_the_log_format_works_on_any_handler(settings):
+    """A handler added later with the "plain" formatter but without the filter still formats (no KeyError)."""
+
+    config = settings.LOGGING["formatters"]["plain"]
+    fmt = clientip.ClientAddressFormatter(config["format"])
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+    assert fmt.format(record).endswith("x [-] hello")

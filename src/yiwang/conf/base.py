@@ -310,7 +310,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "yiwang.core.clientip.ClientAddressFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s",
+        }
+    },
     # ID numbers and mobile numbers are masked in every record before any handler writes it; the client's address
     # (core.clientip) is added to it.
     "filters": {

@@ -113,3 +113,11 @@ class ClientAddressFilter(logging.Filter):
         if not hasattr(record, "client_ip"):
             record.client_ip = _current.get() or "-"
         return True
+
+
+class ClientAddressFormatter(logging.Formatter):
+    """A formatter that may use %(client_ip)s whether or not its handler has the filter."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ClientAddressFilter().filter(record)
+        return super().format(record)
