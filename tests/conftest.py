@@ -38,3 +38,40 @@ def _empty_cache() -> None:
 
     for cache in caches.all(initialized_only=True):
         cache.clear()
+
+
+# Host names the tests use for webhook receivers and other outbound calls, and the (public) addresses they resolve
+# to. Tests never ask the real DNS: core.netguard resolves every receiver, and a name not listed here does not
+# resolve. A test that needs another answer sets `fake_dns[name] = [addresses]`.
+FAKE_DNS = {"example.gov.cn": ["1.2.3.4"], "dept.example.gov.cn": ["1.2.3.5"], "hooks.example.com": ["1.2.3.6"]}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    import ipaddress
+    import socket
+
+    from yiwang.core import netguard
+
+    answers = {name: list(addresses) for name, addresses in FAKE_DNS.items()}
+
+    def resolve(host: str, port: int) -> list:
+        if host not in answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ipaddress.ip_address(a) for a in answers[host]]
+
+    monkeypatch.setattr(netguard, "resolve", resolve)
+    return answers
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_limit_window(monkeypatch) -> None:
+    """django-ratelimit counts in fixed one-minute windows: a test making 21 requests on a loaded machine could
+    straddle two windows and never see its 429. Every test runs inside one instant of that clock."""
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))

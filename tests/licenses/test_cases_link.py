@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from tests import factories
@@ -16,6 +15,7 @@ from yiwang.cases import uploads
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, Channel, State
 from yiwang.cases.services import Who
 from yiwang.core.errors import ProblemsError
+from yiwang.core.storage import private_storage
 from yiwang.identity import services as identity
 from yiwang.identity.models import AgentPermission, DataUse, ReuseCategory
 from yiwang.licenses import cases_link, services
@@ -481,4 +481,4 @@ def test_no_file_is_stored_for_a_license_material(client, teacher_world):
     client.force_login(w["applicant"].user)
     client.post(reverse("cases:apply", args=[w["item"].item_code]), _post(w))
     material = CaseMaterial.objects.get(source="license")
-    assert material.file.name in ("", None) and not default_storage.exists("cases/" + material.reference)
+    assert material.file.name in ("", None) and not private_storage().exists("cases/" + material.reference)

@@ -22,6 +22,7 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Field, Query, Router, Schema
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access
 from yiwang.identity.api_security import require_scope
@@ -337,7 +338,7 @@ def feed(request: HttpRequest, after: int = 0, limit: int = 100):
 
 @router.get("/track", response={200: CaseRow, **ERRORS}, auth=None, summary="Follow a case by number and query code")
 def track(request: HttpRequest, case_number: str, query_code: str):
-    if is_ratelimited(request, group="cases.track", key="ip", rate="20/m", increment=True):
+    if is_ratelimited(request, group="cases.track", key=ratelimit_key, rate="20/m", increment=True):
         from yiwang.identity.api_security import RateLimited
 
         raise RateLimited(60)

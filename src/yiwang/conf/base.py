@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The client's address (core.clientip, PROXY_COUNT) on every log line of the request.
+    "yiwang.core.clientip.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.core.middleware.ChineseFirstLocaleMiddleware",
@@ -77,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Idle and absolute session limits (SESSION_COOKIE_AGE, SESSION_MAX_AGE): an expired session is signed out.
     "yiwang.identity.middleware.SessionLifetimeMiddleware",
+    # Under /api/, an Authorization header that is not a live token is 401, and a live one is never mixed with the
+    # session cookie (identity.api_security).
+    "yiwang.identity.api_security.BearerOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -165,15 +170,26 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Let the app itself serve MEDIA_ROOT at /media/ (normally the reverse proxy or the object storage does).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
-# Largest file an applicant may attach to an application, per file (cases.uploads).
+# Largest file per use of the one upload check (core.uploads): attached to a case (application, correction,
+# opinion), kept in My Space, and imported as licenses.
 CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+SPACE_UPLOAD_MAX_BYTES = int(os.environ.get("SPACE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+LICENSE_IMPORT_MAX_BYTES = int(os.environ.get("LICENSE_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
 
-# Uploaded files: local disk by default; any Django storage class (e.g. django-storages' S3Storage for
-# S3-compatible object storage) with its options as JSON in STORAGE_OPTIONS. See docs/configuration.md.
+# Applicants' files (materials, drafts, corrections, attachments, My Space): never under MEDIA_ROOT (core.storage).
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
+
+# Public uploaded files ("default": blank forms, samples) and applicants' files ("private"): local disk by default;
+# any Django storage class (e.g. django-storages' S3Storage for S3-compatible object storage, a private bucket with
+# signed short-lived URLs for "private") with its options as JSON. See docs/configuration.md.
 STORAGES = {
     "default": {
         "BACKEND": os.environ.get("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": env_json("STORAGE_OPTIONS", {}),
+    },
+    "private": {
+        "BACKEND": os.environ.get("PRIVATE_STORAGE_BACKEND", "yiwang.core.storage.PrivateFileSystemStorage"),
+        "OPTIONS": env_json("PRIVATE_STORAGE_OPTIONS", {}),
     },
     "staticfiles": {"BACKEND": "yiwang.core.staticfiles.CompressedManifestStorage"},
 }
@@ -200,16 +216,25 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Guessing: 5 wrong passwords lock that account from that address for 15 minutes (django-axes).
+# The client's address (core.clientip): the peer's address, or with PROXY_COUNT reverse proxies in front, the
+# PROXY_COUNT-th address from the right of X-Forwarded-For. Every limit, lockout, record and log line uses it.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Guessing: 5 wrong passwords lock that account from that address for 15 minutes (django-axes). The account, not
+# the identifier's spelling: any identifier of the account (name, mobile, ID number, credit code, spaced or
+# full-width) counts against it (identity.backends.lockout_username).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_USERNAME_CALLABLE = "yiwang.identity.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.clientip.client_ip"
 AXES_VERBOSE = False
 # django-ratelimit counts in the shared cache (the database cache table), so every worker process agrees.
 RATELIMIT_USE_CACHE = "default"
+# Every limit keyed on the client address counts the same address (core.clientip), the built-in "ip" key too.
+RATELIMIT_IP_META_KEY = "yiwang.core.clientip.ratelimit_ip"
 RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
 
 # Personal data at rest (identity.crypto): SM4 keys "kid:base64,kid:base64" (first encrypts) and the lookup hash key.
@@ -296,10 +321,21 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # ID numbers and mobile numbers are masked in every record before any handler writes it.
-    "filters": {"mask_pii": {"()": "yiwang.identity.logfilter.MaskPersonalData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]}},
+    "formatters": {
+        "plain": {
+            "()": "yiwang.core.clientip.ClientAddressFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s",
+        }
+    },
+    # ID numbers and mobile numbers are masked in every record before any handler writes it; the client's address
+    # (core.clientip) is added to it.
+    "filters": {
+        "mask_pii": {"()": "yiwang.identity.logfilter.MaskPersonalData"},
+        "client_ip": {"()": "yiwang.core.clientip.ClientAddressFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii", "client_ip"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint logs a dozen INFO progress lines per PDF guide; keep its warnings only.
     "loggers": {"jieba": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
@@ -319,3 +355,8 @@ WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
 # How case events reach department systems (exchange.connectors): the signed webhook by default.
 DEPARTMENT_CONNECTOR = os.environ.get("DEPARTMENT_CONNECTOR", "webhook")
 DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})
+# Webhooks go to public addresses only (core.netguard: no loopback, private, link-local, reserved ... address, checked
+# when subscribing and again at each delivery). Networks listed here ("10.20.0.0/16,fd00:1::/64") are allowed too.
+WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
+# A CA bundle (file or directory) for receivers whose certificates a private CA signed; empty: the system's CAs.
+WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "")

@@ -31,6 +31,8 @@ class SessionAuth(APIKeyCookie):
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
+        if "HTTP_AUTHORIZATION" in request.META:
+            return None  # a request that presents credentials is judged by them, never by a cookie beside them
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
-        from . import checks, warmups  # noqa: F401 - plugin and storage checks; the warm-up hook
+        from . import checks, storage, warmups  # noqa: F401 - plugin, storage and private-storage checks; warm-ups

@@ -237,7 +237,7 @@ def list_materials(request: HttpRequest, enterprise: int | None = None) -> Any:
 @router.post(
     "/me/materials",
     response={201: MaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
-    summary="Store a material (PDF, JPEG or PNG, at most 10 MB)",
+    summary="Store a material (PDF, JPEG, PNG or OFD, at most 10 MB)",
 )
 def upload_material(
     request: HttpRequest,
@@ -247,7 +247,7 @@ def upload_material(
     reusable: Form[bool] = True,
     enterprise: Form[int | None] = None,
 ):
-    """The type is decided by the file's content (magic bytes), never by its name."""
+    """The type is decided by the file's content, and a file name's extension must agree with it."""
     subject = _subject(request, enterprise, AgentPermission.MATERIALS)
     material = space.store_material(
         subject, upload=file, title=title, valid_until=valid_until, reusable=reusable, uploaded_by=request.user

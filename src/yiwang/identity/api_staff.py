@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.clientip import client_ip
 from yiwang.core.errors import both_languages
 
 from . import staff_tools as tools
@@ -191,7 +192,7 @@ def reveal(request: HttpRequest, ref: str, body: RevealIn, response: HttpRespons
     if not tools.may_look_up(a):
         raise Http404
     p = tools.person_from_ref(a.user_id, ref)
-    value = tools.reveal(a, request.user, p, body.field, body.reason[:300], ip=request.META.get("REMOTE_ADDR"))
+    value = tools.reveal(a, request.user, p, body.field, body.reason[:300], ip=client_ip(request))
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
     return {"field": body.field, "value": value}

@@ -19,7 +19,9 @@ from django_ratelimit.core import is_ratelimited
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from yiwang.core import uploads
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError, both_languages
 from yiwang.identity.access import actor
 from yiwang.identity.api_security import require_scope, scoped_client
@@ -128,7 +130,7 @@ def _limited(request: HttpRequest) -> bool:
     """The public per-address limit; a client with licenses:verify is counted against its own limit instead."""
     if scoped_client(request, "licenses:verify") is not None:
         return False
-    return is_ratelimited(request, group="licenses.api.verify", key="ip", rate=VERIFY_RATE, increment=True)
+    return is_ratelimited(request, group="licenses.api.verify", key=ratelimit_key, rate=VERIFY_RATE, increment=True)
 
 
 def _too_many() -> ProblemsError:
@@ -211,7 +213,8 @@ def import_file(request: HttpRequest, file: File[UploadedFile]):
     allowed = set(access.issuing_orgs(a).values_list("credit_code", flat=True))
     if not allowed:
         raise Http404
-    result = importer.import_licenses(file.read(), file.name or "upload.csv", actor=request.user, allowed=allowed)
+    checked = uploads.check_or_raise(file, "file", "license_import")  # CSV or xlsx by content, the name agreeing
+    result = importer.import_licenses(checked.content, checked.original_name, actor=request.user, allowed=allowed)
     if result.problems:
         raise ProblemsError(result.problems)
     return Status(201, {"rows": result.rows, "created": result.created, "identifiers": result.identifiers[:1000]})

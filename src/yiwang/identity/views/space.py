@@ -20,6 +20,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yiwang.core import uploads
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 
@@ -51,7 +52,7 @@ def _common(request: HttpRequest, subject: Person | Enterprise) -> dict[str, Any
         "consents": space.consents(subject),
         "uses_page": uses_page,
         "panels": space.panels_for(request, subject),
-        "max_mb": space.MAX_MATERIAL_BYTES // (1024 * 1024),
+        "max_mb": uploads.USES[space.UPLOAD_USE].max_bytes() // (1024 * 1024),
         "today": timezone.localdate(),
     }
 
