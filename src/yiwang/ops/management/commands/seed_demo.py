@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.catalog.demo import DemoError, generate_city, universe_size, write_city
 from yiwang.catalog.models import ServiceItem
 from yiwang.core.errors import ProblemsError
+from yiwang.ops.demo import DemoError, generate_city, universe_size, write_city
 
 
 def rebuild_search_index() -> dict | None:

@@ -22,12 +22,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from yiwang.catalog.demo.geography import COUNTIES
 from yiwang.core.codes import citizen_check_char, make_credit_code
-
-from ... import libraries, services, verification
-from ...documents import DocType
-from ...models import (
+from yiwang.identity import libraries, services, verification
+from yiwang.identity.documents import DocType
+from yiwang.identity.models import (
     Agent,
     AgentPermission,
     Enterprise,
@@ -39,6 +37,7 @@ from ...models import (
     RecordStatus,
     doc_hash,
 )
+from yiwang.ops.demo.geography import COUNTIES
 
 PASSWORD = "Yiwang-demo-2026"  # noqa: S105 - demo-only, printed on purpose
 SEED = 2026
