@@ -48,6 +48,7 @@ VERSION_FIELDS = [
     "result_type",
     "result_name",
     "result_license_type",
+    "result_fields",
     "change_note",
 ]
 MATERIAL_FIELDS = [

@@ -10,7 +10,7 @@ class LicensesConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.catalog import sources
 
-        from . import cases_link, checks  # noqa: F401 - registers the deploy check
+        from . import cases_link, checks, mapping  # noqa: F401 - checks registers the deploy check
         from .models import LicenseType
 
         sources.register(
@@ -19,6 +19,8 @@ class LicensesConfig(AppConfig):
                 exists=lambda codes: set(LicenseType.objects.filter(code__in=codes).values_list("code", flat=True)),
                 label=lambda code: LicenseType.objects.filter(code=code).values_list("name", flat=True).first(),
                 labels=lambda codes: dict(LicenseType.objects.filter(code__in=codes).values_list("code", "name")),
+                # A version resulting in a license must be able to fill it: refused at publishing otherwise.
+                result_problems=mapping.result_problems,
             )
         )
         cases_link.connect()  # issued on approval, license-free applications

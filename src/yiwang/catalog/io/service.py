@@ -143,6 +143,7 @@ class _Plan:
         self.unchanged = 0
         self.touched_item_ids: list[int] = []
         self.open_drafts: list[str] = []
+        self.memo: dict = {}  # look-ups shared by the validation of every item of the file
 
     # -- reading the database ---------------------------------------------------------------------------
     def _load(self) -> None:
@@ -292,6 +293,7 @@ class _Plan:
             item=item,
             known_license_types=self.known_license_types,
             known_data_resources=self.known_data_resources,
+            memo=self.memo,
         ):
             self._problem(rec, problem)
 
