@@ -124,26 +124,26 @@ FOOD = (
     Face("certificate_no", "许可证编号", "number"),
     Face("supervisor", "日常监督管理机构", "case:issuer"),
     Face("valid_until", "有效期至", "date:expires", "date"),
-    Face("issued_on", "发证日期", "date:issued", "date"),
+    Face("issue_date", "发证日期", "date:issued", "date"),
 )
 
 
 def _enterprise(kind: LicenseKind) -> tuple[Face, ...]:
     return (
-        Face("holder_name", "名称", "applicant:name"),
+        Face("name", "名称", "applicant:name"),
         Face("credit_code", "统一社会信用代码", "applicant:credit_code"),
         Face("legal_rep", "法定代表人", "applicant:legal_rep"),
         Face("address", "住所", "applicant:address"),
         Face("scope", "许可事项", "form:scope", form=_ask("scope", "申请许可事项", max_length=200)),
         Face("certificate_no", "证书编号", "number"),
         *((Face("valid_until", "有效期至", "date:expires", "date"),) if kind.key in VALIDITY else ()),
-        Face("issued_on", "发证日期", "date:issued", "date"),
+        Face("issue_date", "发证日期", "date:issued", "date"),
     )
 
 
 def _person(kind: LicenseKind) -> tuple[Face, ...]:
     return (
-        Face("holder_name", "姓名", "applicant:name"),  # the holder's number is on every license already
+        Face("name", "姓名", "applicant:name"),  # the holder's number is on every license already
         Face("certificate_no", "证书编号", "number"),
         Face(
             "note",
@@ -153,7 +153,7 @@ def _person(kind: LicenseKind) -> tuple[Face, ...]:
             form=_ask("note", "申请事项说明", "textarea", required=False, max_length=500),
         ),
         *((Face("valid_until", "有效期至", "date:expires", "date"),) if kind.key in VALIDITY else ()),
-        Face("issued_on", "发证日期", "date:issued", "date"),
+        Face("issue_date", "发证日期", "date:issued", "date"),
     )
 
 
