@@ -23,7 +23,7 @@ from yiwang.licenses.models import License, LicenseUse
 
 pytestmark = pytest.mark.django_db(transaction=True)  # approvals commit, so the license task runs as in the demo
 
-PASSWORD = "Yiwang-demo-2026"  # noqa: S105 - the demo's published password
+PASSWORD = "Yiwang-demo-2026"  # the demo's published password
 SCJG = "蚌埠市市场监督管理局"
 COMPANY = "蚌埠淮河食品有限公司"
 
