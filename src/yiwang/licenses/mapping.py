@@ -114,7 +114,7 @@ def _problem(name: str, message: Any, code: str, /, **params: Any) -> Problem:
 
 def _const_problem(spec: dict, value: str) -> Any:
     if spec["type"] == "choice" and value not in spec["choices"]:
-        return _("the fixed value must be one of: %(choices)s")
+        return _("the fixed value %(value)s is not one of: %(choices)s")
     if spec["type"] == "date":
         try:
             dt.date.fromisoformat(value)
@@ -151,12 +151,15 @@ def _source_problem(spec: dict, src: Source, version: Any, license_type: License
                 type=spec["type"],
                 field=src.arg,
             )
-        if spec["type"] == "choice" and any(v not in spec["choices"] for v, _l, _e in field.choices):
+        foreign = [v for v, _l, _e in field.choices if v not in spec["choices"]]
+        if spec["type"] == "choice" and foreign:
             return _problem(
                 name,
-                _("Every choice of the form field %(field)s must be one of the license's: %(choices)s."),
+                _("The form field %(field)s offers %(values)s, which %(label)s cannot be; it allows: %(choices)s."),
                 "form_field_choices",
                 field=src.arg,
+                values="、".join(foreign),
+                label=label,
                 choices="、".join(spec["choices"]),
             )
         if spec["required"] and (not field.required or field.show_if):
@@ -188,7 +191,7 @@ def _source_problem(spec: dict, src: Source, version: Any, license_type: License
                 _("%(label)s: %(reason)s."),
                 "bad_const",
                 label=label,
-                reason=reason % {"choices": "、".join(spec["choices"])},
+                reason=reason % {"choices": "、".join(spec["choices"]), "value": src.arg.strip()},
             )
     elif src.kind == "number" and not (license_type.is_numbered and name == license_type.number_field):
         return _problem(

@@ -542,7 +542,12 @@ def _split(path: str) -> tuple[str | None, int | None, str]:
         if bits[0] == "fees":
             return None, None, "fees"
         return bits[0], None, bits[0]
+    if bits[0] in JSON_COLUMNS:  # 'result_fields.premises' -> the result_fields cell (the message names the rest)
+        return None, None, bits[0]
     return None, None, bits[-1]
+
+
+JSON_COLUMNS = {c.key for c in F.ITEM_COLUMNS if c.kind == "json"}
 
 
 def _spot(where: dict[str, Any]) -> tuple:
