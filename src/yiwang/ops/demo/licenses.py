@@ -1,6 +1,9 @@
 """The demo city's certificates: what each license type shows, how long it is valid, how it is numbered — and, for
 an item resulting in it, the application form fields and the mapping (ItemVersion.result_fields) that fill it.
 
+The holder's name and number, the issuer, the issue date and the validity are printed on every license from the
+license itself, so the types list only what else the certificate says.
+
 Every field of every type has a source the item can always give (a form field it asks for, a fact of the
 applicant or the case, a date, the numbering rule), so approving any demo item issues its license.
 """
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .reference import LICENSE_BY_KEY, LicenseKind
+from .reference import LICENSE_BY_KEY
 
 # Years a license of each kind is valid (absent: it never expires).
 VALIDITY = {
@@ -73,8 +76,6 @@ FOOD_KINDS = ("食品销售经营者", "餐饮服务经营者", "单位食堂")
 FOOD_ITEMS = ("预包装食品销售", "散装食品销售", "特殊食品销售", "热食类食品制售", "冷食类食品制售", "自制饮品制售")
 
 BUSINESS = (
-    Face("name", "名称", "applicant:name"),
-    Face("credit_code", "统一社会信用代码", "applicant:credit_code"),
     Face(
         "enterprise_type",
         "类型",
@@ -102,8 +103,6 @@ BUSINESS = (
     ),
 )
 FOOD = (
-    Face("operator_name", "经营者名称", "applicant:name"),
-    Face("credit_code", "统一社会信用代码", "applicant:credit_code"),
     Face("legal_rep", "法定代表人（负责人）", "applicant:legal_rep"),
     Face("address", "住所", "applicant:address"),
     Face("premises", "经营场所", "form:premises", form=_ask("premises", "经营场所", max_length=200)),
@@ -123,38 +122,26 @@ FOOD = (
     ),
     Face("certificate_no", "许可证编号", "number"),
     Face("supervisor", "日常监督管理机构", "case:issuer"),
-    Face("valid_until", "有效期至", "date:expires", "date"),
-    Face("issue_date", "发证日期", "date:issued", "date"),
 )
 
 
-def _enterprise(kind: LicenseKind) -> tuple[Face, ...]:
-    return (
-        Face("name", "名称", "applicant:name"),
-        Face("credit_code", "统一社会信用代码", "applicant:credit_code"),
-        Face("legal_rep", "法定代表人", "applicant:legal_rep"),
-        Face("address", "住所", "applicant:address"),
-        Face("scope", "许可事项", "form:scope", form=_ask("scope", "申请许可事项", max_length=200)),
-        Face("certificate_no", "证书编号", "number"),
-        *((Face("valid_until", "有效期至", "date:expires", "date"),) if kind.key in VALIDITY else ()),
-        Face("issue_date", "发证日期", "date:issued", "date"),
-    )
-
-
-def _person(kind: LicenseKind) -> tuple[Face, ...]:
-    return (
-        Face("name", "姓名", "applicant:name"),  # the holder's number is on every license already
-        Face("certificate_no", "证书编号", "number"),
-        Face(
-            "note",
-            "登记事项",
-            "form:note",
-            required=False,
-            form=_ask("note", "申请事项说明", "textarea", required=False, max_length=500),
-        ),
-        *((Face("valid_until", "有效期至", "date:expires", "date"),) if kind.key in VALIDITY else ()),
-        Face("issue_date", "发证日期", "date:issued", "date"),
-    )
+# Any other enterprise's or person's license.
+ENTERPRISE = (
+    Face("legal_rep", "法定代表人", "applicant:legal_rep"),
+    Face("address", "住所", "applicant:address"),
+    Face("scope", "许可事项", "form:scope", form=_ask("scope", "申请许可事项", max_length=200)),
+    Face("certificate_no", "证书编号", "number"),
+)
+PERSON = (
+    Face("certificate_no", "证书编号", "number"),
+    Face(
+        "note",
+        "登记事项",
+        "form:note",
+        required=False,
+        form=_ask("note", "申请事项说明", "textarea", required=False, max_length=500),
+    ),
+)
 
 
 def faces(key: str) -> tuple[Face, ...]:
@@ -163,8 +150,7 @@ def faces(key: str) -> tuple[Face, ...]:
         return BUSINESS
     if key == "SPJY":
         return FOOD
-    kind = LICENSE_BY_KEY[key]
-    return _enterprise(kind) if kind.holder == "enterprise" else _person(kind)
+    return ENTERPRISE if LICENSE_BY_KEY[key].holder == "enterprise" else PERSON
 
 
 def number_pattern(key: str) -> str:
