@@ -145,7 +145,7 @@ def _source_problem(spec: dict, src: Source, version: Any, license_type: License
         if wanted and field.type not in wanted:
             return _problem(
                 name,
-                _("%(label)s is a %(type)s on the license; the form field %(field)s must be one too."),
+                _("%(label)s is of type %(type)s on the license; the form field %(field)s must be of that type too."),
                 "form_field_type",
                 label=label,
                 type=spec["type"],
