@@ -229,6 +229,15 @@ def test_the_editor_saves_the_mapping_and_reports_it_when_publishing(bureau, foo
     assert client.post(url, data).status_code == 302
     draft.refresh_from_db()
     assert draft.status == "published" and draft.result_fields == MAPPING
+    # An emptied field is no mapping: fields are then matched by name, and this type's cannot all be.
+    draft = catalog.start_draft(draft.item)
+    url = reverse("admin:catalog_itemversion_change", args=[draft.pk])
+    data = form_data(client.get(url))
+    data.update(result_fields="", _publish="1")
+    response = client.post(url, data)
+    assert response.status_code == 302 and any("经营者名称" in m for m in messages_of(response)), messages_of(response)
+    draft.refresh_from_db()
+    assert draft.result_fields == {} and draft.status == "draft"
 
 
 def test_the_catalog_file_carries_the_form_and_the_mapping(bureau, food):

@@ -137,8 +137,10 @@ class VersionOut(VersionSummary):
     result_type: str = Field(..., description="license, approval, filing, payment or other")
     result_name: str
     result_license_type: str
-    result_fields: dict[str, str] = Field(
-        ..., description="Where each field of the result license comes from: {field: source} (docs/licenses.md)"
+    result_fields: Any = Field(
+        ...,
+        description="Where each field of the result license comes from: {field: source} (docs/licenses.md); a "
+        "draft may hold anything its editor typed, publishing checks it",
     )
     result_sample: str | None = None
     materials: list[MaterialOut]

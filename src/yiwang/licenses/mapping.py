@@ -81,10 +81,12 @@ def parse(text: Any) -> Source | None:
     return None
 
 
-def effective(version: Any, license_type: LicenseType) -> dict[str, Source | None]:
+def effective(
+    version: Any, license_type: LicenseType, form: list[formdef.Field] | None = None
+) -> dict[str, Source | None]:
     """Every license field's source: the mapping's, else the field matched by name or label, else a fact."""
     mapping = version.result_fields if isinstance(getattr(version, "result_fields", None), dict) else {}
-    form = formdef.fields_of(version)
+    form = formdef.fields_of(version) if form is None else form
     by_name = {f.name for f in form}
     by_label = {f.label.strip(): f.name for f in form}
     out: dict[str, Source | None] = {}
@@ -128,11 +130,11 @@ def _const_problem(spec: dict, value: str) -> Any:
     return None
 
 
-def _source_problem(spec: dict, src: Source, version: Any, license_type: LicenseType) -> Problem | None:
+def _source_problem(spec: dict, src: Source, form: list[formdef.Field], license_type: LicenseType) -> Problem | None:
     name, label = spec["name"], spec["label"]
     holder = license_type.holder_kind
     if src.kind == "form":
-        field = next((f for f in formdef.fields_of(version) if f.name == src.arg), None)
+        field = next((f for f in form if f.name == src.arg), None)
         if field is None:
             return _problem(
                 name,
@@ -263,7 +265,8 @@ def version_problems(version: Any, item: Any, license_type: LicenseType, issuer_
                 params={"issuer": org.name, "type": license_type.name},
             )
         )
-    for name, src in effective(version, license_type).items():
+    form = formdef.fields_of(version)
+    for name, src in effective(version, license_type, form).items():
         spec = specs[name]
         if src is None:
             if spec["required"] and name in raw:
@@ -282,7 +285,7 @@ def version_problems(version: Any, item: Any, license_type: LicenseType, issuer_
                     )
                 )
             continue
-        if problem := _source_problem(spec, src, version, license_type):
+        if problem := _source_problem(spec, src, form, license_type):
             out.append(problem)
     return out
 
