@@ -127,7 +127,7 @@ class _Lookups:
             lt = LicenseType.objects.filter(code=code.upper()).first()
             self.types[code] = lt
             if lt is not None:
-                self.type_issuers[lt.pk] = set(lt.issuers.values_list("id", flat=True))
+                self.type_issuers[lt.pk] = lt.issuer_ids()
                 cols = {}
                 for spec in lt.field_specs():
                     cols[spec["name"].lower()] = spec["name"]

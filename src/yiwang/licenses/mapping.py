@@ -296,7 +296,7 @@ def result_problems(version: Any, item: Any, memo: dict) -> list[Problem]:
     types = memo.setdefault("licenses.types", {})
     if code not in types:
         lt = LicenseType.objects.filter(code=code).first()
-        types[code] = (lt, set(lt.issuers.values_list("id", flat=True)) if lt is not None else set())
+        types[code] = (lt, lt.issuer_ids() if lt is not None else set())
     license_type, issuer_ids = types[code]
     if license_type is None:
         return []  # the catalog reports an unknown type itself

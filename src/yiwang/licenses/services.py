@@ -166,7 +166,7 @@ def holder_problems(kind: str, number: str, name: str, doc_type: str) -> list[Pr
 
 
 def issuer_problems(license_type: LicenseType, issuer: Organisation) -> list[Problem]:
-    issuer_ids = set(license_type.issuers.values_list("id", flat=True))
+    issuer_ids = license_type.issuer_ids()
     if issuer_ids and issuer.pk not in issuer_ids:
         return [
             Problem(

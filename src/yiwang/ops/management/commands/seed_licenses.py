@@ -13,6 +13,7 @@ import random
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Prefetch
 
 from yiwang.core.codes import citizen_check_char, make_credit_code
 from yiwang.core.errors import ProblemsError
@@ -20,6 +21,7 @@ from yiwang.identity.documents import DocType
 from yiwang.identity.models import Enterprise, Person
 from yiwang.licenses import importer, services
 from yiwang.licenses.models import HolderKind, License, LicenseType
+from yiwang.orgs.models import Organisation
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
@@ -40,7 +42,9 @@ class Command(BaseCommand):
             self.stdout.write("licenses exist; nothing seeded")
             return
         rng = random.Random(seed)
-        types = [lt for lt in LicenseType.objects.prefetch_related("issuers") if lt.issuers.all()]
+        # Issuers in id order: their default order joins divisions, a slow plan on a freshly loaded PostgreSQL.
+        issuers = Prefetch("issuers", queryset=Organisation.objects.order_by("pk"))
+        types = [lt for lt in LicenseType.objects.prefetch_related(issuers) if lt.issuers.all()]
         if not types:
             raise CommandError("No license type has an issuer: run `yiwang seed_demo` first. Nothing was seeded.")
         business = next((lt for lt in types if lt.name == "营业执照"), None)
