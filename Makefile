@@ -44,6 +44,7 @@ prepare: system-deps venv messages
 	$(BIN)/yiwang createcachetable
 	$(BIN)/yiwang collectstatic --noinput -v0
 
+# The demo steps (app yiwang.ops) each exit non-zero on any failure, so make stops at the first with its message.
 demo: prepare
 	$(BIN)/yiwang seed_demo --seed $(DEMO_SEED) --items $(DEMO_ITEMS) --if-empty
 	$(BIN)/yiwang load_holidays --all

@@ -3,7 +3,7 @@
     .venv/bin/python bench/import_bench.py --items 20000 [xlsx] [json]
     bin/run-with-postgres .venv/bin/python bench/import_bench.py --items 20000
 
-The demo city comes from `yiwang.catalog.demo.generate_city` (deterministic for a seed). The
+The demo city comes from `yiwang.ops.demo.generate_city` (deterministic for a seed). The
 parent process writes both files once; each import runs in a child process on a fresh database
 (a new SQLite file, or the PostgreSQL database of DATABASE_URL flushed) holding only the
 organisations, license types, data resources and themes, so the child's peak RSS is the import's.
@@ -135,7 +135,7 @@ def fresh_database(plan) -> None:
 
 def child(fmt: str, path: str, items: int, seed: int, use_tracemalloc: bool) -> dict:
     """Runs in its own process: fresh database, one import timed, one re-import timed."""
-    from yiwang.catalog.demo import generate_city
+    from yiwang.ops.demo import generate_city
 
     plan = generate_city(seed=seed, items=items)
     fresh_database(plan)
@@ -213,8 +213,8 @@ def main() -> None:
 
     pg = os.environ.get("DATABASE_URL")
     setup_django(pg)
-    from yiwang.catalog.demo import generate_city
     from yiwang.catalog.io.writer import write_xlsx
+    from yiwang.ops.demo import generate_city
 
     print(f"machine: {machine()}")
     print(f"database: {'PostgreSQL' if pg else 'SQLite (file)'}; items: {args.items}; seed: {args.seed}")

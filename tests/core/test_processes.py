@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from yiwang.core.management.commands.run_demo import public_url, split_bind
 from yiwang.core.management.commands.serve import Command as ServeCommand
 from yiwang.core.management.commands.serve import default_bind, default_workers, static_manifest_problem
 from yiwang.core.processes import Supervisor
+from yiwang.ops.management.commands.run_demo import public_url, split_bind
 
 ROOT = Path(__file__).resolve().parents[2]
 

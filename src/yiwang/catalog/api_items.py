@@ -137,6 +137,11 @@ class VersionOut(VersionSummary):
     result_type: str = Field(..., description="license, approval, filing, payment or other")
     result_name: str
     result_license_type: str
+    result_fields: Any = Field(
+        ...,
+        description="Where each field of the result license comes from: {field: source} (docs/licenses.md); a "
+        "draft may hold anything its editor typed, publishing checks it",
+    )
     result_sample: str | None = None
     materials: list[MaterialOut]
     steps: list[StepOut]
@@ -272,6 +277,13 @@ class VersionIn(Schema):
     result_type: str = ""
     result_name: str = ""
     result_license_type: str = ""
+    result_fields: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Result license fields and their sources: form:<field>, applicant:name|number|credit_code|legal_rep|"
+            "address|phone, case:number|item|issuer, date:issued|expires, const:<text>, number (docs/licenses.md)"
+        ),
+    )
     change_note: str = ""
 
 

@@ -198,6 +198,9 @@ class ItemVersion(models.Model):
     result_type = models.CharField(_("result type"), max_length=10, choices=ResultType.choices)
     result_name = models.CharField(_("result name"), max_length=100, blank=True)
     result_license_type = models.CharField(_("result license type code"), max_length=40, blank=True)
+    # Where each field of the result license comes from: {license field: "form:<field>" | "applicant:name" | …}
+    # (see docs/licenses.md); fields left out are matched by name. Checked by the licenses module on publishing.
+    result_fields = models.JSONField(_("result license fields"), default=dict, blank=True)
     result_sample = models.FileField(_("result sample"), upload_to="catalog/samples/", blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="versions", verbose_name=_("themes"))
 

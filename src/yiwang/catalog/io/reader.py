@@ -167,7 +167,11 @@ def parse_cell(col: Column, raw: Any) -> tuple[Any, tuple[Any, dict[str, Any] | 
             return None, (_("This value is required."), None, "required")
         if col.kind == "text":
             return ("" if col.default is None else col.default), None
+        if col.kind == "json":
+            return (dict(col.default) if isinstance(col.default, dict) else list(col.default or ())), None
         return (list(col.default) if col.kind == "list" else col.default), None
+    if col.kind == "json":
+        return _json_cell(col, raw)
     if col.kind == "text":
         if isinstance(raw, list | dict):
             return None, (_("Expected text."), None, "invalid")
@@ -223,6 +227,22 @@ def parse_cell(col: Column, raw: Any) -> tuple[Any, tuple[Any, dict[str, Any] | 
             parts = [p for chunk in parts for p in chunk.split(sep)]
         return [p.strip() for p in parts if p.strip()], None
     raise ValueError(col.kind)
+
+
+def _json_cell(col: Column, raw: Any) -> tuple[Any, tuple[Any, dict[str, Any] | None, str] | None]:
+    """A JSON column: the array or object itself (JSON files) or its JSON text (xlsx cells)."""
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = None
+    wanted = dict if isinstance(col.default, dict) else list
+    if not isinstance(value, wanted):
+        if wanted is dict:
+            return None, (_("Expected a JSON object."), None, "invalid")
+        return None, (_("Expected a JSON array."), None, "invalid")
+    return value, None
 
 
 def _parse_values(

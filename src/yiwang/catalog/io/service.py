@@ -143,6 +143,7 @@ class _Plan:
         self.unchanged = 0
         self.touched_item_ids: list[int] = []
         self.open_drafts: list[str] = []
+        self.memo: dict = {}  # look-ups shared by the validation of every item of the file
 
     # -- reading the database ---------------------------------------------------------------------------
     def _load(self) -> None:
@@ -292,6 +293,7 @@ class _Plan:
             item=item,
             known_license_types=self.known_license_types,
             known_data_resources=self.known_data_resources,
+            memo=self.memo,
         ):
             self._problem(rec, problem)
 
@@ -540,7 +542,12 @@ def _split(path: str) -> tuple[str | None, int | None, str]:
         if bits[0] == "fees":
             return None, None, "fees"
         return bits[0], None, bits[0]
+    if bits[0] in JSON_COLUMNS:  # 'result_fields.premises' -> the result_fields cell (the message names the rest)
+        return None, None, bits[0]
     return None, None, bits[-1]
+
+
+JSON_COLUMNS = {c.key for c in F.ITEM_COLUMNS if c.kind == "json"}
 
 
 def _spot(where: dict[str, Any]) -> tuple:

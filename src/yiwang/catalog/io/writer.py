@@ -244,6 +244,8 @@ def _cell(col: F.Column, value: Any) -> Any:
         return "是" if value else "否"
     if col.kind == "list":
         return "|".join(value or [])
+    if col.kind == "json":
+        return json.dumps(value, ensure_ascii=False) if value else ""
     if col.kind == "choice":
         return col.label(value)
     return value
@@ -288,6 +290,8 @@ def _readme(ws: _Sheet) -> None:
                 notes.append("填 是 或 否")
             elif col.kind == "int":
                 notes.append("非负整数")
+            elif col.kind == "json":
+                notes.append("JSON")
             if col.max_length:
                 notes.append(f"最多 {col.max_length} 字")
             ws.append([sheet, col.header, col.key, "是" if col.required else "", "；".join(notes)], WRAP)

@@ -35,7 +35,7 @@ TEMPLATES: dict[str, str] = {
 食品小作坊登记|10|PE|NCRX|O|CD|小作坊登记证,做小吃作坊登记,食品作坊|permit|cs,pm,jkzm
 食品摊贩备案|10|P|NX|F|D|摆摊卖小吃备案,流动摊贩备案|permit|jkzm|I
 特种设备使用登记|01|E|NCX|TZSB|CD|电梯登记,锅炉登记,特种设备登记证|permit|特种设备产品合格证,监督检验证明|H
-特种设备作业人员资格认定|01|P|NR|O|C|叉车证,电梯操作证,特种设备作业证|work|zp,tj,xl,考试合格证明
+特种设备作业人员资格认定|01|P|NR|TZZY|C|叉车证,电梯操作证,特种设备作业证|work|zp,tj,xl,考试合格证明
 特种设备安装改造修理告知|10|E||F|CD|电梯安装告知,锅炉安装告知|build|施工合同,施工方案|I
 药品零售企业经营许可|01|E|NCRX|YPJY|CD|开药店办证,药店许可证,药品经营许可证|permit|cs,pm,ry,zd_zd|H
 第三类医疗器械经营许可|01|E|NCRX|O|C|医疗器械许可证,卖医疗器械办证|permit|cs,ry,zd_zd

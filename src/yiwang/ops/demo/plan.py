@@ -59,6 +59,12 @@ class LicenseTypePlan:
     holder_kind: str  # person | enterprise
     issuer_codes: list[str]
     description: str = ""
+    # What the certificate shows and how it is numbered (licenses.LicenseType fields; see demo/licenses.py).
+    fields: list[dict] = field(default_factory=list)
+    layout: dict = field(default_factory=dict)
+    validity_years: int | None = None
+    number_field: str = ""
+    number_pattern: str = ""
 
 
 @dataclass

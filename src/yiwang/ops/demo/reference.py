@@ -374,6 +374,7 @@ LICENSE_KINDS: list[LicenseKind] = [
     LicenseKind("SPJY", "食品经营许可证", "enterprise", "scjg", 0, 2),
     LicenseKind("SPSC", "食品生产许可证", "enterprise", "scjg", 0, 3),
     LicenseKind("TZSB", "特种设备使用登记证", "enterprise", "scjg", 0, 4),
+    LicenseKind("TZZY", "特种设备安全管理和作业人员证", "person", "scjg", 0, 5),
     LicenseKind("YPJY", "药品经营许可证", "enterprise", "scjg", 17, 1),
     LicenseKind("SFZ", "居民身份证", "person", "ga", 1, 1),
     LicenseKind("HKB", "居民户口簿", "person", "ga", 1, 2),

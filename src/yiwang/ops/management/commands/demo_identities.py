@@ -22,12 +22,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from yiwang.catalog.demo.geography import COUNTIES
 from yiwang.core.codes import citizen_check_char, make_credit_code
-
-from ... import libraries, services, verification
-from ...documents import DocType
-from ...models import (
+from yiwang.core.errors import ProblemsError
+from yiwang.identity import libraries, services, verification
+from yiwang.identity.documents import DocType
+from yiwang.identity.models import (
     Agent,
     AgentPermission,
     Enterprise,
@@ -39,6 +38,7 @@ from ...models import (
     RecordStatus,
     doc_hash,
 )
+from yiwang.ops.demo.geography import COUNTIES
 
 PASSWORD = "Yiwang-demo-2026"  # noqa: S105 - demo-only, printed on purpose
 SEED = 2026
@@ -218,58 +218,61 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, **options) -> None:
         if "production" in (getattr(settings, "SETTINGS_MODULE", "") or "") and not force:
             raise CommandError("Demo identities have published passwords; refusing to create them in production.")
-        rng = random.Random(SEED)
-        with transaction.atomic():
-            people = population(rng)
-            people += [
-                PopulationRecord(
-                    doc_type=p.doc_type,
-                    doc_number_hash=doc_hash(p.doc_type, p.doc_number),
-                    name=p.name,
-                    status=RecordStatus.NORMAL,
-                    source="demo",
+        try:
+            rng = random.Random(SEED)
+            with transaction.atomic():
+                people = population(rng)
+                people += [
+                    PopulationRecord(
+                        doc_type=p.doc_type,
+                        doc_number_hash=doc_hash(p.doc_type, p.doc_number),
+                        name=p.name,
+                        status=RecordStatus.NORMAL,
+                        source="demo",
+                    )
+                    for p in DEMO_PEOPLE
+                ]
+                pop = libraries.LoadResult()
+                libraries.write_records(
+                    PopulationRecord, "doc_number_hash", people, ["doc_type", "name", "status", "source"], pop
                 )
-                for p in DEMO_PEOPLE
-            ]
-            pop = libraries.LoadResult()
-            libraries.write_records(
-                PopulationRecord, "doc_number_hash", people, ["doc_type", "name", "status", "source"], pop
-            )
-            persons = {p.role: self._person(p) for p in DEMO_PEOPLE}
-            rep = persons["legal_rep"]
-            companies = legal_persons(rng, people[:PEOPLE])
-            companies.append(
-                LegalPersonRecord(
-                    credit_code=COMPANY[1],
-                    name=COMPANY[0],
-                    kind=EnterpriseKind.ENTERPRISE,
-                    legal_rep_name=rep.name,
-                    legal_rep_doc_hash=rep.doc_number_hash,
-                    address=COMPANY[2],
-                    status=LegalPersonStatus.ACTIVE,
-                    registered_on=dt.date(2015, 4, 8),
-                    source="demo",
+                persons = {p.role: self._person(p) for p in DEMO_PEOPLE}
+                rep = persons["legal_rep"]
+                companies = legal_persons(rng, people[:PEOPLE])
+                companies.append(
+                    LegalPersonRecord(
+                        credit_code=COMPANY[1],
+                        name=COMPANY[0],
+                        kind=EnterpriseKind.ENTERPRISE,
+                        legal_rep_name=rep.name,
+                        legal_rep_doc_hash=rep.doc_number_hash,
+                        address=COMPANY[2],
+                        status=LegalPersonStatus.ACTIVE,
+                        registered_on=dt.date(2015, 4, 8),
+                        source="demo",
+                    )
                 )
-            )
-            lp = libraries.LoadResult()
-            libraries.write_records(
-                LegalPersonRecord,
-                "credit_code",
-                companies,
-                [
-                    "name",
-                    "kind",
-                    "legal_rep_name",
-                    "legal_rep_doc_hash",
-                    "address",
-                    "status",
-                    "registered_on",
-                    "source",
-                ],
-                lp,
-            )
-            company = self._company(rep)
-            self._agent(company, persons["agent"], rep)
+                lp = libraries.LoadResult()
+                libraries.write_records(
+                    LegalPersonRecord,
+                    "credit_code",
+                    companies,
+                    [
+                        "name",
+                        "kind",
+                        "legal_rep_name",
+                        "legal_rep_doc_hash",
+                        "address",
+                        "status",
+                        "registered_on",
+                        "source",
+                    ],
+                    lp,
+                )
+                company = self._company(rep)
+                self._agent(company, persons["agent"], rep)
+        except ProblemsError as exc:
+            raise CommandError("; ".join(f"{p.field}: {p}" for p in exc.problems) + " Nothing was written.") from exc
         self.stdout.write(
             f"Population library: {PopulationRecord.objects.count()} people; "
             f"legal-person library: {LegalPersonRecord.objects.count()} legal persons."

@@ -207,7 +207,20 @@ def _license_types(plan: CityPlan, orgs: dict[str, Organisation], report: dict) 
     )
     new = [lt for lt in plan.license_types if lt.code not in existing]
     LicenseType.objects.bulk_create(
-        [LicenseType(code=lt.code, name=lt.name, holder_kind=lt.holder_kind, description=lt.description) for lt in new]
+        [
+            LicenseType(
+                code=lt.code,
+                name=lt.name,
+                holder_kind=lt.holder_kind,
+                description=lt.description,
+                fields=lt.fields,
+                layout=lt.layout,
+                validity_years=lt.validity_years,
+                number_field=lt.number_field,
+                number_pattern=lt.number_pattern,
+            )
+            for lt in new
+        ]
     )
     ids = dict(LicenseType.objects.filter(code__in=[lt.code for lt in new]).values_list("code", "id"))
     through = LicenseType.issuers.through
@@ -298,6 +311,7 @@ def _build_items(plan: CityPlan, orgs: dict[str, Organisation], known_licenses: 
     step_keys = set(STEP_FIELDS) - {"countersign_org_id"}
     problems: list[Problem] = []
     built = []
+    memo: dict = {}  # the license types' look-ups, shared by every item's check
     for n, ip in enumerate(plan.items, 1):
         org = orgs[ip.organisation_code]
         # An existing organisation reused under another credit code keeps its own code.
@@ -315,6 +329,7 @@ def _build_items(plan: CityPlan, orgs: dict[str, Organisation], known_licenses: 
             item=item,
             known_license_types=known_licenses,
             known_data_resources=known_resources,
+            memo=memo,
         )
         for p in found:
             problems.append(

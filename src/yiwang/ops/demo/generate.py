@@ -24,6 +24,7 @@ from .geography import (
     VILLAGE_SURNAMES,
     VILLAGE_WORDS,
 )
+from .licenses import item_form, type_schema
 from .plan import (
     CityPlan,
     DataResourcePlan,
@@ -115,13 +116,18 @@ def templates() -> tuple[Template, ...]:
             f = [*raw.split("|"), "", "", "", "", "", "", "", "", ""][:10]
             index += 1
             name, item_type, obj, variants, result, levels, aliases, themes_, mats, flags = (x.strip() for x in f)
+            persons, enterprises = "P" in obj, "E" in obj
+            if result in LICENSE_BY_KEY:
+                # Only whoever can hold the resulting license may apply: its guide names that audience alone.
+                persons = LICENSE_BY_KEY[result].holder == "person"
+                enterprises = not persons
             t = Template(
                 dept=dept,
                 index=index,
                 name=name,
                 item_type=item_type,
-                persons="P" in obj,
-                enterprises="E" in obj,
+                persons=persons,
+                enterprises=enterprises,
                 variants=variants,
                 result=result or ("A" if item_type == "01" else "O"),
                 levels=levels or "CD",
@@ -484,6 +490,7 @@ def _license_types(orgs: list[_Org]) -> list[LicenseTypePlan]:
                 lk.holder,
                 issuers,
                 f"{lk.name}（证照类型由{MINISTRIES[lk.ministry]}制定）",
+                **type_schema(lk.key),
             )
         )
     return out
@@ -538,18 +545,31 @@ def _universe(orgs: list[_Org]) -> list[_Candidate]:
         else:
             candidates = [t for t in templates() if letter in t.levels]
         for t in candidates:
+            priority = -1 if _showcase(t, o.level) else 0 if "H" in t.flags else 1
             for v in t.variants or "_":
-                out.append(_Candidate(i, t, "" if v == "_" else v, o.level, 0 if "H" in t.flags else 1))
+                out.append(_Candidate(i, t, "" if v == "_" else v, o.level, priority))
     return out
+
+
+# The items of the README's walk (蚌埠市市场监督管理局): in every demo city, however small, and applicable online.
+SHOWCASE = {("scjg", "食品经营许可"), ("scjg", "特种设备作业人员资格认定")}
+
+
+def _showcase(t: Template, level: int) -> bool:
+    return level == 3 and (t.dept, t.name) in SHOWCASE
 
 
 def _select(seed: int, universe: list[_Candidate], wanted: int) -> list[_Candidate]:
     """Picks exactly `wanted` candidates: every level keeps a share, higher levels fill first."""
     if wanted > len(universe):
         raise DemoError(f"the demo city implements at most {len(universe)} items; {wanted} were asked for")
+    # The README's walk comes first, so that even a small test city has it.
+    showcase = [c for c in universe if c.priority < 0][:wanted]
+    wanted -= len(showcase)
     by_level: dict[int, list[_Candidate]] = {}
     for c in universe:
-        by_level.setdefault(c.level, []).append(c)
+        if c.priority >= 0:
+            by_level.setdefault(c.level, []).append(c)
     sizes = {lv: len(cs) for lv, cs in by_level.items()}
 
     def total(t: float) -> float:
@@ -568,7 +588,7 @@ def _select(seed: int, universe: list[_Candidate], wanted: int) -> list[_Candida
             break
         if quota[lv] < sizes[lv]:
             quota[lv] += 1
-    chosen: list[_Candidate] = []
+    chosen: list[_Candidate] = list(showcase)
     for lv in sorted(by_level):
         rng = rng_for(seed, "select", lv)
         keyed = [(c.priority, rng.random(), c) for c in by_level[lv]]
@@ -637,11 +657,14 @@ STEP_TEXT = {
 }
 
 
-def _result(t: Template, variant: str) -> tuple[str, str, str]:
+def _result(t: Template, variant: str, level: int = 3) -> tuple[str, str, str]:
     """(result_type, result_name, result_license_type)."""
     if t.result in LICENSE_BY_KEY:
         if variant == "cancel":
             return "approval", f"准予注销{LICENSE_BY_KEY[t.result].name}的决定", ""
+        if level >= 5:
+            # A 便民服务中心 accepts and forwards; the county department issues the license itself.
+            return "other", f"{LICENSE_BY_KEY[t.result].name}代办转报回执", ""
         return "license", LICENSE_BY_KEY[t.result].name, license_type_code(t.result)
     if t.result == "F":
         return "filing", f"{t.name}回执", ""
@@ -690,7 +713,10 @@ def _material(key: str, rng: random.Random, item_name: str) -> dict:
     condition = ""
     if "@" in key:
         key, condition = key.split("@", 1)
-    if key in MATERIALS:
+    if key.startswith("license:"):
+        lic = key.removeprefix("license:")
+        name, source, data, form = LICENSE_BY_KEY[lic].name, "license", "", "electronic"
+    elif key in MATERIALS:
         name, source, lic, data, form, cond = MATERIALS[key]
         condition = condition or cond
     else:
@@ -736,8 +762,13 @@ def _materials(rng: random.Random, t: Template, variant: str, level: int) -> lis
         # Whoever applies for their first business license or ID card has none yet.
         keys = [k for k in keys if k.lstrip("?").split("@")[0] != t.result.lower()]
     keys += list(t.materials)
+    held = LICENSE_BY_KEY.get(t.result)
     if variant == "change":
         keys += ["变更事项的证明材料"]
+    holder = "person" if t.persons else "enterprise"
+    if variant in ("change", "renew", "cancel") and held is not None and held.holder == holder:
+        # The license being changed, first (never cut): an e-license when the applicant holds it (免证办).
+        keys.insert(0, f"license:{held.key}")
     elif variant in ("renew", "cancel"):
         keys += ["yj"]
     if "?wts" not in keys and "wts" not in keys and "V" not in t.flags and rng.random() < 0.5:
@@ -835,7 +866,9 @@ def _item(seed: int, c: _Candidate, o: _Org, competent: str, place: str, hours: 
     promised = 0 if immediate else max(1, min(statutory, round(statutory * rng.uniform(0.05, 0.45))))
     promised_wd = promised if unit == "wd" else math.floor(promised * 5 / 7)
 
-    if "V" in t.flags:
+    if _showcase(t, c.level):
+        depth = 4
+    elif "V" in t.flags:
         depth = rng.choice((2, 3, 3))
     elif c.level >= 5:
         depth = rng.choices((1, 2, 3, 4), weights=(1, 3, 4, 3))[0]
@@ -849,7 +882,8 @@ def _item(seed: int, c: _Candidate, o: _Org, competent: str, place: str, hours: 
         visits = rng.choice((1, 1, 1, 2))
 
     fees = [{"name": n, "standard": s, "basis": b} for n, s, b in FEES.get(t.fee_key, [])]
-    result_type, result_name, result_license = _result(t, variant)
+    result_type, result_name, result_license = _result(t, variant, c.level)
+    form_fields, result_fields = item_form(t.result) if result_license else ([], {})
     lifecycle = {"start", "change", "close"}
     keys = [k for k in t.themes if not variant or k not in lifecycle]
     if variant == "new" and "start" in t.themes:
@@ -887,6 +921,8 @@ def _item(seed: int, c: _Candidate, o: _Org, competent: str, place: str, hours: 
         "result_type": result_type,
         "result_name": result_name,
         "result_license_type": result_license,
+        "form_fields": form_fields,
+        "result_fields": result_fields,
         "change_note": "",
     }
     return ItemPlan(

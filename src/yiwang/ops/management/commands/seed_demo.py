@@ -12,22 +12,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.catalog.demo import DemoError, generate_city, universe_size, write_city
 from yiwang.catalog.models import ServiceItem
+from yiwang.catalog.search import rebuild_index
 from yiwang.core.errors import ProblemsError
-
-
-def rebuild_search_index() -> dict | None:
-    """Rebuilds the catalog search index when the search module provides it (None otherwise)."""
-    for module_name in ("yiwang.catalog.search", "yiwang.catalog.searching"):
-        try:
-            module = __import__(module_name, fromlist=["rebuild_index"])
-        except ImportError:
-            continue
-        if hasattr(module, "rebuild_index"):
-            return module.rebuild_index() or {}
-    return None
-
+from yiwang.ops.demo import DemoError, generate_city, universe_size, write_city
 
 PHASES = {
     "organisations": gettext_lazy("divisions, organisations and halls"),
@@ -87,11 +75,8 @@ class Command(BaseCommand):
         self._phase(_("write"), sum(report["seconds"].values()))
         if not no_index:
             t0 = time.perf_counter()
-            figures = rebuild_search_index()
-            if figures is None:
-                self.stdout.write(_("Search index: not available yet, skipped."))
-            else:
-                self._phase(_("search index"), time.perf_counter() - t0)
+            rebuild_index()
+            self._phase(_("search index"), time.perf_counter() - t0)
 
         summary = plan.summary()
         self.stdout.write(self.style.SUCCESS(_("Demo city loaded (seed %(seed)s).") % {"seed": seed}))
