@@ -59,7 +59,7 @@ class Fee(Schema):
     basis: str = Field("", description="Legal basis of the fee (收费依据)")
 
 
-class MaterialOut(Schema):
+class GuideMaterialOut(Schema):
     order: int
     name: str
     source: str = Field(..., description="applicant, license, shared or government")
@@ -82,7 +82,7 @@ class MaterialOut(Schema):
         return obj.sample.url if obj.sample else None
 
 
-class StepOut(Schema):
+class ProcessStepOut(Schema):
     order: int
     kind: str = Field(..., description="accept, undertake, review, approve, countersign or deliver")
     name: str
@@ -138,8 +138,8 @@ class VersionOut(VersionSummary):
     result_name: str
     result_license_type: str
     result_sample: str | None = None
-    materials: list[MaterialOut]
-    steps: list[StepOut]
+    materials: list[GuideMaterialOut]
+    steps: list[ProcessStepOut]
     themes: list[ThemeOut]
 
     @staticmethod
@@ -200,7 +200,7 @@ class ItemDetail(ItemOut):
     version: VersionOut = Field(..., description="The published version, or for a new item the version made")
 
 
-class EventOut(Schema):
+class CatalogEventOut(Schema):
     at: dt.datetime
     action: str = Field(..., description="created, drafted, edited, published, retired or imported")
     version: int | None = Field(None, description="Version number the event is about")
@@ -230,7 +230,7 @@ class MaterialIn(Schema):
     order: int = 0
 
 
-class StepIn(Schema):
+class ProcessStepIn(Schema):
     kind: str
     name: str
     days: int = 0
@@ -278,7 +278,7 @@ class VersionIn(Schema):
 class DraftIn(Schema):
     version: VersionIn
     materials: list[MaterialIn] = []
-    steps: list[StepIn] = []
+    steps: list[ProcessStepIn] = []
     themes: list[str] = Field([], description="Theme codes")
 
 
@@ -537,7 +537,7 @@ def get_version(request: HttpRequest, item_code: str, number: int) -> ItemVersio
 
 @router.get(
     "/items/{item_code}/events",
-    response={200: list[EventOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: list[CatalogEventOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=READ_AUTH,
     summary="The item's history (administrators in scope)",
 )

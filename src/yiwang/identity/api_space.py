@@ -75,7 +75,7 @@ class SpaceOut(Schema):
     acting_for: int | None = Field(None, description="The enterprise chosen in the switcher (session), if any")
 
 
-class MaterialOut(Schema):
+class SpaceMaterialOut(Schema):
     id: int
     title: str
     content_type: str
@@ -106,7 +106,7 @@ class ConsentIn(Schema):
     allowed: bool
 
 
-class UseOut(Schema):
+class DataUseOut(Schema):
     at: dt.datetime
     category: str
     what: str
@@ -130,11 +130,11 @@ class PrefillOut(Schema):
     values: dict[str, str] = Field(..., description="Empty when the profile reuse switch is off (nothing recorded)")
 
 
-class RevealIn(Schema):
+class ProfileRevealIn(Schema):
     field: str = Field(..., description="name, doc_number, phone, email or address")
 
 
-class RevealOut(Schema):
+class ProfileRevealOut(Schema):
     field: str
     value: str
 
@@ -218,16 +218,16 @@ def my_space(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/me/reveal",
-    response={200: RevealOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: ProfileRevealOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Full value of one of my own fields",
 )
-def reveal(request: HttpRequest, payload: RevealIn) -> dict[str, str]:
+def reveal(request: HttpRequest, payload: ProfileRevealIn) -> dict[str, str]:
     """The subject seeing their own data: no reason asked, nothing cached."""
     return {"field": payload.field, "value": space.reveal(_person(request), payload.field)}
 
 
 @router.get(
-    "/me/materials", response={200: list[MaterialOut], 401: ErrorOut, 404: ErrorOut}, summary="My stored materials"
+    "/me/materials", response={200: list[SpaceMaterialOut], 401: ErrorOut, 404: ErrorOut}, summary="My stored materials"
 )
 def list_materials(request: HttpRequest, enterprise: int | None = None) -> Any:
     """The person's own materials, or (with `enterprise`) the enterprise's, given the materials permission."""
@@ -236,7 +236,7 @@ def list_materials(request: HttpRequest, enterprise: int | None = None) -> Any:
 
 @router.post(
     "/me/materials",
-    response={201: MaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={201: SpaceMaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Store a material (PDF, JPEG or PNG, at most 10 MB)",
 )
 def upload_material(
@@ -275,7 +275,7 @@ def material_file(request: HttpRequest, material_id: int):
 
 @router.patch(
     "/me/materials/{material_id}",
-    response={200: MaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: SpaceMaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Rename, mark reusable or not, set the validity date",
 )
 def patch_material(request: HttpRequest, material_id: int, payload: MaterialPatch):
@@ -303,7 +303,7 @@ def put_consent(request: HttpRequest, category: str, payload: ConsentIn, enterpr
     return next(c for c in space.consents(subject) if c["category"] == category)
 
 
-@router.get("/me/uses", response={200: list[UseOut], 401: ErrorOut, 404: ErrorOut}, summary="Every use of my data")
+@router.get("/me/uses", response={200: list[DataUseOut], 401: ErrorOut, 404: ErrorOut}, summary="Every use of my data")
 @paginate(PageNumberPagination, page_size=20)
 def list_uses(request: HttpRequest, enterprise: int | None = None) -> Any:
     """Newest first; with `enterprise`, the enterprise's uses (needs manage_agents)."""

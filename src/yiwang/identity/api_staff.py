@@ -34,7 +34,7 @@ class LookupIn(Schema):
     phone: str = ""
 
 
-class VerificationOut(Schema):
+class IdentityVerificationOut(Schema):
     at: dt.datetime
     level: int
     level_label: str
@@ -45,7 +45,7 @@ class VerificationOut(Schema):
     performed_by: str
 
 
-class PersonOut(Schema):
+class PersonRecordOut(Schema):
     """Masked values; the name is masked too for supervisors."""
 
     ref: str = Field(..., description="Reference for the other /people/{ref} endpoints, valid 12 hours, yours only")
@@ -61,11 +61,11 @@ class PersonOut(Schema):
     level_label: str
     verified_at: dt.datetime | None
     has_account: bool
-    verifications: list[VerificationOut]
+    verifications: list[IdentityVerificationOut]
 
 
 class LookupOut(Schema):
-    results: list[PersonOut]
+    results: list[PersonRecordOut]
 
 
 class CounterIn(Schema):
@@ -76,12 +76,12 @@ class CounterIn(Schema):
     document_valid: bool = Field(False, description="The document is within its validity period")
 
 
-class RevealIn(Schema):
+class StaffRevealIn(Schema):
     field: str = Field(..., description="doc_number, phone, address or email")
     reason: str = Field(..., description="Why the full value is needed (recorded)")
 
 
-class RevealOut(Schema):
+class StaffRevealOut(Schema):
     field: str
     value: str
 
@@ -158,7 +158,7 @@ def lookup(request: HttpRequest, body: LookupIn):
 
 @router.get(
     "/people/{ref}",
-    response={200: PersonOut, 404: ErrorOut},
+    response={200: PersonRecordOut, 404: ErrorOut},
     summary="A found person's masked record, level and real-name checks",
 )
 def person(request: HttpRequest, ref: str):
@@ -170,7 +170,7 @@ def person(request: HttpRequest, ref: str):
 
 @router.post(
     "/people/{ref}/verify-in-person",
-    response={200: VerificationOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: IdentityVerificationOut, 400: ErrorOut, 404: ErrorOut},
     summary="Window clerks: verify a person in person (level 3) after the checklist",
 )
 def verify_in_person(request: HttpRequest, ref: str, body: CounterIn):
@@ -183,10 +183,10 @@ def verify_in_person(request: HttpRequest, ref: str, body: CounterIn):
 
 @router.post(
     "/people/{ref}/reveal",
-    response={200: RevealOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: StaffRevealOut, 400: ErrorOut, 404: ErrorOut},
     summary="Clerks, reviewers and approvers: one full value, with a reason (recorded)",
 )
-def reveal(request: HttpRequest, ref: str, body: RevealIn, response: HttpResponse):
+def reveal(request: HttpRequest, ref: str, body: StaffRevealIn, response: HttpResponse):
     a = actor(request)
     if not tools.may_look_up(a):
         raise Http404
