@@ -17,9 +17,10 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QueryS
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_paging import Pages
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity.api_security import client_actor, client_reach, require_scope
 from yiwang.orgs.admin import holds, in_scope, reaches_all, scope_of
@@ -433,7 +434,7 @@ def _content(
 
 
 @router.get("/items", response=list[ItemOut], summary="List service items")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def list_items(request: HttpRequest, filters: Query[ItemFilter]) -> QuerySet[ServiceItem]:
     """Published items for everyone; administrators also see the drafts and withdrawn items in their scope."""
     qs = ServiceItem.objects.select_related("organisation", "current")

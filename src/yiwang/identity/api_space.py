@@ -15,9 +15,10 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.cache import add_never_cache_headers
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_paging import Pages
 
 from . import access, space
 from .models import Agent, AgentPermission, Enterprise, Person, ReusableMaterial
@@ -304,7 +305,7 @@ def put_consent(request: HttpRequest, category: str, payload: ConsentIn, enterpr
 
 
 @router.get("/me/uses", response={200: list[DataUseOut], 401: ErrorOut, 404: ErrorOut}, summary="Every use of my data")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def list_uses(request: HttpRequest, enterprise: int | None = None) -> Any:
     """Newest first; with `enterprise`, the enterprise's uses (needs manage_agents)."""
     return space.uses(_subject(request, enterprise, AgentPermission.MANAGE_AGENTS))

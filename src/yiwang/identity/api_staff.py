@@ -14,9 +14,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_paging import Pages
 from yiwang.core.errors import both_languages
 
 from . import staff_tools as tools
@@ -202,7 +203,7 @@ def reveal(request: HttpRequest, ref: str, body: StaffRevealIn, response: HttpRe
     response={200: list[AccessOut], 404: ErrorOut},
     summary="Supervisors and system administrators: full-value views by staff in scope, newest first",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def pii_access_log(request: HttpRequest, filters: Query[AccessFilter]):
     a = actor(request)
     field = filters.field if filters.field in tools.REVEALABLE else ""
