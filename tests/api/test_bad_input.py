@@ -9,8 +9,8 @@ import json
 import pytest
 from django.test import Client
 
-from tests.cases.test_api import apply, post, token_for
-from tests.cases.test_api import world as world  # noqa: F401  (fixture)
+from tests.cases.test_api import token_for
+from tests.cases.test_api import world as world  # the fixture
 from tests.factories import OrganisationFactory, make_item, person
 from yiwang.cases.models import Case
 from yiwang.core.api_errors import is_error_shape
@@ -57,7 +57,7 @@ def test_the_last_allowed_page_answers_empty():
     assert response.status_code == 200 and response.json()["items"] == []
 
 
-def test_cursor_and_limits_of_plain_lists_are_bounded(world):  # noqa: F811
+def test_cursor_and_limits_of_plain_lists_are_bounded(world):
     token = token_for(world["org"], ["cases:read"])
     system = Client(headers={"Authorization": f"Bearer {token}"})
     assert_shape(system.get(f"{V1}/cases/feed", {"after": str(2**64)}), 422, field="after")
@@ -78,46 +78,44 @@ def test_the_bounds_are_in_the_document():
 # ------------------------------------------------------------------------------------------------------------
 
 
+def case_json(item_code: str, form_data: str, applicant: str = "") -> str:
+    """A case submission written as JSON text, so escapes such as \\ud800 reach the server as a caller wrote them."""
+    extra = f', "applicant": {applicant}' if applicant else ""
+    return '{"item_code": "' + item_code + '", "form_data": ' + form_data + extra + "}"
+
+
 def raw_json(client: Client, path: str, text: str, **headers):
     """Posts JSON text as written (json.dumps would escape a lone surrogate the same way, but be explicit)."""
     return client.post(f"{V1}{path}", text.encode(), content_type="application/json", headers=headers)
 
 
 @pytest.mark.parametrize("bad", ["\\ud800", "a\\udfffb", "\\u0000", "x\\u0000"])
-def test_a_citizen_cannot_store_a_broken_address_in_form_data(world, bad):  # noqa: F811
-    body = (
-        '{"item_code": "%s", "form_data": {"contact_phone": "13900001111", "address": "%s"}}'
-        % (world["item"].item_code, bad)
-    )
+def test_a_citizen_cannot_store_a_broken_address_in_form_data(world, bad):
+    body = case_json(world["item"].item_code, '{"contact_phone": "13900001111", "address": "' + bad + '"}')
     response = raw_json(world["me"], "/cases/", body, **{"Idempotency-Key": "k-bad"})
     body = assert_shape(response, 422, field="form_data.address", code="invalid_characters")
     assert "不允许" in body["detail"][0]["message"] and "not allowed" in body["detail"][0]["message_en"]
     assert Case.objects.count() == 0
 
 
-def test_a_machine_clients_broken_applicant_name_is_422_not_500(world):  # noqa: F811
+def test_a_machine_clients_broken_applicant_name_is_422_not_500(world):
     token = token_for(world["org"], ["cases:write"])
     system = Client(headers={"Authorization": f"Bearer {token}"})
-    body = (
-        '{"item_code": "%s", "applicant": {"name": "\\ud83d", "doc_type": "resident_id", "doc_number": "%s"},'
-        ' "form_data": {}}' % (world["item"].item_code, world["applicant"].doc_number)
-    )
+    applicant = '{"name": "\\ud83d", "doc_type": "resident_id", "doc_number": "' + world["applicant"].doc_number + '"}'
+    body = case_json(world["item"].item_code, "{}", applicant)
     assert_shape(raw_json(system, "/cases/", body, **{"Idempotency-Key": "s-1"}), 422, field="applicant.name")
     assert Case.objects.count() == 0
 
 
-def test_a_proper_surrogate_pair_is_an_ordinary_character(world):  # noqa: F811
-    body = '{"item_code": "%s", "form_data": {"contact_phone": "13900001111", "address": "\\ud83d\\ude00 幸福路 1 号"}}' % (
-        world["item"].item_code
-    )
+def test_a_proper_surrogate_pair_is_an_ordinary_character(world):
+    form = '{"contact_phone": "13900001111", "address": "\\ud83d\\ude00 幸福路 1 号"}'
+    body = case_json(world["item"].item_code, form)
     response = raw_json(world["me"], "/cases/", body, **{"Idempotency-Key": "k-emoji"})
     assert response.status_code == 201, response.content
 
 
-def test_bad_text_deep_in_lists_and_in_keys_is_named(world):  # noqa: F811
-    body = '{"item_code": "%s", "form_data": {"rows": [{"x": "ok"}, {"x": "\\udc00"}], "\\u0000": 1}}' % (
-        world["item"].item_code
-    )
+def test_bad_text_deep_in_lists_and_in_keys_is_named(world):
+    body = case_json(world["item"].item_code, '{"rows": [{"x": "ok"}, {"x": "\\udc00"}], "\\u0000": 1}')
     response = raw_json(world["me"], "/cases/", body, **{"Idempotency-Key": "k-deep"})
     fields = {p["field"] for p in assert_shape(response, 422)["detail"]}
     assert fields == {"form_data.rows.1.x", "form_data"}
@@ -150,9 +148,9 @@ def test_a_page_refuses_nul_in_a_query_string_in_english_when_chosen(settings):
     assert "not allowed" in response.content.decode()
 
 
-def test_nan_and_infinity_are_not_json(world):  # noqa: F811
+def test_nan_and_infinity_are_not_json(world):
     for constant in ("NaN", "Infinity", "1e999"):
-        body = '{"item_code": "%s", "form_data": {"area": %s}}' % (world["item"].item_code, constant)
+        body = case_json(world["item"].item_code, '{"address": ' + constant + "}")
         assert_shape(raw_json(world["me"], "/cases/", body, **{"Idempotency-Key": "k-nan"}), 400, code="parse_error")
 
 
@@ -161,7 +159,7 @@ def test_nan_and_infinity_are_not_json(world):  # noqa: F811
 # ------------------------------------------------------------------------------------------------------------
 
 
-def test_an_unparsable_body_is_a_400_in_the_shape(world):  # noqa: F811
+def test_an_unparsable_body_is_a_400_in_the_shape(world):
     response = world["me"].post(f"{V1}/cases/", b"{not json", content_type="application/json")
     assert_shape(response, 400, code="parse_error")
     response = world["me"].post(f"{V1}/cases/", b"\xff\xfe", content_type="application/json")
@@ -179,16 +177,18 @@ def test_wrong_method_is_a_405_in_the_shape_keeping_allow():
     assert "GET" in response["Allow"]
 
 
-def test_unauthenticated_forbidden_and_rate_limited_answers_keep_the_shape(world):  # noqa: F811
+def test_unauthenticated_forbidden_and_rate_limited_answers_keep_the_shape(world):
     assert_shape(Client().get(f"{V1}/identity/me"), 401, code="unauthenticated")
     assert_shape(Client(headers={"Authorization": "Bearer nope"}).get(f"{V1}/cases/feed"), 401)
     reader = Client(headers={"Authorization": f"Bearer {token_for(world['org'], ['catalog:read'])}"})
     assert_shape(reader.get(f"{V1}/cases/feed"), 403, code="forbidden")
     client, secret = create_client("限流系统", "department", world["org"], ["cases:read"], rate_limit=1)
     basic = base64.b64encode(f"{client.application.client_id}:{secret}".encode()).decode()
-    token = Client().post(
-        "/oauth/token/", {"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
-    ).json()["access_token"]
+    token = (
+        Client()
+        .post("/oauth/token/", {"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"})
+        .json()["access_token"]
+    )
     system = Client(headers={"Authorization": f"Bearer {token}"})
     assert system.get(f"{V1}/cases/feed").status_code == 200
     limited = system.get(f"{V1}/cases/feed")
@@ -196,7 +196,7 @@ def test_unauthenticated_forbidden_and_rate_limited_answers_keep_the_shape(world
     assert int(limited["Retry-After"]) >= 1
 
 
-def test_a_body_over_the_limit_is_413_in_the_shape(world, settings):  # noqa: F811
+def test_a_body_over_the_limit_is_413_in_the_shape(world, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = json.dumps({"item_code": world["item"].item_code, "form_data": {"note": "x" * 2000}})
     assert_shape(raw_json(world["me"], "/cases/", body), 413, code="too_large")
