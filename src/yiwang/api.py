@@ -52,7 +52,61 @@ class JsonParser(Parser):
         return super().parse_querydict(data, list_fields, request)
 
 
-api = NinjaAPI(
+ERROR_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+# What every operation can answer besides its own declared responses, and when.
+COMMON_ERRORS = {
+    "400": "The body cannot be read (not JSON, not UTF-8, NaN or Infinity) or its content is refused",
+    "401": "No valid session or bearer token",
+    "403": "Signed in, but this act is not allowed (a missing role or scope, or a failed CSRF check)",
+    "404": "No such record, or one out of your reach (the same answer)",
+    "413": "The body is larger than the server accepts",
+    "422": "A parameter or body field is outside its documented type or bounds, or holds text that is not text",
+    "429": "Too many requests from this client; see Retry-After",
+}
+
+
+def add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declares on every operation the error answers it can give, all in the one shape.
+
+    401/403 where the operation has security, 429 where a bearer token counts against a client's limit, 404
+    where the path names a record, 400/413 where there is a body, 422 where there is any input, and a
+    `default` for the rest (405, 500 …), so a client's generated code expects each of them.
+    """
+    schema.setdefault("components", {}).setdefault("schemas", {})
+    for methods in schema.get("paths", {}).values():
+        for op in methods.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            wanted = []
+            schemes = {name for requirement in op.get("security") or [] for name in requirement}
+            if schemes:
+                wanted += ["401", "403"]
+            if "ClientAuth" in schemes:
+                wanted.append("429")
+            params = op.get("parameters") or []
+            if any(p.get("in") == "path" for p in params):
+                wanted.append("404")
+            if "requestBody" in op:
+                wanted += ["400", "413"]
+            if params or "requestBody" in op:
+                wanted.append("422")
+            responses = op["responses"] = {str(status): answer for status, answer in op["responses"].items()}
+            for status in wanted:
+                responses.setdefault(status, {"description": COMMON_ERRORS[status], **ERROR_REF})
+            responses.setdefault(
+                "default", {"description": "Any other error (405, 500 …), in the same shape", **ERROR_REF}
+            )
+    return schema
+
+
+class YiwangAPI(NinjaAPI):
+    """NinjaAPI whose document declares every error answer (see add_error_responses)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        return add_error_responses(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = YiwangAPI(
     title="Yiwang API",
     version="1",
     description="一网通办 Yiwang: catalog, identity, cases and the rest of the platform. "
