@@ -19,6 +19,7 @@ from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.api_paging import Pages
+from yiwang.core.api_types import IsoDate
 
 from . import access, space
 from .models import Agent, AgentPermission, Enterprise, Person, ReusableMaterial
@@ -100,7 +101,7 @@ class SpaceMaterialOut(Schema):
 class MaterialPatch(Schema):
     title: str | None = None
     reusable: bool | None = None
-    valid_until: dt.date | None = Field(None, description="null clears the date")
+    valid_until: IsoDate | None = Field(None, description="null clears the date")
 
 
 class ConsentIn(Schema):
@@ -167,7 +168,7 @@ class AgentIn(Schema):
     doc_type: str = Field(..., description="The agent's document type (identity DocType)")
     doc_number: str = Field(..., description="Exact document number; only an exact match is accepted")
     permissions: list[str] = Field(..., description="apply, view_cases, materials, licenses, manage_agents")
-    valid_until: dt.date | None = None
+    valid_until: IsoDate | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------------

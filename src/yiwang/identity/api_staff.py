@@ -18,6 +18,7 @@ from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.api_paging import Pages
+from yiwang.core.api_types import IsoDate
 from yiwang.core.errors import both_languages
 
 from . import staff_tools as tools
@@ -119,8 +120,8 @@ class AccessOut(Schema):
 
 
 class AccessFilter(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     field: str = ""
 
 

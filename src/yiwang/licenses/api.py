@@ -18,6 +18,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_types import IsoDate
 from yiwang.core.errors import Problem, ProblemsError, both_languages
 from yiwang.identity.access import actor
 from yiwang.identity.documents import DocType
@@ -87,8 +88,8 @@ class IssueIn(Schema):
     holder_name: str
     holder_doc_type: str = DocType.RESIDENT_ID
     fields: dict[str, Any] = {}
-    issued_on: dt.date | None = None
-    expires_on: dt.date | None = None
+    issued_on: IsoDate | None = None
+    expires_on: IsoDate | None = None
     trust_level: str | None = None
     case_number: str = ""
 
