@@ -27,7 +27,7 @@ from yiwang.licenses.models import HolderKind, License, LicenseType
 from yiwang.orgs.models import Role
 
 pytestmark = pytest.mark.django_db
-DOCUMENT = Path("/tmp/x/old.json")
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 V1 = "/api/v1"
 TEACHER = "11100000000013338W001"
 FORM = [
