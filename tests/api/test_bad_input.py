@@ -227,3 +227,16 @@ def test_items_of_the_catalog_reject_a_huge_page_the_same_as_a_person_would_see(
     make_item(org_a)
     person("王五")
     assert_shape(Client().get(f"{V1}/catalog/items", {"page": str(2**62)}), 422, field="page")
+
+
+def test_an_api_error_never_renders_a_page(settings, tmp_path):
+    """Without collected static files the HTML error pages cannot render; the API's answers do not need them."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path
+    settings.DEBUG = False
+    c = Client(raise_request_exception=False)
+    assert_shape(c.get(f"{V1}/orgs/organisations/abc"), 404, code="not_found")
+    assert_shape(c.get(f"{V1}/catalog/items/X/versions/-1"), 404, code="not_found")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.views import defaults
 from django.utils.translation import gettext_lazy as _
 
 from .errors import both_languages
@@ -88,3 +89,34 @@ class ApiErrorShapeMiddleware:
         if "Content-Length" in response:
             response["Content-Length"] = str(len(response.content))
         return response
+
+
+def _json(status: int) -> HttpResponse:
+    body = json.dumps({"detail": [status_problem(status)]}, ensure_ascii=False)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+# Django's error views (urls.handler400 … handler500): JSON under /api/, the friendly pages elsewhere. An API
+# error never renders an HTML page only to throw it away (nor fails when a page cannot be rendered).
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _json(400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _json(403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _json(404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _json(500)
+    return defaults.server_error(request)
