@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.views import defaults
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 
 from .errors import both_languages
 
