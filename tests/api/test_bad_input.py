@@ -240,3 +240,19 @@ def test_an_api_error_never_renders_a_page(settings, tmp_path):
     c = Client(raise_request_exception=False)
     assert_shape(c.get(f"{V1}/orgs/organisations/abc"), 404, code="not_found")
     assert_shape(c.get(f"{V1}/catalog/items/X/versions/-1"), 404, code="not_found")
+
+
+def test_every_operation_declares_its_error_answers():
+    doc = Client().get(f"{V1}/openapi.json").json()
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            responses = op["responses"]
+            assert responses["default"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+            if op.get("security"):
+                assert {"401", "403"} <= set(responses), (method, path)
+            if op.get("parameters") or op.get("requestBody"):
+                assert "422" in responses, (method, path)
+            if "{" in path:
+                assert "404" in responses, (method, path)
+    problem = doc["components"]["schemas"]["ProblemDetail"]
+    assert set(problem["required"]) == {"field", "code", "message", "message_en"}
