@@ -100,9 +100,71 @@ def prepare(items: int) -> dict:
         call_command("demo_accounts", force=True, **quiet)
         call_command("demo_identities", force=True, **quiet)
         call_command("seed_licenses", count=30, **quiet)
+        submit_cases(3)
     org = Organisation.objects.filter(name="蚌埠市市场监督管理局").first() or Organisation.objects.first()
     client, secret = create_client("模糊测试系统", "department", org, list(SCOPES), rate_limit=100_000)
     return {"client_id": client.application.client_id, "secret": secret, "scopes": list(SCOPES)}
+
+
+def submit_cases(n: int) -> None:
+    """A few of 张三's applications, so case numbers exist for the case operations to reach."""
+    from yiwang.cases import services as cases
+    from yiwang.cases.services import Who
+    from yiwang.catalog.models import ServiceItem
+    from yiwang.core.errors import ProblemsError
+    from yiwang.identity.models import Person
+
+    person = Person.objects.get(name="张三", user__isnull=False)
+    made = 0
+    for item in ServiceItem.objects.filter(current__isnull=False, current__for_persons=True).order_by("pk")[:50]:
+        try:
+            cases.submit(
+                version=item.current,
+                person=person,
+                who=Who(user=person.user, name=person.name),
+                form_data={"contact_phone": "13900000001"},
+                idempotency_key=f"fuzz-{item.pk}",
+            )
+        except ProblemsError:
+            continue  # this item's form wants more than a phone number
+        made += 1
+        if made == n:
+            return
+
+
+def real_records_config(path: Path) -> Path:
+    """A schemathesis.toml that puts real ids into path parameters half of the time.
+
+    Random ids reach nothing but 404s; with real item codes, version numbers, licence identifiers and the like in
+    the mix, the bodies and queries generated for an operation also reach the code behind the record lookup.
+    """
+    from yiwang.cases.models import Case
+    from yiwang.catalog.models import ServiceItem
+    from yiwang.identity.models import Enterprise, MachineClient
+    from yiwang.licenses.models import License
+    from yiwang.orgs.models import Division, Organisation
+
+    values = {
+        "item_code": list(ServiceItem.objects.order_by("pk").values_list("item_code", flat=True)[:5]),
+        "number": [1, 2],
+        "case_number": list(Case.objects.order_by("pk").values_list("case_number", flat=True)[:5]),
+        "identifier": list(License.objects.order_by("pk").values_list("identifier", flat=True)[:5]),
+        "organisation_id": list(Organisation.objects.order_by("pk").values_list("pk", flat=True)[:5]),
+        "code": list(Division.objects.order_by("pk").values_list("code", flat=True)[:5]),
+        "pk": list(MachineClient.objects.order_by("pk").values_list("pk", flat=True)[:3]),
+        "enterprise_id": list(Enterprise.objects.order_by("pk").values_list("pk", flat=True)[:3]),
+        "date": ["2025-10-01", "2026-01-01"],
+    }
+    lines = []
+    for name, items in values.items():
+        if items:
+            lines += [f"[dictionaries.{name}]", f"values = {json.dumps(items, ensure_ascii=False)}", ""]
+    lines.append("[parameters]")
+    for name, items in values.items():
+        if items:
+            lines.append(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def session_headers(username: str) -> list[str]:
@@ -166,9 +228,11 @@ def start_server(workers: int, log: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the server did not start; see {log}")
 
 
-def run_schemathesis(base: str, caller: str, headers: list[str], args: argparse.Namespace, report: Path) -> int:
-    command = [
-        str(Path(sys.executable).with_name("st")),
+def run_schemathesis(base: str, headers: list[str], args: argparse.Namespace, report: Path, config: Path | None) -> int:
+    command = [str(Path(sys.executable).with_name("st"))]
+    if config is not None:
+        command += ["--config-file", str(config)]
+    command += [
         "run",
         str(DOCUMENT),
         "--url",
@@ -228,6 +292,7 @@ def main() -> int:
     ap.add_argument("--phases", default="examples,coverage,fuzzing", help="schemathesis phases")
     ap.add_argument("--max-time", type=int, default=0, help="time budget per caller in seconds (0: none)")
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--random-ids", action="store_true", help="do not mix real record ids into path parameters")
     ap.add_argument("--items", type=int, default=150, help="service items in the demo catalog")
     ap.add_argument("--workers", type=int, default=2, help="server worker processes")
     ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temporary directory")
@@ -245,6 +310,7 @@ def main() -> int:
     database = setup_env(args.database_url)
     world = prepare(args.items)
     prepared = time.perf_counter() - t0
+    config = None if args.random_ids else real_records_config(report_dir / "schemathesis.toml")
     proc, base = start_server(args.workers, report_dir / "server.log")
     results: dict[str, dict] = {}
     try:
@@ -257,7 +323,7 @@ def main() -> int:
             }[caller]()
             started = time.perf_counter()
             report = report_dir / f"{caller}.json"
-            code = run_schemathesis(base, caller, headers, args, report)
+            code = run_schemathesis(base, headers, args, report, config)
             results[caller] = {
                 **(count(report) if report.exists() else {"requests": 0, "server_errors": -1, "failures": []}),
                 "log": str(report.with_suffix(".log")),
