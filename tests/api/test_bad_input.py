@@ -126,11 +126,14 @@ def test_nul_in_a_query_string_or_a_path_is_refused():
     assert_shape(Client().get(f"{V1}/catalog/items/%00"), 422, field="path")
 
 
-def test_nul_in_a_form_field_is_refused_for_the_api(admin_a):
-    c = Client()
-    c.force_login(admin_a)
-    response = c.post(f"{V1}/catalog/import", {"dry_run": "tr\x00ue"})
-    assert_shape(response, 422, field="dry_run")
+def test_nul_in_a_form_field_is_refused_for_the_api():
+    from tests.cases.apply_world import upload
+
+    me = Client()
+    me.force_login(person("赵六").user)
+    response = me.post(f"{V1}/identity/me/materials", {"title": "学历\x00证书", "file": upload()})
+    assert_shape(response, 422, field="title", code="invalid_characters")
+    assert me.get(f"{V1}/identity/me/materials").json() == []
 
 
 def test_a_page_refuses_nul_in_a_form_post_naming_the_field():
