@@ -266,7 +266,8 @@ def run_schemathesis(base: str, headers: list[str], args: argparse.Namespace, re
         command += ["--header", header]
     log = report.with_suffix(".log")
     with log.open("w") as out:
-        return subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+        # In the report directory: schemathesis keeps a .schemathesis/ folder in its working directory.
+        return subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, cwd=report.parent, check=False).returncode
 
 
 def count(report: Path) -> dict:
