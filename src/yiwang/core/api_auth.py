@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
 class SessionAuth(APIKeyCookie):
@@ -45,8 +45,12 @@ class SessionAuth(APIKeyCookie):
 session_auth = SessionAuth()
 
 
-class ProblemDetail(Schema):
-    """One thing wrong; files' problems also carry sheet, row and column (more keys may follow)."""
+class ProblemDetail(BaseModel):
+    """One thing wrong; files' problems also carry sheet, row and column (more keys may follow).
+
+    A plain pydantic model, not a ninja Schema: ninja reads a Schema's input through attribute access, which
+    would drop the extra keys (`retry_at`, `row`, `column` …) an endpoint adds to a problem.
+    """
 
     model_config = ConfigDict(extra="allow")
 
