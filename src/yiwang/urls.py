@@ -6,6 +6,12 @@ from django.views.static import serve
 from .api import api
 from .identity.views.auth import admin_sign_in
 
+# JSON in the one error shape under /api/, the friendly pages elsewhere (yiwang.core.api_errors).
+handler400 = "yiwang.core.api_errors.bad_request"
+handler403 = "yiwang.core.api_errors.permission_denied"
+handler404 = "yiwang.core.api_errors.page_not_found"
+handler500 = "yiwang.core.api_errors.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -73,11 +73,15 @@ MIDDLEWARE = [
     # The client's address (core.clientip, PROXY_COUNT) on every log line of the request.
     "yiwang.core.clientip.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every error under /api/ in the API's one shape, whichever layer answered (resolver 404, 405, 500 …).
+    "yiwang.core.api_errors.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # NUL and lone UTF-16 surrogates in a path, query string or form field are refused before any view runs.
+    "yiwang.core.text.TextCheckMiddleware",
     # Idle and absolute session limits (SESSION_COOKIE_AGE, SESSION_MAX_AGE): an expired session is signed out.
     "yiwang.identity.middleware.SessionLifetimeMiddleware",
     # Under /api/, an Authorization header that is not a live token is 401, and a live one is never mixed with the
