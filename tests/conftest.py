@@ -7,6 +7,24 @@ import pytest
 LOCALE = Path(__file__).resolve().parents[1] / "src" / "yiwang" / "locale"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse",
+        action="store_true",
+        help="run the tests in reverse order (Django's grouping kept), to find tests that depend on order",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]):
+    """With --reverse, reverses the collected tests before pytest-django sorts them into Django's groups (tests
+    in a transaction, then transactional ones, then those without a database); its sort is stable, so each group
+    runs in reverse order."""
+    if config.getoption("reverse"):
+        items.reverse()
+    return (yield)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Compiles the translation catalogs when a .po is newer than its .mo (make does it too; this is for a bare
     `pytest` after a pull), so the Chinese pages under test are the committed ones."""
