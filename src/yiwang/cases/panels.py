@@ -45,9 +45,10 @@ def messages_context(request, subject) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    """Adds the cases sections to My Space (called from the cases app's ready())."""
-    from yiwang.identity import space
-
+    try:
+        from yiwang.identity import space
+    except ImportError:  # pragma: no cover - My Space not installed
+        return
     space.register_panel(
         "cases", title=_("My cases"), template="cases/track/_panel_cases.html", context=cases_context, order=10
     )

@@ -9,9 +9,3 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from . import handlers, signals  # noqa: F401
-
-    def warm_up(self) -> None:
-        """Called in each server worker after it starts (core's `serve`): loads the search dictionaries."""
-        from . import searching
-
-        searching.warm_up()

@@ -155,15 +155,10 @@ class Command(BaseCommand):
 
 
 def post_worker_init(worker: Any) -> None:
-    """Each worker warms up before its first request, not during it: every app whose config has `warm_up()`.
+    """Each worker loads the search dictionaries before its first request, not during it."""
+    from yiwang.catalog.searching import warm_up
 
-    The catalog loads its search dictionaries this way; core knows no module above it.
-    """
-    from django.apps import apps
-
-    for config in apps.get_app_configs():
-        if callable(warm_up := getattr(config, "warm_up", None)):
-            warm_up()
+    warm_up()
 
 
 class YiwangApplication(BaseApplication):
