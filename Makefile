@@ -8,10 +8,11 @@ PORT ?= 8000
 DEMO_SEED ?= 2026
 DEMO_ITEMS ?= 15000
 PIP := $(BIN)/python -m pip -q --disable-pip-version-check
-# Tests run in parallel (pytest-xdist), one worker per core (`auto`); `make test WORKERS=0` runs them one by one.
+# Tests run in parallel (pytest-xdist), one worker per CPU the system shows (`logical`: on a 2-vCPU machine 2,
+# where `auto` may count 1 physical core); `make test WORKERS=0` runs them one by one.
 # Each test file stays on one worker (`--dist loadfile`, in pyproject.toml).
 # `make test REVERSE=1` runs every test in reverse order, to catch tests that depend on the order.
-WORKERS ?= auto
+WORKERS ?= logical
 REVERSE ?=
 PYTEST := $(BIN)/pytest -p no:cacheprovider -q --durations=10 -n $(WORKERS) $(if $(REVERSE),--reverse)
 export PYTHON
