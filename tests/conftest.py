@@ -1,6 +1,7 @@
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("reverse"):
         items.reverse()
     return (yield)
+
+
+# Packages whose files share a world built once per package (a package-scoped fixture): under pytest-xdist their
+# files go to one worker together, so the world is built once rather than on every worker.
+SHARED_WORLD_PACKAGES = ("tests/access/",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (pyproject.toml), with the files of each SHARED_WORLD_PACKAGES package as one unit.
+
+    (`--dist loadgroup` with xdist_group marks would say the same, but pytest 9.2 drops the group from the node
+    ids: pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileOrSharedPackage(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return next((package for package in SHARED_WORLD_PACKAGES if path.startswith(package)), path)
+
+    return FileOrSharedPackage(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:
