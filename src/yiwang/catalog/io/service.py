@@ -37,7 +37,7 @@ from yiwang.orgs.scope import has_role, organisations_for
 
 from . import formats as F
 from .reader import ItemRecord, ParsedFile, parse_json_item, read
-from .writer import FEE_KEYS, VERSION_KEYS, item_dict, published_versions
+from .writer import FEE_KEYS, VERSION_KEYS, iter_item_dicts, published_versions
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +189,10 @@ class _Plan:
         current_ids = [row["current_id"] for row in self.existing.values() if row["current_id"]]
         scratch = ParsedFile("json")
         for chunk in _chunks(current_ids, CHUNK):
-            for version in published_versions().filter(pk__in=chunk):
-                rec = parse_json_item(scratch, item_dict(version), 0)
+            for obj in iter_item_dicts(published_versions().filter(pk__in=chunk)):
+                rec = parse_json_item(scratch, obj, 0)
                 if rec is not None:
-                    self.current[version.item.item_code] = content_key(rec)
+                    self.current[obj["item_code"]] = content_key(rec)
 
     # -- validating -------------------------------------------------------------------------------------
     def validate(self) -> None:
