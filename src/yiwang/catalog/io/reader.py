@@ -63,8 +63,10 @@ class ItemRecord:
 class ParsedFile:
     """What the reader made of a file: its items, its problems, and how to point at a field."""
 
-    def __init__(self, fmt: str):
+    def __init__(self, fmt: str, progress=None):
         self.fmt = fmt
+        self.progress = progress
+        self.rows_read = 0
         self.items: list[ItemRecord] = []
         self.problems: list[Problem] = []
         self.file_level = False  # True when the file's shape is wrong and rows were not read
@@ -117,6 +119,12 @@ class ParsedFile:
                 extra=extra,
             )
         )
+
+    def counted(self) -> None:
+        """One more row (or item) read; tells `progress` every thousand."""
+        self.rows_read += 1
+        if self.progress is not None and self.rows_read % 1000 == 0:
+            self.progress("reading", self.rows_read, 0)
 
     def file_problem(self, message, *, sheet: str | None = None, column: str | None = None, params=None) -> None:
         self.file_level = True
@@ -270,8 +278,11 @@ def file_size(fileobj: IO[bytes]) -> int:
     return size
 
 
-def read(fileobj: IO[bytes], limits: L.Limits | None = None) -> ParsedFile:
-    """Reads an xlsx or JSON catalog file from a binary file object, within the caps of catalog.io.limits."""
+def read(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None) -> ParsedFile:
+    """Reads an xlsx or JSON catalog file from a binary file object, within the caps of catalog.io.limits.
+
+    `progress("reading", rows, 0)` is called every thousand rows (or items) read.
+    """
     limits = limits or L.Limits.current()
     size = file_size(fileobj)
     head = fileobj.read(64)
@@ -286,8 +297,8 @@ def read(fileobj: IO[bytes], limits: L.Limits | None = None) -> ParsedFile:
         parsed.too_large(L.file_too_large(size, limits))
         return parsed
     if fmt == "xlsx":
-        return read_xlsx(fileobj, limits)
-    return read_json(fileobj, limits)
+        return read_xlsx(fileobj, limits, progress)
+    return read_json(fileobj, limits, progress)
 
 
 def unpacked_size(fileobj: IO[bytes]) -> int | None:
@@ -343,8 +354,8 @@ def _header_map(parsed: ParsedFile, sheet: str, rows) -> tuple[dict[int, Column]
     return mapping, start, rows
 
 
-def read_xlsx(fileobj: IO[bytes], limits: L.Limits | None = None) -> ParsedFile:
-    parsed = ParsedFile("xlsx")
+def read_xlsx(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None) -> ParsedFile:
+    parsed = ParsedFile("xlsx", progress)
     try:
         wb = xlsx.Workbook(fileobj, limits)
     except L.TooLarge as exc:
@@ -404,6 +415,7 @@ def _read_item_rows(parsed: ParsedFile, iterator, mapping: dict[int, Column], st
     # Optional columns a file leaves out (older files lack the newest ones) take their defaults.
     absent = [(col, None) for col in F.ITEM_COLUMNS if not col.required and col.key not in present]
     for row, values in _rows(iterator, start):
+        parsed.counted()
         cells = [(col, values[i] if i < len(values) else None) for i, col in mapping.items()]
         code = next((_text(v) for c, v in cells if c.key == "item_code" and not _blank(v)), "")
         rec = ItemRecord(row, {})
@@ -426,6 +438,7 @@ def _read_part_rows(
     parsed: ParsedFile, part: str, sheet: str, iterator, mapping, start: int, by_code: dict[str, ItemRecord]
 ) -> None:
     for row, values in _rows(iterator, start):
+        parsed.counted()
         cells = [(col, values[i] if i < len(values) else None) for i, col in mapping.items()]
         data, _bad = _parse_values(parsed, cells, lambda key, row=row: parsed.cell(sheet, row, key), "")
         code = data.pop("item_code", "") or ""
@@ -470,9 +483,9 @@ class _NotCatalog(Exception):
     """The JSON value is not a list of items nor an object with an "items" list."""
 
 
-def read_json(fileobj: IO[bytes], limits: L.Limits | None = None) -> ParsedFile:
+def read_json(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None) -> ParsedFile:
     limits = limits or L.Limits.current()
-    parsed = ParsedFile("json")
+    parsed = ParsedFile("json", progress)
     if fileobj.read(3) != b"\xef\xbb\xbf":
         fileobj.seek(0)
     state: dict[str, Any] = {"format": None}
@@ -487,6 +500,7 @@ def read_json(fileobj: IO[bytes], limits: L.Limits | None = None) -> ParsedFile:
             rec = parse_json_item(parsed, obj, position)
             if rec is not None:
                 parsed.items.append(rec)
+            parsed.counted()
     except L.TooLarge as exc:
         parsed.too_large(exc)
         return parsed
