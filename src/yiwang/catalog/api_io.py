@@ -22,7 +22,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
@@ -118,7 +118,7 @@ def import_file(request: HttpRequest, response: HttpResponse, file: File[Uploade
             dry_run=dry_run,
         )
         response["Location"] = reverse("api-v1:catalog_import_job", kwargs={"job_id": job.pk})
-        return 202, job_dict(job)
+        return Status(202, job_dict(job))
     if client is not None:
         # A client imports for its own organisation and that organisation's children only.
         org = client.client_org_id

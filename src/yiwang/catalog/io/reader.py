@@ -296,6 +296,8 @@ def read(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None) -> P
         parsed = ParsedFile(fmt)
         parsed.too_large(L.file_too_large(size, limits))
         return parsed
+    if progress is not None:
+        progress("reading", 0, 0)
     if fmt == "xlsx":
         return read_xlsx(fileobj, limits, progress)
     return read_json(fileobj, limits, progress)
