@@ -320,6 +320,8 @@ CATALOG_IMPORT_MAX_CELL_CHARS = int(os.environ.get("CATALOG_IMPORT_MAX_CELL_CHAR
 CATALOG_IMPORT_SYNC_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_SYNC_MAX_BYTES", 1024 * 1024))
 # Items written per transaction: a long import lets other writers in between batches.
 CATALOG_IMPORT_BATCH_ITEMS = int(os.environ.get("CATALOG_IMPORT_BATCH_ITEMS", "500"))
+# An export asked for the first time is written in the request up to this many items, else by the worker.
+CATALOG_EXPORT_INLINE_ITEMS = int(os.environ.get("CATALOG_EXPORT_INLINE_ITEMS", "2000"))
 # Anonymous downloads of the catalog export per client address (django-ratelimit rate, e.g. "10/m").
 CATALOG_EXPORT_ANON_RATE = os.environ.get("CATALOG_EXPORT_ANON_RATE", "10/m")
 
