@@ -121,6 +121,13 @@ def test_rows_past_the_cap_stop_the_read(org):
     assert "more than 1000 rows" in problem["message_en"]
 
 
+@override_settings(CATALOG_IMPORT_MAX_ITEMS=2)
+def test_items_are_capped_in_a_workbook_too(org):
+    problem = timed_refusal(xlsx_file([item_obj(org) for _ in range(3)]))
+    assert (problem["sheet"], problem["row"]) == ("事项", 5) and "more than 4 rows" in problem["message_en"]
+    assert import_catalog(xlsx_file([item_obj(org) for _ in range(2)]), dry_run=True).created == 2
+
+
 def test_a_far_row_number_is_refused_without_walking_to_it(org):
     # openpyxl fills gaps with empty rows: row 2,000,000,000 would take minutes of empty rows.
     buf = xlsx_file([item_obj(org)])

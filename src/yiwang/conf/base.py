@@ -314,6 +314,7 @@ CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 100 * 
 CATALOG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_UNPACKED_BYTES", 400 * 1024 * 1024))
 CATALOG_IMPORT_MAX_RATIO = int(os.environ.get("CATALOG_IMPORT_MAX_RATIO", "100"))
 CATALOG_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_IMPORT_MAX_ROWS", "300000"))
+CATALOG_IMPORT_MAX_ITEMS = int(os.environ.get("CATALOG_IMPORT_MAX_ITEMS", "60000"))
 CATALOG_IMPORT_MAX_COLUMNS = int(os.environ.get("CATALOG_IMPORT_MAX_COLUMNS", "100"))
 CATALOG_IMPORT_MAX_CELL_CHARS = int(os.environ.get("CATALOG_IMPORT_MAX_CELL_CHARS", "32767"))
 # Files that read to more than this (xlsx unpacked, JSON as sent) are imported by the worker, not in the request.

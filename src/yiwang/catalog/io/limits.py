@@ -8,7 +8,8 @@ settings (docs/configuration.md), checked in this order:
 2. xlsx, from the archive's directory before anything is unpacked: the number of parts, their unpacked sizes
    added up (`CATALOG_IMPORT_MAX_UNPACKED_BYTES`) and each large part's compression ratio
    (`CATALOG_IMPORT_MAX_RATIO`); zipfile refuses a part that unpacks to more than its directory entry says;
-3. while reading, row by row: rows per sheet or items per JSON file (`CATALOG_IMPORT_MAX_ROWS`), cells per row
+3. while reading, row by row: rows per sheet (`CATALOG_IMPORT_MAX_ROWS`), items per file (the 事项 sheet's rows or
+   a JSON file's items: `CATALOG_IMPORT_MAX_ITEMS`, the rows that cost the most memory to check), cells per row
    (`CATALOG_IMPORT_MAX_COLUMNS`) and characters per cell or JSON text (`CATALOG_IMPORT_MAX_CELL_CHARS`).
 
 A file over a cap is refused with one file-level problem naming the cap, in Chinese and English.
@@ -16,6 +17,7 @@ A file over a cap is refused with one file-level problem naming the cap, in Chin
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +43,25 @@ class Limits:
     max_unpacked_bytes: int
     max_ratio: int
     max_rows: int
+    max_items: int
     max_columns: int
     max_cell_chars: int
+
+    def item_rows(self) -> int:
+        """Rows the 事项 sheet may have: its two header rows and the items."""
+        return min(self.max_rows, self.max_items + 2)
+
+    def items(self) -> int:
+        """Items a JSON file may have."""
+        return min(self.max_rows, self.max_items)
+
+    def for_sheet(self, sheet: str) -> Limits:
+        """The caps for one sheet (the 事项 sheet has the item cap on its rows)."""
+        from .formats import ITEMS
+
+        if sheet.strip() == ITEMS or sheet.strip().lower() == "items":
+            return dataclasses.replace(self, max_rows=self.item_rows())
+        return self
 
     @classmethod
     def current(cls) -> Limits:
@@ -51,6 +70,7 @@ class Limits:
             max_unpacked_bytes=int(getattr(settings, "CATALOG_IMPORT_MAX_UNPACKED_BYTES", 400 * MiB)),
             max_ratio=int(getattr(settings, "CATALOG_IMPORT_MAX_RATIO", 100)),
             max_rows=int(getattr(settings, "CATALOG_IMPORT_MAX_ROWS", 300_000)),
+            max_items=int(getattr(settings, "CATALOG_IMPORT_MAX_ITEMS", 60_000)),
             max_columns=int(getattr(settings, "CATALOG_IMPORT_MAX_COLUMNS", 100)),
             max_cell_chars=int(getattr(settings, "CATALOG_IMPORT_MAX_CELL_CHARS", 32_767)),
         )
@@ -136,7 +156,7 @@ def cell_too_long(sheet: str, row: int, limits: Limits) -> TooLarge:
 
 
 def too_many_items(limits: Limits) -> TooLarge:
-    return TooLarge(_("The JSON file has more than %(limit)s items."), {"limit": limits.max_rows}, sheet="items")
+    return TooLarge(_("The JSON file has more than %(limit)s items."), {"limit": limits.items()}, sheet="items")
 
 
 def text_too_long(position: int, limits: Limits) -> TooLarge:

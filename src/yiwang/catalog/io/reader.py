@@ -495,7 +495,7 @@ def read_json(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None)
     try:
         for obj in _json_items(ijson.basic_parse(fileobj, use_float=True), state, limits):
             position += 1
-            if position > limits.max_rows:
+            if position > limits.items():
                 raise L.too_many_items(limits)
             if state["format"] not in (None, F.FORMAT_NAME):
                 break

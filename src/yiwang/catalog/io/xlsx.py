@@ -137,7 +137,7 @@ class Workbook:
         """
         sheet = self.book[name]
         book = sheet.parent
-        limits = self.limits
+        limits = self.limits.for_sheet(name)
         pending_empty = 0
         expected = 1
         with sheet._get_source() as src:
