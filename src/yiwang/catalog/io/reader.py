@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from xml.etree import ElementTree
 
@@ -63,7 +63,7 @@ class ItemRecord:
 class ParsedFile:
     """What the reader made of a file: its items, its problems, and how to point at a field."""
 
-    def __init__(self, fmt: str, progress=None):
+    def __init__(self, fmt: str, progress: Callable[[str, int, int], None] | None = None):
         self.fmt = fmt
         self.progress = progress
         self.rows_read = 0
@@ -278,7 +278,10 @@ def file_size(fileobj: IO[bytes]) -> int:
     return size
 
 
-def read(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None) -> ParsedFile:
+Progress = Callable[[str, int, int], None]
+
+
+def read(fileobj: IO[bytes], limits: L.Limits | None = None, progress: Progress | None = None) -> ParsedFile:
     """Reads an xlsx or JSON catalog file from a binary file object, within the caps of catalog.io.limits.
 
     `progress("reading", rows, 0)` is called every thousand rows (or items) read.
@@ -356,7 +359,7 @@ def _header_map(parsed: ParsedFile, sheet: str, rows) -> tuple[dict[int, Column]
     return mapping, start, rows
 
 
-def read_xlsx(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None) -> ParsedFile:
+def read_xlsx(fileobj: IO[bytes], limits: L.Limits | None = None, progress: Progress | None = None) -> ParsedFile:
     parsed = ParsedFile("xlsx", progress)
     try:
         wb = xlsx.Workbook(fileobj, limits)
@@ -485,7 +488,7 @@ class _NotCatalog(Exception):
     """The JSON value is not a list of items nor an object with an "items" list."""
 
 
-def read_json(fileobj: IO[bytes], limits: L.Limits | None = None, progress=None) -> ParsedFile:
+def read_json(fileobj: IO[bytes], limits: L.Limits | None = None, progress: Progress | None = None) -> ParsedFile:
     limits = limits or L.Limits.current()
     parsed = ParsedFile("json", progress)
     if fileobj.read(3) != b"\xef\xbb\xbf":
