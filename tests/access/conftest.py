@@ -163,6 +163,12 @@ def build_world() -> World:
     w.rec["material"] = space.store_material(a, upload=upload, title="身份证复印件", uploaded_by=a.user)
     w.rec["draft"] = catalog.start_draft(item, actor=w.users["catalog_admin"])
     item.refresh_from_db()
+    # A background catalog import the catalog administrator started (its page and API are theirs alone).
+    from yiwang.catalog.models import ImportJob
+
+    w.rec["import_job"] = ImportJob.objects.create(
+        created_by=w.users["catalog_admin"], filename="catalog.xlsx", state=ImportJob.State.DONE
+    )
 
     # E-licenses: a personal one for A, an enterprise one for E, issued by the handling organisation.
     cert = LicenseType.objects.create(

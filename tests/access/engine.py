@@ -102,6 +102,7 @@ PARAMS: dict[str, Any] = {
     "token": lambda w, _a: "bad-token",
     "ref": lambda w, a: _ref(w, a, w.rec["person_a"].pk),
     "url": lambda w, _a: "",
+    "job_id": _rec("import_job", "pk"),
 }
 
 

@@ -74,6 +74,7 @@ MISSING: dict[str, Any] = {
     "sub_id": 999999,
     "session_id": 999999,
     "item_code": "X" * 31,
+    "job_id": "00000000-0000-4000-8000-000000000000",
     "ref": lambda w, a: _missing_ref(w, a),
 }
 
@@ -181,6 +182,13 @@ page("GET+POST", "admin/", ex(OK, anon=AUTH, people=AUTH), note="Django admin in
 page("GET", "workbench/catalog/", ex(OK, anon=AUTH, people=AUTH), note="each staff member sees the items they edit")
 page("GET+POST", "workbench/catalog/import/", ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=OK))
 page("GET", "workbench/catalog/export/", ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=OK))
+page(
+    "GET",
+    "workbench/catalog/imports/<uuid:job_id>/",
+    ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=HIDDEN),
+    guess=("job_id",),
+    note="a background import: its starter's alone",
+)
 
 # Sign-in, registration, password reset: open to everyone.
 page("GET+POST", "accounts/sign-in/", PUBLIC, body={"identifier": "nobody", "password": "x"})
@@ -484,6 +492,13 @@ VERSION = {
 }
 # client_other imports for its own organisation: it gets in, and the file is judged.
 api("POST", "/catalog/import", {**CAT_WRITE, "client_other": OK}, json=False, body=lambda w, a: {"file": csv_upload()})
+api(
+    "GET",
+    "/catalog/imports/{job_id}",
+    ex(HIDDEN, anon=AUTH, client_bare=DENY, catalog_admin=OK),
+    guess=("job_id",),
+    note="a background import: seen by the person or client that started it",
+)
 api("GET", "/catalog/export", OPEN)
 api("GET", "/catalog/items", OPEN)
 # client_other may create items, for its own organisation: naming H's is judged as a bad body (400).
