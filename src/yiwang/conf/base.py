@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.licenses",
     "yiwang.exchange",
+    "yiwang.hotline",
 ]
 
 MIDDLEWARE = [
@@ -319,3 +320,13 @@ WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
 # How case events reach department systems (exchange.connectors): the signed webhook by default.
 DEPARTMENT_CONNECTOR = os.environ.get("DEPARTMENT_CONNECTOR", "webhook")
 DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})
+
+# 12345 hotline (yiwang.hotline, docs/hotline.md). Email intake reads a mailbox through the HOTLINE_MAILBOX slot:
+# "directory" (default: .eml files dropped in var/hotline/inbox) or "imap" ({"host", "user", "password", …}).
+HOTLINE_MAILBOX = os.environ.get("HOTLINE_MAILBOX", "directory")
+HOTLINE_MAILBOX_OPTIONS = env_json("HOTLINE_MAILBOX_OPTIONS", {})
+# Duplicate suggestions: open orders of the same category within this many metres and days.
+HOTLINE_DUPLICATE_METRES = int(os.environ.get("HOTLINE_DUPLICATE_METRES", "250"))
+HOTLINE_DUPLICATE_DAYS = int(os.environ.get("HOTLINE_DUPLICATE_DAYS", "30"))
+# Open311: answer POST /requests with a token only (the order is made by the worker) instead of at once.
+HOTLINE_OPEN311_ASYNC = env_bool("HOTLINE_OPEN311_ASYNC", False)
