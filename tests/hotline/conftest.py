@@ -108,5 +108,5 @@ def new_order(hw: HotlineWorld, **kw):
         "division": hw.county,
     }
     data.update(kw)
-    order, created = services.create_order(**data)
+    order, _created = services.create_order(**data)
     return order

@@ -231,8 +231,19 @@ def test_rebuilding_rollups_from_events_gives_the_same_figures(hw):
     services.reply(order, hw.hd, "已完成修补。", [hw.dept.pk])
     services.callback(order, hw.op, reached=True, satisfaction=Satisfaction.BASIC)
     new_order(hw, order_type=OrderType.CONSULT)
-    fields = ("day", "order_type", "category_id", "channel", "department_id", "received", "dispatched",
-              "concluded", "on_time", "rated", "satisfied")
+    fields = (
+        "day",
+        "order_type",
+        "category_id",
+        "channel",
+        "department_id",
+        "received",
+        "dispatched",
+        "concluded",
+        "on_time",
+        "rated",
+        "satisfied",
+    )
     before = sorted(DailyStat.objects.values_list(*fields))
     from yiwang.hotline import rollups
 

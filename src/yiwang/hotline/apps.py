@@ -10,9 +10,11 @@ class HotlineConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.identity.scopes import API_SCOPES
 
-        from . import mailbox, panels, rollups  # noqa: F401 - the mailbox slot, My Space panel, statistics
+        from . import handlers, mailbox, panels  # noqa: F401 - calendar changes, the mailbox slot, My Space
 
-        API_SCOPES.add("hotline:read", _("Read 12345 work orders the client created or its organisation handles"), order=60)
+        API_SCOPES.add(
+            "hotline:read", _("Read 12345 work orders the client created or its organisation handles"), order=60
+        )
         API_SCOPES.add(
             "hotline:write",
             _("Create 12345 work orders (WeChat, apps) and push handling steps for the client's organisation"),

@@ -22,8 +22,20 @@ from .models import OPEN_STATES, WorkOrder
 LIMIT = 8
 SCAN = 200
 TEXT_SIMILARITY = 0.5
-FIELDS = ("id", "number", "title", "content", "address", "latitude", "longitude", "state", "received_at",
-          "category_id", "caller_id", "master_id")
+FIELDS = (
+    "id",
+    "number",
+    "title",
+    "content",
+    "address",
+    "latitude",
+    "longitude",
+    "state",
+    "received_at",
+    "category_id",
+    "caller_id",
+    "master_id",
+)
 
 
 @dataclass
@@ -69,6 +81,6 @@ def suggest(
                 found[o.pk] = Suggestion(o, "caller", similarity=round(s, 2))
     ranked = sorted(
         found.values(),
-        key=lambda s: (s.distance if s.distance is not None else (0 if s.reason == "address" else 500)),
+        key=lambda s: s.distance if s.distance is not None else (0 if s.reason == "address" else 500),
     )
     return ranked[:LIMIT]

@@ -125,7 +125,11 @@ def draft(entry: KnowledgeEntry, user, **data) -> KnowledgeVersion:
         last = entry.versions.order_by("-number").values_list("number", flat=True).first() or 0
         v = KnowledgeVersion(entry=entry, number=last + 1)
     v.title, v.answer, v.aliases, v.review_due, v.category = (
-        d["title"], d["answer"], d["aliases"], d["review_due"], d["category"],
+        d["title"],
+        d["answer"],
+        d["aliases"],
+        d["review_due"],
+        d["category"],
     )
     v.status, v.written_by, v.written_at, v.review_note = KnowledgeStatus.DRAFT, user, timezone.now(), ""
     v.save()
@@ -359,8 +363,11 @@ def search(query: str, *, public_only: bool = False, limit: int = 10, category_i
         if e in entries:
             entry = entries[e]
             hits.append(
-                KnowledgeHit(entry, round(scores[e] * (covered[e] / total_idf) ** 2, 4),
-                             matched_surfaces(entry.current.title, words))
+                KnowledgeHit(
+                    entry,
+                    round(scores[e] * (covered[e] / total_idf) ** 2, 4),
+                    matched_surfaces(entry.current.title, words),
+                )
             )
             if len(hits) >= limit:
                 break

@@ -202,14 +202,20 @@ def record(message: Message):
     body = _body(msg)
     msg_id = str(msg.get("Message-ID", "")).strip() or f"file:{message.ref}"
     order_type = OrderType.CONSULT
-    for word, kind in (("投诉", OrderType.COMPLAINT), ("举报", OrderType.REPORT), ("建议", OrderType.SUGGESTION),
-                       ("求助", OrderType.HELP), ("表扬", OrderType.PRAISE)):
+    for word, kind in (
+        ("投诉", OrderType.COMPLAINT),
+        ("举报", OrderType.REPORT),
+        ("建议", OrderType.SUGGESTION),
+        ("求助", OrderType.HELP),
+        ("表扬", OrderType.PRAISE),
+    ):
         if word in subject:
             order_type = kind
             break
-    category = Category.objects.filter(code="other", is_active=True).first() or Category.objects.filter(
-        is_active=True, parent__isnull=True
-    ).order_by("position", "id").first()
+    category = (
+        Category.objects.filter(code="other", is_active=True).first()
+        or Category.objects.filter(is_active=True, parent__isnull=True).order_by("position", "id").first()
+    )
     who = services.Who(name=address or "email", role="email", channel=Channel.EMAIL)
     return services.create_order(
         who=who,

@@ -77,7 +77,9 @@ class Centre(models.Model):
     organisation = models.OneToOneField(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
-    division = models.ForeignKey("orgs.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("division"))
+    division = models.ForeignKey(
+        "orgs.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("division")
+    )
     is_default = models.BooleanField(_("default centre"), default=False)
 
     class Meta:
@@ -282,6 +284,7 @@ class WorkOrder(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RECEIVED)
     revision = models.PositiveIntegerField(default=1)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
     department = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -359,9 +362,7 @@ class Assignment(models.Model):
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="assignments")
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
-    sub_unit = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    sub_unit = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     lead = models.BooleanField(default=True)
     state = models.CharField(max_length=10, choices=AssignmentState.choices, default=AssignmentState.DISPATCHED)
     dispatched_at = models.DateTimeField(default=timezone.now)
@@ -437,6 +438,9 @@ class Callback(models.Model):
     class Meta:
         ordering = ["order", "at"]
 
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.at:%Y-%m-%d %H:%M}"
+
 
 class WorkOrderEvent(models.Model):
     """Append-only: who (user or machine client), in which role and organisation, from which channel, did what."""
@@ -504,9 +508,7 @@ class KnowledgeEntry(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
     )
-    current = models.ForeignKey(
-        "KnowledgeVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    current = models.ForeignKey("KnowledgeVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     public = models.BooleanField(_("public"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
     uses = models.PositiveIntegerField(default=0)
@@ -543,6 +545,10 @@ class KnowledgeVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.entry_id} v{self.number}"
 
+    @property
+    def item_codes(self) -> str:
+        return " ".join(i.item_code for i in self.items.all()) if self.pk else ""
+
 
 class KnowledgeToken(models.Model):
     """Posting row of the knowledge search: `token` occurs in the current version of `entry` with `weight`."""
@@ -554,12 +560,18 @@ class KnowledgeToken(models.Model):
     class Meta:
         indexes = [models.Index(fields=["token", "entry", "weight"], name="kb_token_entry")]
 
+    def __str__(self) -> str:
+        return self.token
+
 
 class KnowledgeTerm(models.Model):
     """How many published entries hold each token (idf); the row "#all" counts the entries."""
 
     token = models.CharField(max_length=64, unique=True)
     df = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.token}:{self.df}"
 
 
 # --- statistics (rollups maintained by the services, never computed by scanning orders) ------------------------
@@ -594,6 +606,9 @@ class DailyStat(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.order_type}"
+
 
 class HotSpot(models.Model):
     """Orders per week, category and place (a ~250 m grid cell, or the address when there are no coordinates)."""
@@ -606,8 +621,13 @@ class HotSpot(models.Model):
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["week", "centre_id", "category", "place"], name="hotline_hotspot_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "centre_id", "category", "place"], name="hotline_hotspot_key")
+        ]
         indexes = [models.Index(fields=["week", "-count"], name="hotline_hotspot_top")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.label}"
 
 
 class RepeatStat(models.Model):
@@ -620,8 +640,13 @@ class RepeatStat(models.Model):
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["week", "centre_id", "caller", "category"], name="hotline_repeat_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "centre_id", "caller", "category"], name="hotline_repeat_key")
+        ]
         indexes = [models.Index(fields=["week", "-count"], name="hotline_repeat_top")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.caller_id}"
 
 
 # --- third-party intake ---------------------------------------------------------------------------------------

@@ -24,9 +24,9 @@ def text_for(order, kind: str) -> str:
                 "reply": order.reply_text[:300],
             }
         if kind == "concluded" and order.master_id:
-            return _("[12345] Your request %(number)s was handled together with %(master)s and is concluded: "
-                     "%(reply)s") % {"number": order.number, "master": order.master.number,
-                                     "reply": (order.reply_text or "")[:300]}
+            return _(
+                "[12345] Your request %(number)s was handled together with %(master)s and is concluded: %(reply)s"
+            ) % {"number": order.number, "master": order.master.number, "reply": (order.reply_text or "")[:300]}
         return _("[12345] Your request %(number)s is concluded. Thank you for calling 12345.") % {
             "number": order.number
         }

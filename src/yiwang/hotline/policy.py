@@ -120,7 +120,13 @@ def client_q(ha: HotlineActor) -> Q:
     return (
         Q(source_client_id=a.client_id)
         | Q(centre_id=org)
-        | Q(Exists(Assignment.objects.filter(Q(organisation_id=org) | Q(organisation__parent_id=org), order_id=OuterRef("pk"))))
+        | Q(
+            Exists(
+                Assignment.objects.filter(
+                    Q(organisation_id=org) | Q(organisation__parent_id=org), order_id=OuterRef("pk")
+                )
+            )
+        )
     )
 
 

@@ -51,9 +51,7 @@ def active_rules() -> list[RoutingRule]:
     )
 
 
-def propose(
-    *, category: Category | None, division=None, text: str = "", order_type: str = "", rules=None
-) -> Proposal:
+def propose(*, category: Category | None, division=None, text: str = "", order_type: str = "", rules=None) -> Proposal:
     path = division.path if division is not None else ""
     for rule in rules if rules is not None else active_rules():
         if matches(rule, category=category, division_path=path, text=text, order_type=order_type):
@@ -76,8 +74,9 @@ def check_cases() -> list[CaseResult]:
     rules = active_rules()
     out = []
     for case in RoutingCase.objects.select_related("category", "division", "expected_department"):
-        p = propose(category=case.category, division=case.division, text=case.text, order_type=case.order_type,
-                    rules=rules)
+        p = propose(
+            category=case.category, division=case.division, text=case.text, order_type=case.order_type, rules=rules
+        )
         out.append(CaseResult(case, p.department_id, p.rule))
     return out
 

@@ -34,7 +34,6 @@ from .models import (
     Caller,
     Category,
     Centre,
-    Channel,
     DecisionKind,
     DecisionRequest,
     NumberCounter,
@@ -504,9 +503,13 @@ def dispatch(
         _refuse("co_departments", "duplicate", _("Each co-handling department once."))
     for d in co:
         _org_problem(d, "co_departments")
-    if sub_unit is not None and sub_unit.parent_id != department.pk and sub_unit.pk != department.pk:
-        if not sub_unit.division.path.startswith(department.division.path):
-            _refuse("sub_unit", "outside", _("The sub-unit must belong to the department or its division."))
+    if (
+        sub_unit is not None
+        and sub_unit.parent_id != department.pk
+        and sub_unit.pk != department.pk
+        and not sub_unit.division.path.startswith(department.division.path)
+    ):
+        _refuse("sub_unit", "outside", _("The sub-unit must belong to the department or its division."))
     now = timezone.now()
     order.department = department
     order.dispatched_at = now
@@ -552,9 +555,9 @@ def sub_dispatch(order: WorkOrder | int, who: Who, sub_unit, org_ids: list[int] 
     """二级派单: the lead department passes the order to one of its sub-units or a township."""
     order = _locked(order)
     a = _assignment(order, org_ids, lead=True)
-    if sub_unit is None or (sub_unit.parent_id != a.organisation_id and not sub_unit.division.path.startswith(
-        a.organisation.division.path
-    )):
+    if sub_unit is None or (
+        sub_unit.parent_id != a.organisation_id and not sub_unit.division.path.startswith(a.organisation.division.path)
+    ):
         _refuse("sub_unit", "outside", _("The sub-unit must belong to the department or its division."))
     a.sub_unit = sub_unit
     a.save(update_fields=["sub_unit"])
@@ -655,21 +658,31 @@ def request_extension(
     if len((reason or "").strip()) < 2:
         _refuse("reason", "required", _("Give the reason."))
     req = DecisionRequest.objects.create(
-        order=order, assignment=a, kind=DecisionKind.EXTENSION, reason=reason.strip(), amount=amount,
+        order=order,
+        assignment=a,
+        kind=DecisionKind.EXTENSION,
+        reason=reason.strip(),
+        amount=amount,
         requested_by=_user(who),
     )
     order.pending_decision = True
     _transition(
-        order, "request_extension", who, {"amount": amount, "unit": order.limit_unit, "reason": reason.strip(),
-                                          "department_id": a.organisation_id, "request": req.pk}
+        order,
+        "request_extension",
+        who,
+        {
+            "amount": amount,
+            "unit": order.limit_unit,
+            "reason": reason.strip(),
+            "department_id": a.organisation_id,
+            "request": req.pk,
+        },
     )
     return req
 
 
 @transaction.atomic
-def request_send_back(
-    order: WorkOrder | int, who: Who, reason: str, org_ids: list[int] | None = None
-) -> WorkOrder:
+def request_send_back(order: WorkOrder | int, who: Who, reason: str, org_ids: list[int] | None = None) -> WorkOrder:
     """退单: the department says the order is not theirs. Once per department; the centre decides."""
     order = _locked(order)
     a = _assignment(order, org_ids, lead=True)
@@ -687,8 +700,10 @@ def request_send_back(
     order.pending_decision = True
     order.send_backs += 1
     _transition(
-        order, "request_send_back", who, {"reason": reason.strip(), "department_id": a.organisation_id,
-                                          "request": req.pk}
+        order,
+        "request_send_back",
+        who,
+        {"reason": reason.strip(), "department_id": a.organisation_id, "request": req.pk},
     )
     rollups.bump(order, department_id=a.organisation_id, sent_back=1)
     return order
@@ -758,9 +773,7 @@ def urge(order: WorkOrder | int, who: Who, note: str) -> WorkOrder:
 
 
 @transaction.atomic
-def callback(
-    order: WorkOrder | int, who: Who, *, reached: bool, satisfaction: str = "", note: str = ""
-) -> WorkOrder:
+def callback(order: WorkOrder | int, who: Who, *, reached: bool, satisfaction: str = "", note: str = "") -> WorkOrder:
     """回访: the centre calls the caller back. Satisfied → concluded; unsatisfied → reopened once for re-handling
     (a second unsatisfied callback concludes, recorded as unsatisfied); not reached → recorded, still open."""
     order = _locked(order)
@@ -819,7 +832,13 @@ def merge(order: WorkOrder | int, who: Who, master: WorkOrder | int, note: str =
     # Lock both in id order so two merges of the same pair cannot deadlock.
     locked = {o.pk: o for o in WorkOrder.objects.select_for_update().filter(pk__in=[dup_id, master_id]).order_by("pk")}
     order, master = locked[dup_id], locked.get(master_id)
-    if master is None or master.state not in (State.RECEIVED, State.DISPATCHED, State.HANDLING, State.RETURNED, State.REPLIED):
+    if master is None or master.state not in (
+        State.RECEIVED,
+        State.DISPATCHED,
+        State.HANDLING,
+        State.RETURNED,
+        State.REPLIED,
+    ):
         _refuse("master", "closed", _("The master order must be open."))
     order.master = master
     _transition(order, "merge", who, {"master": master.number, "note": note}, public=True)
@@ -896,10 +915,16 @@ def sweep_timers(now: dt.datetime | None = None, batch: int = 500) -> dict[str, 
                 if action == "overdue" and order.warned_at is None:
                     order.warned_at = now
                 order.save(update_fields=[flag, "warned_at"])
-                _event(order, action, SYSTEM, order.state, {
-                    "due_at": order.due_at.isoformat() if order.due_at else None,
-                    "department_id": order.department_id,
-                })
+                _event(
+                    order,
+                    action,
+                    SYSTEM,
+                    order.state,
+                    {
+                        "due_at": order.due_at.isoformat() if order.due_at else None,
+                        "department_id": order.department_id,
+                    },
+                )
                 if action == "overdue":
                     rollups.bump(order, now, overdue=1)
                 done[action] += 1
