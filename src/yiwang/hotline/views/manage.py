@@ -29,6 +29,25 @@ def _date(raw: str) -> dt.date | None:
         return None
 
 
+FORM_FIELDS = ("title", "aliases", "answer", "category", "item_codes", "review_due")
+
+
+def form_values(version: KnowledgeVersion | None = None, post=None, due: dt.date | None = None) -> dict[str, str]:
+    """What the entry form shows: what was posted, else the version's text, else empty (the review date a year on)."""
+    if post is not None:
+        return {k: post.get(k, "") for k in FORM_FIELDS}
+    if version is None:
+        return {**dict.fromkeys(FORM_FIELDS, ""), "review_due": (due or timezone.localdate()).isoformat()}
+    return {
+        "title": version.title,
+        "aliases": version.aliases,
+        "answer": version.answer,
+        "category": version.category.code if version.category_id else "",
+        "item_codes": version.item_codes,
+        "review_due": version.review_due.isoformat(),
+    }
+
+
 def _form_data(request: HttpRequest) -> dict[str, Any]:
     p = request.POST
     return {
@@ -93,7 +112,6 @@ def knowledge_new(request: HttpRequest) -> HttpResponse:
             return render(request, "hotline/knowledge/edit.html", ctx, status=400)
         messages.success(request, _("Draft saved; send it for review when it is ready."))
         return redirect("hotline:knowledge_entry", key=entry.key)
-    ctx["data"] = {"review_due": ctx["default_due"].isoformat()}
     return render(request, "hotline/knowledge/edit.html", ctx)
 
 
@@ -119,7 +137,7 @@ def knowledge_entry(request: HttpRequest, key: str) -> HttpResponse:
         "reviews": open_version is not None and policy.may_review(ha, open_version),
         "tree": intake.categories_tree(),
         "problems": {},
-        "data": {},
+        "form": form_values(open_version or entry.current),
     }
     if request.method == "POST":
         if not writes:
@@ -128,7 +146,7 @@ def knowledge_entry(request: HttpRequest, key: str) -> HttpResponse:
             knowledge.draft(entry, request.user, **_form_data(request))
         except ProblemsError as exc:
             ctx["problems"] = problem_map(exc.problems)
-            ctx["data"] = request.POST
+            ctx["form"] = form_values(post=request.POST)
             return render(request, "hotline/knowledge/entry.html", ctx, status=400)
         messages.success(request, _("Draft saved."))
         return redirect("hotline:knowledge_entry", key=entry.key)

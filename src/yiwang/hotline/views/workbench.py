@@ -340,6 +340,8 @@ def intake_page(request: HttpRequest) -> HttpResponse:
         "departments": departments(centre),
         "data": request.POST if request.method == "POST" else {},
         "problems": {},
+        "caller_known": None,
+        "proposal": None,
     }
     if request.method == "GET":
         return render(request, "hotline/workbench/intake.html", ctx)
