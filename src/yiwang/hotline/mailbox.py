@@ -200,6 +200,12 @@ def record(message: Message):
     name, address = parseaddr(str(msg.get("From", "")))
     subject = str(msg.get("Subject", "")).strip()
     body = _body(msg)
+    if "@" not in address:
+        from django.utils.translation import gettext_lazy as _
+
+        from yiwang.core.errors import Problem, ProblemsError
+
+        raise ProblemsError([Problem("from", _("Not a mail message: it names no sender to answer."), "no_sender")])
     msg_id = str(msg.get("Message-ID", "")).strip() or f"file:{message.ref}"
     order_type = OrderType.CONSULT
     for word, kind in (
