@@ -104,6 +104,7 @@ def _event(order: WorkOrder, action: str, who: Who, from_state: str, data: dict 
         client_id=who.client_id,
         public=public,
         data=data or {},
+        at=timezone.now(),
     )
     order_id, event_id = order.pk, ev.pk
     transaction.on_commit(
@@ -664,6 +665,7 @@ def request_extension(
         reason=reason.strip(),
         amount=amount,
         requested_by=_user(who),
+        requested_at=timezone.now(),
     )
     order.pending_decision = True
     _transition(
@@ -693,7 +695,12 @@ def request_send_back(order: WorkOrder | int, who: Who, reason: str, org_ids: li
     if len((reason or "").strip()) < 2:
         _refuse("reason", "required", _("Give the reason."))
     req = DecisionRequest.objects.create(
-        order=order, assignment=a, kind=DecisionKind.SEND_BACK, reason=reason.strip(), requested_by=_user(who)
+        order=order,
+        assignment=a,
+        kind=DecisionKind.SEND_BACK,
+        reason=reason.strip(),
+        requested_by=_user(who),
+        requested_at=timezone.now(),
     )
     a.sent_back = True
     a.save(update_fields=["sent_back"])
