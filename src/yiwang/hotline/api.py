@@ -37,7 +37,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 # --- schemas --------------------------------------------------------------------------------------------------
 
 
-class CategoryOut(Schema):
+class HotlineCategoryOut(Schema):
     code: str
     name: str
     parent: str | None
@@ -45,7 +45,7 @@ class CategoryOut(Schema):
     keywords: str
 
 
-class AssignmentOut(Schema):
+class HotlineAssignmentOut(Schema):
     organisation: str
     sub_unit: str | None
     lead: bool
@@ -53,7 +53,7 @@ class AssignmentOut(Schema):
     result: str
 
 
-class OrderOut(Schema):
+class HotlineOrderOut(Schema):
     number: str
     order_type: str
     category: str
@@ -82,11 +82,11 @@ class OrderOut(Schema):
     reply: str
     satisfaction: str
     master: str | None
-    assignments: list[AssignmentOut]
+    assignments: list[HotlineAssignmentOut]
     query_code: str | None = Field(None, description="Only in the response that created the order: keep it")
 
 
-class OrderRow(Schema):
+class HotlineOrderRow(Schema):
     number: str
     order_type: str
     category: str
@@ -98,7 +98,7 @@ class OrderRow(Schema):
     urgency_level: str
 
 
-class EventOut(Schema):
+class HotlineEventOut(Schema):
     seq: int
     action: str
     action_label: str
@@ -111,7 +111,7 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
-class OrderIn(Schema):
+class HotlineOrderIn(Schema):
     order_type: str = Field(..., description="consult, help, complaint, report, suggestion or praise")
     category: str = Field(..., description="Category code (GET /hotline/categories)")
     content: str
@@ -131,11 +131,11 @@ class OrderIn(Schema):
     channel: str | None = Field(None, description="Machine clients: wechat, app or api (default api)")
 
 
-class RevisionIn(Schema):
+class HotlineRevisionIn(Schema):
     expected_revision: int | None = None
 
 
-class DispatchIn(RevisionIn):
+class HotlineDispatchIn(HotlineRevisionIn):
     department: str = Field(..., description="Credit code of the lead department")
     co_departments: list[str] = Field(default_factory=list, description="Credit codes of co-handling departments")
     sub_unit: str = ""
@@ -143,63 +143,63 @@ class DispatchIn(RevisionIn):
     use_routing: bool = Field(False, description="Record the routing rule that proposed this department")
 
 
-class TextIn(Schema):
+class HotlineTextIn(Schema):
     text: str
 
 
-class NoteIn(Schema):
+class HotlineNoteIn(Schema):
     note: str
 
 
-class AnswerIn(RevisionIn):
+class HotlineAnswerIn(HotlineRevisionIn):
     answer: str
     knowledge_key: str = ""
 
 
-class SubUnitIn(Schema):
+class HotlineSubUnitIn(Schema):
     sub_unit: str = Field(..., description="Credit code of the sub-unit or township")
     note: str = ""
 
 
-class ExtensionIn(Schema):
+class HotlineExtensionIn(Schema):
     amount: int = Field(..., description="More units of the order's limit (hours or days)")
     reason: str
 
 
-class ReasonIn(Schema):
+class HotlineReasonIn(Schema):
     reason: str
 
 
-class DecideIn(Schema):
+class HotlineDecideIn(Schema):
     request_id: int
     approve: bool
     note: str = ""
     redispatch_to: str = Field("", description="Send-back approved: dispatch at once to this department")
 
 
-class CallbackIn(Schema):
+class HotlineCallbackIn(Schema):
     reached: bool
     satisfaction: str = Field("", description="very_satisfied, satisfied, basic, unsatisfied, very_unsatisfied")
     note: str = ""
 
 
-class MergeIn(Schema):
+class HotlineMergeIn(Schema):
     master: str = Field(..., description="Number of the master order")
     note: str = ""
 
 
-class CaseIn(Schema):
+class HotlineCaseIn(Schema):
     case_number: str
 
 
-class ListFilter(Schema):
+class HotlineListFilter(Schema):
     state: str | None = None
     order_type: str | None = None
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0, le=10_000)
 
 
-class KnowledgeOut(Schema):
+class HotlineKnowledgeOut(Schema):
     key: str
     title: str
     answer: str
@@ -211,21 +211,21 @@ class KnowledgeOut(Schema):
     items: list[dict[str, str]]
 
 
-class CallerOut(Schema):
+class HotlineCallerOut(Schema):
     known: bool
     name: str
     phone: str
-    orders: list[OrderRow]
+    orders: list[HotlineOrderRow]
 
 
-class ProposeIn(Schema):
+class HotlineProposeIn(Schema):
     category: str
     division: str = ""
     text: str = ""
     order_type: str = ""
 
 
-class ProposalOut(Schema):
+class HotlineProposalOut(Schema):
     department: str | None
     department_name: str | None
     sub_unit: str | None
@@ -233,7 +233,7 @@ class ProposalOut(Schema):
     rule_version: int | None
 
 
-class DuplicateOut(Schema):
+class HotlineDuplicateOut(Schema):
     number: str
     title: str
     state: str
@@ -364,7 +364,7 @@ def _centre_who(request, ha, order) -> services.Who:
 # --- reading --------------------------------------------------------------------------------------------------
 
 
-@router.get("/categories", response=list[CategoryOut], summary="The category tree (codes for intake)")
+@router.get("/categories", response=list[HotlineCategoryOut], summary="The category tree (codes for intake)")
 def categories(request: HttpRequest):
     out = []
     for top, children in intake.categories_tree():
@@ -381,8 +381,8 @@ def categories(request: HttpRequest):
     return out
 
 
-@router.get("/orders", response={200: list[OrderRow], **ERRORS}, auth=READ, summary="Work orders I may see")
-def list_orders(request: HttpRequest, filters: Query[ListFilter]):
+@router.get("/orders", response={200: list[HotlineOrderRow], **ERRORS}, auth=READ, summary="Work orders I may see")
+def list_orders(request: HttpRequest, filters: Query[HotlineListFilter]):
     qs = policy.visible_orders(_ha(request)).select_related("category")
     if filters.state:
         qs = qs.filter(state=filters.state)
@@ -391,13 +391,13 @@ def list_orders(request: HttpRequest, filters: Query[ListFilter]):
     return [_row(o) for o in qs.order_by("-received_at", "-id")[filters.offset : filters.offset + filters.limit]]
 
 
-@router.get("/orders/{number}", response={200: OrderOut, **ERRORS}, auth=READ, summary="One work order")
+@router.get("/orders/{number}", response={200: HotlineOrderOut, **ERRORS}, auth=READ, summary="One work order")
 def get_order(request: HttpRequest, number: str):
     ha = _ha(request)
     return order_data(ha, policy.get_order(ha, number))
 
 
-@router.get("/orders/{number}/events", response={200: list[EventOut], **ERRORS}, auth=READ, summary="Its log")
+@router.get("/orders/{number}/events", response={200: list[HotlineEventOut], **ERRORS}, auth=READ, summary="Its log")
 def order_events(request: HttpRequest, number: str):
     ha = _ha(request)
     order = policy.get_order(ha, number)
@@ -424,8 +424,8 @@ def order_events(request: HttpRequest, number: str):
 # --- intake ---------------------------------------------------------------------------------------------------
 
 
-@router.post("/orders", response={200: OrderOut, 201: OrderOut, **ERRORS}, auth=WRITE, summary="Record a request")
-def create(request: HttpRequest, payload: OrderIn):
+@router.post("/orders", response={200: HotlineOrderOut, 201: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Record a request")
+def create(request: HttpRequest, payload: HotlineOrderIn):
     ha = _ha(request)
     data = intake.read(payload.dict())
     key = (request.headers.get("Idempotency-Key") or "").strip()[:80]
@@ -457,7 +457,7 @@ def create(request: HttpRequest, payload: OrderIn):
     return (201 if created else 200), order_data(ha, order)
 
 
-@router.get("/callers", response={200: CallerOut, **ERRORS}, auth=READ, summary="Look a caller up by phone")
+@router.get("/callers", response={200: HotlineCallerOut, **ERRORS}, auth=READ, summary="Look a caller up by phone")
 def caller_lookup(request: HttpRequest, phone: str):
     ha = _ha(request)
     if not ha.is_operator:
@@ -472,7 +472,7 @@ def caller_lookup(request: HttpRequest, phone: str):
     return {"known": True, "name": caller.name, "phone": mask_phone(phone), "orders": [_row(o) for o in orders]}
 
 
-@router.get("/duplicates", response={200: list[DuplicateOut], **ERRORS}, auth=READ, summary="Similar open orders")
+@router.get("/duplicates", response={200: list[HotlineDuplicateOut], **ERRORS}, auth=READ, summary="Similar open orders")
 def duplicate_suggestions(
     request: HttpRequest,
     category: str,
@@ -509,8 +509,8 @@ def duplicate_suggestions(
     ]
 
 
-@router.post("/routing/propose", response={200: ProposalOut, **ERRORS}, auth=READ, summary="Propose a department")
-def propose(request: HttpRequest, payload: ProposeIn):
+@router.post("/routing/propose", response={200: HotlineProposalOut, **ERRORS}, auth=READ, summary="Propose a department")
+def propose(request: HttpRequest, payload: HotlineProposeIn):
     ha = _ha(request)
     if not (ha.is_operator or ha.supervises):
         raise PermissionDenied(_("Only 12345 operators dispatch."))
@@ -534,8 +534,8 @@ def propose(request: HttpRequest, payload: ProposeIn):
 # --- steps ----------------------------------------------------------------------------------------------------
 
 
-@router.post("/orders/{number}/dispatch", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="一级派单")
-def dispatch(request: HttpRequest, number: str, payload: DispatchIn):
+@router.post("/orders/{number}/dispatch", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="一级派单")
+def dispatch(request: HttpRequest, number: str, payload: HotlineDispatchIn):
     ha, order = _allowed(request, "dispatch", number)
     dept = _org(payload.department, "department")
     co = [_org(c, "co_departments") for c in payload.co_departments]
@@ -559,15 +559,15 @@ def dispatch(request: HttpRequest, number: str, payload: DispatchIn):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/answer", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="直接办结")
-def answer(request: HttpRequest, number: str, payload: AnswerIn):
+@router.post("/orders/{number}/answer", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="直接办结")
+def answer(request: HttpRequest, number: str, payload: HotlineAnswerIn):
     ha, order = _allowed(request, "conclude_direct", number)
     entry = KnowledgeEntry.objects.filter(key=payload.knowledge_key).first() if payload.knowledge_key else None
     services.conclude_direct(order, _centre_who(request, ha, order), payload.answer, entry, payload.expected_revision)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/sign", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="签收")
+@router.post("/orders/{number}/sign", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="签收")
 def sign(request: HttpRequest, number: str):
     ha, order = _allowed(request, "sign", number)
     who, ids = _dept_who(request, ha, order)
@@ -575,71 +575,71 @@ def sign(request: HttpRequest, number: str):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/sub-dispatch", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="二级派单")
-def sub_dispatch(request: HttpRequest, number: str, payload: SubUnitIn):
+@router.post("/orders/{number}/sub-dispatch", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="二级派单")
+def sub_dispatch(request: HttpRequest, number: str, payload: HotlineSubUnitIn):
     ha, order = _allowed(request, "sub_dispatch", number)
     who, ids = _dept_who(request, ha, order)
     services.sub_dispatch(order, who, _org(payload.sub_unit, "sub_unit"), ids, payload.note)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/progress", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="Handling note")
-def progress(request: HttpRequest, number: str, payload: NoteIn):
+@router.post("/orders/{number}/progress", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Handling note")
+def progress(request: HttpRequest, number: str, payload: HotlineNoteIn):
     ha, order = _allowed(request, "progress", number)
     who, ids = _dept_who(request, ha, order)
     services.progress(order, who, payload.note, ids)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/co-reply", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="Co-handler result")
-def co_reply(request: HttpRequest, number: str, payload: TextIn):
+@router.post("/orders/{number}/co-reply", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Co-handler result")
+def co_reply(request: HttpRequest, number: str, payload: HotlineTextIn):
     ha, order = _allowed(request, "co_reply", number)
     who, ids = _dept_who(request, ha, order)
     services.co_reply(order, who, payload.text, ids)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/reply", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="答复")
-def reply(request: HttpRequest, number: str, payload: TextIn):
+@router.post("/orders/{number}/reply", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="答复")
+def reply(request: HttpRequest, number: str, payload: HotlineTextIn):
     ha, order = _allowed(request, "reply", number)
     who, ids = _dept_who(request, ha, order)
     services.reply(order, who, payload.text, ids)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/extension", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="Ask for time")
-def extension(request: HttpRequest, number: str, payload: ExtensionIn):
+@router.post("/orders/{number}/extension", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Ask for time")
+def extension(request: HttpRequest, number: str, payload: HotlineExtensionIn):
     ha, order = _allowed(request, "request_extension", number)
     who, ids = _dept_who(request, ha, order)
     services.request_extension(order, who, payload.amount, payload.reason, ids)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/send-back", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="退单")
-def send_back(request: HttpRequest, number: str, payload: ReasonIn):
+@router.post("/orders/{number}/send-back", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="退单")
+def send_back(request: HttpRequest, number: str, payload: HotlineReasonIn):
     ha, order = _allowed(request, "request_send_back", number)
     who, ids = _dept_who(request, ha, order)
     services.request_send_back(order, who, payload.reason, ids)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/decide", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="Centre decides")
-def decide(request: HttpRequest, number: str, payload: DecideIn):
+@router.post("/orders/{number}/decide", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Centre decides")
+def decide(request: HttpRequest, number: str, payload: HotlineDecideIn):
     ha, order = _allowed(request, "decide", number)
     to = _org(payload.redispatch_to, "redispatch_to") if payload.redispatch_to else None
     services.decide(order, _centre_who(request, ha, order), payload.request_id, payload.approve, payload.note, to)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/urge", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="督办")
-def urge(request: HttpRequest, number: str, payload: NoteIn):
+@router.post("/orders/{number}/urge", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="督办")
+def urge(request: HttpRequest, number: str, payload: HotlineNoteIn):
     ha, order = _allowed(request, "urge", number)
     services.urge(order, _centre_who(request, ha, order), payload.note)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/callback", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="回访")
-def callback(request: HttpRequest, number: str, payload: CallbackIn):
+@router.post("/orders/{number}/callback", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="回访")
+def callback(request: HttpRequest, number: str, payload: HotlineCallbackIn):
     ha, order = _allowed(request, "callback", number)
     services.callback(
         order,
@@ -651,15 +651,15 @@ def callback(request: HttpRequest, number: str, payload: CallbackIn):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/conclude", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="办结")
-def conclude(request: HttpRequest, number: str, payload: NoteIn):
+@router.post("/orders/{number}/conclude", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="办结")
+def conclude(request: HttpRequest, number: str, payload: HotlineNoteIn):
     ha, order = _allowed(request, "conclude", number)
     services.conclude(order, _centre_who(request, ha, order), payload.note)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/merge", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="Merge a duplicate")
-def merge(request: HttpRequest, number: str, payload: MergeIn):
+@router.post("/orders/{number}/merge", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Merge a duplicate")
+def merge(request: HttpRequest, number: str, payload: HotlineMergeIn):
     ha, order = _allowed(request, "merge", number)
     master = policy.visible_orders(ha).filter(number=payload.master.strip()).first()
     if master is None:
@@ -668,15 +668,15 @@ def merge(request: HttpRequest, number: str, payload: MergeIn):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/void", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="Void")
-def void(request: HttpRequest, number: str, payload: ReasonIn):
+@router.post("/orders/{number}/void", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Void")
+def void(request: HttpRequest, number: str, payload: HotlineReasonIn):
     ha, order = _allowed(request, "void", number)
     services.void(order, _centre_who(request, ha, order), payload.reason)
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/case", response={200: OrderOut, **ERRORS}, auth=WRITE, summary="Link to a case")
-def link_case(request: HttpRequest, number: str, payload: CaseIn):
+@router.post("/orders/{number}/case", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Link to a case")
+def link_case(request: HttpRequest, number: str, payload: HotlineCaseIn):
     ha, order = _allowed(request, "link_case", number)
     services.link_case(order, _centre_who(request, ha, order), payload.case_number)
     return _fresh(ha, order)
@@ -700,14 +700,14 @@ def _knowledge(entry: KnowledgeEntry) -> dict[str, Any]:
     }
 
 
-@router.get("/knowledge/search", response=list[KnowledgeOut], summary="Search the knowledge base")
+@router.get("/knowledge/search", response=list[HotlineKnowledgeOut], summary="Search the knowledge base")
 def knowledge_search(request: HttpRequest, q: str, limit: int = Query(10, ge=1, le=50)):
     ha = _ha(request)
     hits = knowledge.search(q, public_only=not policy.reads_knowledge(ha), limit=limit)
     return [_knowledge(h.entry) for h in hits]
 
 
-@router.get("/knowledge/{key}", response={200: KnowledgeOut, **ERRORS}, summary="One knowledge entry")
+@router.get("/knowledge/{key}", response={200: HotlineKnowledgeOut, **ERRORS}, summary="One knowledge entry")
 def knowledge_entry(request: HttpRequest, key: str):
     ha = _ha(request)
     qs = KnowledgeEntry.objects.filter(key=key, current__isnull=False).select_related("current", "organisation")
