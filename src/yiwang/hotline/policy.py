@@ -72,7 +72,7 @@ def for_actor(a: Actor, user=None) -> HotlineActor:
         user is not None
         and getattr(user, "is_authenticated", False)
         and a.may_write(OPERATOR)
-        and (user.is_superuser or user.has_perm(SUPERVISE_PERMISSION))
+        and (user.is_superuser or Role.SYSADMIN in a.roles or user.has_perm(SUPERVISE_PERMISSION))
     )
     return HotlineActor(a, supervises)
 
