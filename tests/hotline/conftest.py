@@ -60,10 +60,19 @@ def client_for(user) -> Client:
     return c
 
 
-@pytest.fixture
-def hw(db) -> HotlineWorld:
+def ensure_categories() -> None:
+    """The data migration's category tree and first policy (a transactional test's flush removes them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("yiwang.hotline.migrations.0002_hotline_policy_and_categories").forwards(apps, None)
+
+
+def build() -> HotlineWorld:
     from yiwang.calendar import services as calendar
 
+    ensure_categories()
     calendar.load_from_package([2025, 2026])
     _p, city, county = division_chain()
     town, _ = Division.objects.get_or_create(code="340302001000", defaults={"name": "东风街道", "parent": county})
@@ -92,6 +101,11 @@ def hw(db) -> HotlineWorld:
         town_handler=staff(township, Role.HOTLINE_HANDLER, username="hd-town"),
         supervisor=staff(centre, Role.SUPERVISOR, username="sup"),
     )
+
+
+@pytest.fixture
+def hw(db) -> HotlineWorld:
+    return build()
 
 
 def new_order(hw: HotlineWorld, **kw):

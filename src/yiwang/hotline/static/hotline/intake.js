@@ -152,11 +152,18 @@
   form.querySelectorAll("input[name=order_type]").forEach(function (r) { r.addEventListener("change", propose); });
   content.addEventListener("input", propose);
 
-  // Ctrl+Enter: record and dispatch.
+  // Ctrl+Enter: record and dispatch; Alt+A: answer on the spot; Alt+K: the knowledge search (whatever the browser
+  // does with access keys).
   form.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       form.querySelector("[data-primary]").click();
+    } else if (e.altKey && !e.ctrlKey && (e.key === "a" || e.key === "A")) {
+      e.preventDefault();
+      form.querySelector("button[value=answer]").click();
+    } else if (e.altKey && !e.ctrlKey && (e.key === "k" || e.key === "K")) {
+      e.preventDefault();
+      kbq.focus();
     }
   });
 })();
