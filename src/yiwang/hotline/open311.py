@@ -2,8 +2,8 @@
 
 - ``GET services.{json|xml}``: the category tree (service_code = category code);
 - ``GET services/{code}.{fmt}``: a service definition (the category's attributes);
-- ``POST requests.{fmt}``: a new request, with an ``api_key`` (or a machine client's bearer token holding
-  hotline:write); answers ``service_request_id`` and a ``token``; with HOTLINE_OPEN311_ASYNC only the token (the
+- ``POST requests.{fmt}``: a new request, with an ``api_key`` (a hotline `ApiKey`; machine clients use the
+  hotline API instead); answers ``service_request_id`` and a ``token``; with HOTLINE_OPEN311_ASYNC only the token (the
   worker makes the order) and ``GET tokens/{token}.{fmt}`` gives the id once it exists;
 - ``GET requests.{fmt}``: requests by ids, service code, dates and status (open/closed, the detailed state in
   ``status_notes``), the last 90 days and at most 1,000 results by default (the spec's limits);
