@@ -424,7 +424,9 @@ def order_events(request: HttpRequest, number: str):
 # --- intake ---------------------------------------------------------------------------------------------------
 
 
-@router.post("/orders", response={200: HotlineOrderOut, 201: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Record a request")
+@router.post(
+    "/orders", response={200: HotlineOrderOut, 201: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Record a request"
+)
 def create(request: HttpRequest, payload: HotlineOrderIn):
     ha = _ha(request)
     data = intake.read(payload.dict())
@@ -472,7 +474,9 @@ def caller_lookup(request: HttpRequest, phone: str):
     return {"known": True, "name": caller.name, "phone": mask_phone(phone), "orders": [_row(o) for o in orders]}
 
 
-@router.get("/duplicates", response={200: list[HotlineDuplicateOut], **ERRORS}, auth=READ, summary="Similar open orders")
+@router.get(
+    "/duplicates", response={200: list[HotlineDuplicateOut], **ERRORS}, auth=READ, summary="Similar open orders"
+)
 def duplicate_suggestions(
     request: HttpRequest,
     category: str,
@@ -509,7 +513,9 @@ def duplicate_suggestions(
     ]
 
 
-@router.post("/routing/propose", response={200: HotlineProposalOut, **ERRORS}, auth=READ, summary="Propose a department")
+@router.post(
+    "/routing/propose", response={200: HotlineProposalOut, **ERRORS}, auth=READ, summary="Propose a department"
+)
 def propose(request: HttpRequest, payload: HotlineProposeIn):
     ha = _ha(request)
     if not (ha.is_operator or ha.supervises):
@@ -583,7 +589,9 @@ def sub_dispatch(request: HttpRequest, number: str, payload: HotlineSubUnitIn):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/progress", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Handling note")
+@router.post(
+    "/orders/{number}/progress", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Handling note"
+)
 def progress(request: HttpRequest, number: str, payload: HotlineNoteIn):
     ha, order = _allowed(request, "progress", number)
     who, ids = _dept_who(request, ha, order)
@@ -591,7 +599,9 @@ def progress(request: HttpRequest, number: str, payload: HotlineNoteIn):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/co-reply", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Co-handler result")
+@router.post(
+    "/orders/{number}/co-reply", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Co-handler result"
+)
 def co_reply(request: HttpRequest, number: str, payload: HotlineTextIn):
     ha, order = _allowed(request, "co_reply", number)
     who, ids = _dept_who(request, ha, order)
@@ -607,7 +617,9 @@ def reply(request: HttpRequest, number: str, payload: HotlineTextIn):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/extension", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Ask for time")
+@router.post(
+    "/orders/{number}/extension", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Ask for time"
+)
 def extension(request: HttpRequest, number: str, payload: HotlineExtensionIn):
     ha, order = _allowed(request, "request_extension", number)
     who, ids = _dept_who(request, ha, order)
@@ -658,7 +670,9 @@ def conclude(request: HttpRequest, number: str, payload: HotlineNoteIn):
     return _fresh(ha, order)
 
 
-@router.post("/orders/{number}/merge", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Merge a duplicate")
+@router.post(
+    "/orders/{number}/merge", response={200: HotlineOrderOut, **ERRORS}, auth=WRITE, summary="Merge a duplicate"
+)
 def merge(request: HttpRequest, number: str, payload: HotlineMergeIn):
     ha, order = _allowed(request, "merge", number)
     master = policy.visible_orders(ha).filter(number=payload.master.strip()).first()
