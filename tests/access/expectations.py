@@ -29,7 +29,18 @@ SIGN_IN = "/accounts/sign-in/"
 ADMIN_SIGN_IN = "/admin/login/"  # staff_member_required pages and the admin send people there (→ SIGN_IN)
 
 PEOPLE = ("citizen_a", "citizen_b", "agent", "revoked_agent", "legal_rep")
-STAFF = ("clerk", "reviewer", "approver", "other_reviewer", "supervisor", "catalog_admin", "sysadmin")
+STAFF = (
+    "clerk",
+    "reviewer",
+    "approver",
+    "other_reviewer",
+    "supervisor",
+    "catalog_admin",
+    "sysadmin",
+    "operator",
+    "handler",
+    "centre_sup",
+)
 MACHINE_ACTORS = ("client", "client_bare", "client_other")
 ACTORS = ("anon", *PEOPLE, *STAFF, *MACHINE_ACTORS)
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -41,6 +52,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # staff reaching H's cases: the city window, H's reviewer and approver, the supervisor (read), the sysadmin
     "case_staff": ("clerk", "reviewer", "approver", "supervisor", "sysadmin"),
     "e_side": ("agent", "legal_rep"),
+    # 12345: the centre's operator and its supervisor, and H's hotline handler
+    "hotline_staff": ("operator", "handler", "centre_sup"),
 }
 
 # Routes deliberately left out of the matrix, with the reason (each is a pattern from the resolver walk).
@@ -75,6 +88,7 @@ MISSING: dict[str, Any] = {
     "session_id": 999999,
     "item_code": "X" * 31,
     "job_id": "00000000-0000-4000-8000-000000000000",
+    "key": "KB0000000000",
     "ref": lambda w, a: _missing_ref(w, a),
 }
 
@@ -315,7 +329,7 @@ page("GET+POST", "notices/<str:number>/pdf/", NOTICE, params={"number": "notice"
 # The workbench.
 # The workbench: only accounts holding a case role (window, review, approval, supervision) get in at all (403 for
 # the rest, whatever the case number); inside, a case out of reach is not found.
-WORKBENCH = ex(OK, anon=AUTH, people=DENY, catalog_admin=DENY)
+WORKBENCH = ex(OK, anon=AUTH, people=DENY, catalog_admin=DENY, hotline_staff=DENY)
 page("GET", "workbench/cases/", WORKBENCH)
 page(
     "POST",
@@ -323,7 +337,7 @@ page(
     WORKBENCH,
     body=lambda w, a: {"op": "claim", "cases": [f"{w.rec['case_a'].case_number}:{w.rec['case_a'].revision}"]},
 )
-CASE_STAFF = ex(HIDDEN, anon=AUTH, case_staff=OK, people=DENY, catalog_admin=DENY)
+CASE_STAFF = ex(HIDDEN, anon=AUTH, case_staff=OK, people=DENY, catalog_admin=DENY, hotline_staff=DENY)
 page("GET", "workbench/cases/<str:case_number>/", CASE_STAFF, guess=("case_number",))
 page(
     "GET",
@@ -340,6 +354,7 @@ page(
         anon=AUTH,
         people=DENY,
         catalog_admin=DENY,
+        hotline_staff=DENY,
         reviewer=OK,
         sysadmin=OK,
         clerk=DENY,
@@ -353,6 +368,75 @@ page(
 WINDOW = ex(DENY, anon=AUTH, clerk=OK, sysadmin=OK)
 page("GET+POST", "workbench/window/apply/", WINDOW, body={"op": "find", "doc_type": "resident_id", "doc_number": "1"})
 page("GET+POST", "workbench/window/apply/<str:item_code>/", WINDOW)
+
+# 12345 hotline (hotline.policy): citizens' pages are open; the workbench is for hotline staff (and the supervisor of
+# H, who reads); inside, each step is for the centre (operator, centre supervisor) or the assigned department (H's
+# handler). The world's work order "wo" was made online by A and dispatched to H.
+HL_WB = ex(DENY, anon=AUTH, hotline_staff=OK, supervisor=OK, sysadmin=OK)
+HL_OPERATORS = ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, sysadmin=OK)
+HL_WRITERS = ex(DENY, anon=AUTH, handler=OK, sysadmin=OK)
+WO = {"number": "wo"}
+page("GET+POST", "12345/", PUBLIC, body={"order_type": "consult", "content": "x"})
+page(
+    "GET",
+    "12345/receipt/<str:number>/",
+    ex(HIDDEN),
+    params=WO,
+    guess=("number",),
+    note="only the browser that made the request",
+)
+page("GET", "12345/track/", PUBLIC)
+page("GET", "12345/mine/", SIGNED)
+page("GET", "12345/mine/<str:number>/", ONLY_A, params=WO, guess=("number",))
+page("GET", "workbench/hotline/", HL_WB)
+page("GET+POST", "workbench/hotline/intake/", HL_OPERATORS, body={"op": "save"})
+page("GET+POST", "workbench/hotline/grid/", ex(DENY, anon=AUTH, hotline_staff=OK, sysadmin=OK), body={"content": "x"})
+page("GET", "workbench/hotline/orders/<str:number>/", HL_WB, params=WO, guess=("number",))
+page(
+    "GET",
+    "workbench/hotline/orders/<str:number>/photos/<int:pk>/",
+    HL_WB,
+    params={**WO, "pk": "wo_photo"},
+    guess=("number",),
+)
+page(
+    "POST",
+    "workbench/hotline/orders/<str:number>/<str:action>/",
+    HL_WRITERS,
+    params={**WO, "action": lambda w, a: "sign"},
+    guess=("number",),
+    note="signing for the order (H's handler)",
+)
+page("GET", "workbench/hotline/knowledge/", HL_WB)
+page("GET+POST", "workbench/hotline/knowledge/new/", HL_WRITERS)
+page("GET", "workbench/hotline/knowledge/<str:key>/", HL_WB, params={"key": "kb"}, guess=("key",))
+page("POST", "workbench/hotline/knowledge/<str:key>/", HL_WRITERS, params={"key": "kb"}, guess=("key",))
+page(
+    "POST",
+    "workbench/hotline/knowledge/<str:key>/<str:action>/",
+    HL_WRITERS,
+    params={"key": "kb", "action": lambda w, a: "retire"},
+    guess=("key",),
+    note="retiring H's entry",
+)
+page("GET", "workbench/hotline/rules/", ex(DENY, anon=AUTH, centre_sup=OK, sysadmin=OK))
+page("GET", "workbench/hotline/stats/", ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, supervisor=OK, sysadmin=OK))
+# Open311 GeoReport v2: public reading; posting needs an API key (a machine client's bearer token is not read here).
+FMT = {"fmt": lambda w, a: "json"}
+page("GET", "open311/v2/services.<str:fmt>", PUBLIC, params=FMT)
+page("GET", "open311/v2/services/<str:code>.<str:fmt>", PUBLIC, params={**FMT, "code": lambda w, a: "road"})
+page("GET", "open311/v2/requests.<str:fmt>", PUBLIC, params=FMT)
+page("POST", "open311/v2/requests.<str:fmt>", ex(DENY), params=FMT, note="without an API key")
+page(
+    "POST",
+    "open311/v2/requests.<str:fmt>",
+    PUBLIC,
+    params=FMT,
+    variant="with an API key",
+    body=lambda w, a: {"api_key": w.rec["o311_key"], "service_code": "road", "description": "x"},
+)
+page("GET", "open311/v2/requests/<str:number>.<str:fmt>", PUBLIC, params={**FMT, **WO})
+page("GET", "open311/v2/tokens/<str:token>.<str:fmt>", PUBLIC, params={**FMT, "token": "o311_token"})
 
 # --- API ----------------------------------------------------------------------------------------------------
 
@@ -634,6 +718,68 @@ api(
     guess=("sub_id",),
 )
 
+# 12345 hotline API.
+api("GET", "/hotline/categories", OPEN)
+api("GET", "/hotline/knowledge/search", OPEN, body={"q": "路灯"})
+api("GET", "/hotline/knowledge/{key}", OPEN, params={"key": "kb"}, note="a public entry")
+api("GET", "/hotline/orders", ex(OK, anon=AUTH, client_bare=DENY))
+api(
+    "POST",
+    "/hotline/orders",
+    ex(OK, anon=AUTH, client_bare=DENY),
+    body={"order_type": "x", "category": "x", "content": "x"},
+)
+WO_READ = ex(
+    HIDDEN,
+    anon=AUTH,
+    citizen_a=OK,
+    hotline_staff=OK,
+    supervisor=OK,
+    sysadmin=OK,
+    client=OK,
+    client_bare=DENY,
+)
+for suffix in ("", "/events"):
+    api("GET", f"/hotline/orders/{{number}}{suffix}", WO_READ, params=WO, guess=("number",))
+HL_SESSION_OPS = ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, sysadmin=OK)
+api("GET", "/hotline/callers", HL_SESSION_OPS, body={"phone": "13900001111"})
+api("GET", "/hotline/duplicates", HL_SESSION_OPS, body={"category": "road"})
+api("POST", "/hotline/routing/propose", HL_SESSION_OPS, body={"category": "road"})
+api("GET", "/hotline/stats", ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, supervisor=OK, sysadmin=OK))
+
+
+def hotline_act(*allowed: str) -> dict[str, str]:
+    """Who may take a step on the world's order: the ones named; who sees it but may not: 403; others: 404."""
+    table = {**WO_READ}
+    for actor, outcome in table.items():
+        if outcome == OK:
+            table[actor] = DENY
+    table.update(dict.fromkeys(allowed, OK))
+    return table
+
+
+CENTRE_STEP = ("operator", "centre_sup", "sysadmin")
+DEPT_STEP = ("handler", "sysadmin", "client")
+for op, body, allowed in (
+    ("dispatch", {"department": "x"}, CENTRE_STEP),
+    ("answer", {"answer": ""}, CENTRE_STEP),
+    ("callback", {"reached": False}, CENTRE_STEP),
+    ("conclude", {"note": ""}, CENTRE_STEP),
+    ("merge", {"master": "x"}, CENTRE_STEP),
+    ("void", {"reason": ""}, CENTRE_STEP),
+    ("case", {"case_number": "x"}, CENTRE_STEP),
+    ("sign", {}, DEPT_STEP),
+    ("sub-dispatch", {"sub_unit": "x"}, DEPT_STEP),
+    ("progress", {"note": ""}, DEPT_STEP),
+    ("co-reply", {"text": ""}, DEPT_STEP),
+    ("reply", {"text": ""}, DEPT_STEP),
+    ("extension", {"amount": 0, "reason": ""}, DEPT_STEP),
+    ("send-back", {"reason": ""}, DEPT_STEP),
+    ("decide", {"request_id": 0, "approve": False}, ("centre_sup", "sysadmin")),
+    ("urge", {"note": ""}, ("centre_sup", "sysadmin")),
+):
+    api("POST", f"/hotline/orders/{{number}}/{op}", hotline_act(*allowed), params=WO, guess=("number",), body=body)
+
 # Pages and endpoints that show the same record: the same people must get through both (machine clients aside).
 SAME_RECORD: list[tuple[str, list[str]]] = [
     ("GET /api/v1/cases/{case_number}", ["GET my/cases/<str:case_number>/", "GET workbench/cases/<str:case_number>/"]),
@@ -642,4 +788,8 @@ SAME_RECORD: list[tuple[str, list[str]]] = [
     ("GET /api/v1/identity/people/{ref}", ["GET workbench/people/<str:ref>/"]),
     ("GET /api/v1/identity/clients/{pk}", ["GET workbench/clients/<int:pk>/"]),
     ("GET /api/v1/catalog/items/{item_code}", ["GET items/<str:item_code>/"]),
+    (
+        "GET /api/v1/hotline/orders/{number}",
+        ["GET workbench/hotline/orders/<str:number>/", "GET 12345/mine/<str:number>/"],
+    ),
 ]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.licenses",
     "yiwang.exchange",
+    "yiwang.hotline",
     "yiwang.ops",
 ]
 
@@ -390,3 +391,13 @@ DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})
 WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
 # A CA bundle (file or directory) for receivers whose certificates a private CA signed; empty: the system's CAs.
 WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "")
+
+# 12345 hotline (yiwang.hotline, docs/hotline.md). Email intake reads a mailbox through the HOTLINE_MAILBOX slot:
+# "directory" (default: .eml files dropped in var/hotline/inbox) or "imap" ({"host", "user", "password", …}).
+HOTLINE_MAILBOX = os.environ.get("HOTLINE_MAILBOX", "directory")
+HOTLINE_MAILBOX_OPTIONS = env_json("HOTLINE_MAILBOX_OPTIONS", {})
+# Duplicate suggestions: open orders of the same category within this many metres and days.
+HOTLINE_DUPLICATE_METRES = int(os.environ.get("HOTLINE_DUPLICATE_METRES", "250"))
+HOTLINE_DUPLICATE_DAYS = int(os.environ.get("HOTLINE_DUPLICATE_DAYS", "30"))
+# Open311: answer POST /requests with a token only (the order is made by the worker) instead of at once.
+HOTLINE_OPEN311_ASYNC = env_bool("HOTLINE_OPEN311_ASYNC", False)
