@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.licenses",
     "yiwang.exchange",
+    "yiwang.halls",
 ]
 
 MIDDLEWARE = [
