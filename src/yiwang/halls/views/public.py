@@ -3,6 +3,8 @@ the calling screen and the kiosk. Nothing here shows personal data: numbers, lin
 
 from __future__ import annotations
 
+import io
+
 import segno
 from django.conf import settings
 from django.db.models import Count, Q
@@ -82,8 +84,11 @@ def take_url(hall: Hall) -> str:
 def qr(request: HttpRequest, hall_id: int) -> HttpResponse:
     """The hall's QR code: scanning it opens the page that takes a number on the phone."""
     hall = _hall(hall_id)
-    code = segno.make(take_url(hall), error="m")
-    response = HttpResponse(code.svg_inline(scale=6, title=_("Scan to take a number")), content_type="image/svg+xml")
+    out = io.BytesIO()
+    segno.make(take_url(hall), error="m").save(
+        out, kind="svg", scale=6, border=2, title=_("Scan to take a number"), xmldecl=True
+    )
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=3600"
     return response
 

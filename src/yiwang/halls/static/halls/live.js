@@ -44,8 +44,8 @@
   var seenCalls = null;
 
   function callPhrase(root, call) {
-    var template = root.getAttribute(call.recall ? "data-say-recall" : "data-say") || "%(number)s %(window)s";
-    return template.replace("%(number)s", spaced(call.number)).replace("%(window)s", spaced(call.window));
+    var template = root.getAttribute(call.recall ? "data-say-recall" : "data-say") || "{number} {window}";
+    return template.replace("{number}", spaced(call.number)).replace("{window}", spaced(call.window));
   }
 
   function renderDisplay(root, data) {
@@ -106,7 +106,7 @@
     if (data.state === "called" && before !== "called") {
       if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
       var announce = root.querySelector("[data-announce]");
-      if (announce) text(announce, root.getAttribute("data-called-text").replace("%(window)s", data.window));
+      if (announce) text(announce, root.getAttribute("data-called-text").replace("{window}", data.window));
     }
   }
 
