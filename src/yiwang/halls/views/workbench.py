@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access as id_access
-from yiwang.orgs.models import Role, Window
+from yiwang.orgs.models import Membership, Role, Window
 
 from .. import access, hours, queries, services
 from ..models import (
@@ -55,20 +55,38 @@ def _by(request: HttpRequest, channel: str = "window") -> services.By:
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
+    """The halls the staff member works in: one hall's windows at a time (a clerk covering a division reaches
+    dozens of halls), the hall they sit in, else their own organisation's, first."""
     a = _staff(request)
-    clerk_halls = list(access.clerk_halls(a).order_by("name"))
-    windows = list(Window.objects.filter(hall__in=clerk_halls).select_related("hall").order_by("hall__name", "number"))
-    states = {s.window_id: s for s in WindowState.objects.filter(window__in=windows).select_related("user")}
-    mine = next((s for s in states.values() if s.user_id == request.user.pk and s.status != "closed"), None)
-    rows = [{"window": w, "state": states.get(w.pk)} for w in windows]
+    clerk_halls = list(access.clerk_halls(a).select_related("organisation").order_by("division__code", "name")[:500])
+    mine = (
+        WindowState.objects.filter(user=request.user)
+        .exclude(status=WindowStatus.CLOSED)
+        .select_related("window__hall")
+        .first()
+    )
+    own_orgs = set(Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True))
+    chosen = next((h for h in clerk_halls if h.pk == _int(request.GET.get("hall"))), None)
+    if chosen is None and mine is not None:
+        chosen = next((h for h in clerk_halls if h.pk == mine.window.hall_id), None)
+    if chosen is None:
+        chosen = next((h for h in clerk_halls if h.organisation_id in own_orgs), None) or (
+            clerk_halls[0] if clerk_halls else None
+        )
+    rows = []
+    if chosen is not None:
+        windows = list(Window.objects.filter(hall=chosen).order_by("number"))
+        states = {s.window_id: s for s in WindowState.objects.filter(window__in=windows).select_related("user")}
+        rows = [{"window": w, "state": states.get(w.pk)} for w in windows]
     return render(
         request,
         "halls/workbench/index.html",
         {
             "clerk_halls": clerk_halls,
+            "chosen": chosen,
             "windows": rows,
             "mine": mine,
-            "managed": list(access.manager_halls(a).order_by("name")),
+            "managed": list(access.manager_halls(a).order_by("division__code", "name")[:500]),
         },
     )
 
