@@ -381,18 +381,18 @@ def _hall_out(hall: Hall, today: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/{hall_id}", response={200: HallOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours")
+@router.get("/{int:hall_id}", response={200: HallOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours")
 def get_hall(request: HttpRequest, hall_id: int):
     return _hall_out(_hall(hall_id), timezone.localdate())
 
 
-@router.get("/{hall_id}/display", response={200: DisplayOut, 404: ErrorOut}, summary="The calling screen's state")
+@router.get("/{int:hall_id}/display", response={200: DisplayOut, 404: ErrorOut}, summary="The calling screen's state")
 def display(request: HttpRequest, hall_id: int):
     return queries.display_state(_hall(hall_id))
 
 
 @router.get(
-    "/lines/{line_id}/availability", response={200: list[DayOut], 404: ErrorOut}, summary="Free appointment times"
+    "/lines/{int:line_id}/availability", response={200: list[DayOut], 404: ErrorOut}, summary="Free appointment times"
 )
 def availability(request: HttpRequest, line_id: int, date_from: dt.date | None = None, days: int | None = None):
     line = _line_or_404(line_id)
@@ -535,7 +535,7 @@ def check_in(request: HttpRequest, code: str):
 
 
 @router.post(
-    "/{hall_id}/tickets",
+    "/{int:hall_id}/tickets",
     response={201: TicketOut, 200: TicketOut, **ERRORS},
     auth=session_auth,
     summary="Take a number",
@@ -591,7 +591,7 @@ def _window_out(window: Window, called: Ticket | None = None) -> dict[str, Any]:
     }
 
 
-@router.get("/windows/{window_id}", response={200: WindowOut, **ERRORS}, auth=session_auth, summary="A window")
+@router.get("/windows/{int:window_id}", response={200: WindowOut, **ERRORS}, auth=session_auth, summary="A window")
 def get_window(request: HttpRequest, window_id: int):
     return _window_out(access.window_or_404(_staff(request), window_id))
 
@@ -646,14 +646,14 @@ def _window_action(action: str):
 
 for _action, _summary in WINDOW_ACTIONS.items():
     router.post(
-        f"/windows/{{window_id}}/{_action}",
+        f"/windows/{{int:window_id}}/{_action}",
         response={200: WindowOut, **ERRORS},
         auth=session_auth,
         summary=_summary,
     )(_window_action(_action))
 
 
-@router.get("/{hall_id}/figures", response={200: FiguresOut, **ERRORS}, auth=session_auth, summary="Hall figures")
+@router.get("/{int:hall_id}/figures", response={200: FiguresOut, **ERRORS}, auth=session_auth, summary="Hall figures")
 def figures(request: HttpRequest, hall_id: int, day: dt.date | None = None):
     hall = access.manager_hall_or_404(_staff(request), hall_id)
     now = timezone.now()
@@ -730,7 +730,7 @@ def _survey(request: HttpRequest, survey_id: int, *, staff: bool | None = None) 
     return survey
 
 
-@router.get("/surveys/{survey_id}", response={200: SurveyOut, **ERRORS}, auth=session_auth, summary="A survey")
+@router.get("/surveys/{int:survey_id}", response={200: SurveyOut, **ERRORS}, auth=session_auth, summary="A survey")
 def get_survey(request: HttpRequest, survey_id: int):
     return _survey_out(_survey(request, survey_id))
 
@@ -747,7 +747,7 @@ def _survey_role(request: HttpRequest, survey: SurveyRequest) -> str:
 
 
 @router.post(
-    "/surveys/{survey_id}/propose", response={200: SurveyOut, **ERRORS}, auth=session_auth, summary="Propose times"
+    "/surveys/{int:survey_id}/propose", response={200: SurveyOut, **ERRORS}, auth=session_auth, summary="Propose times"
 )
 def propose(request: HttpRequest, survey_id: int, payload: ProposeIn):
     survey = _survey(request, survey_id, staff=True)
@@ -759,7 +759,7 @@ def propose(request: HttpRequest, survey_id: int, payload: ProposeIn):
 
 
 @router.post(
-    "/surveys/{survey_id}/choose", response={200: SurveyOut, **ERRORS}, auth=session_auth, summary="Choose a time"
+    "/surveys/{int:survey_id}/choose", response={200: SurveyOut, **ERRORS}, auth=session_auth, summary="Choose a time"
 )
 def choose(request: HttpRequest, survey_id: int, payload: ChooseIn):
     survey = _survey(request, survey_id, staff=False)
@@ -767,7 +767,10 @@ def choose(request: HttpRequest, survey_id: int, payload: ChooseIn):
 
 
 @router.post(
-    "/surveys/{survey_id}/result", response={200: SurveyOut, **ERRORS}, auth=session_auth, summary="Record the result"
+    "/surveys/{int:survey_id}/result",
+    response={200: SurveyOut, **ERRORS},
+    auth=session_auth,
+    summary="Record the result",
 )
 def result(
     request: HttpRequest,
