@@ -99,9 +99,7 @@ def test_bad_requests_get_field_errors(w):
         services.book(w["line"], tomorrow_at(9), items=[], attendees=["a"] * 9, booker=booker(w["citizen"]))
     assert set(codes(exc)) == {"required", "too_many"}
     with pytest.raises(ProblemsError) as exc:
-        services.book(
-            w["line"], tomorrow_at(9), items=[w["other_item"].item_code], booker=booker(w["citizen"])
-        )
+        services.book(w["line"], tomorrow_at(9), items=[w["other_item"].item_code], booker=booker(w["citizen"]))
     assert codes(exc) == ["not_served"]
     for at, code in (
         (timezone.now() - dt.timedelta(hours=1), "past"),

@@ -44,9 +44,7 @@ def test_exceptions_close_a_day_a_period_or_open_extra_hours():
     assert afternoon.reason == "培训"
     middle = hours.combine(MONDAY, WEEKLY, [(False, T(10), T(11), "x")], calendar=c)
     assert middle.sessions == ((T(9), T(10)), (T(11), T(12)), (T(13, 30), T(17, 30)))
-    sunday = hours.combine(
-        MONDAY + dt.timedelta(days=6), WEEKLY, [(True, T(9), T(12), "周末不打烊")], calendar=c
-    )
+    sunday = hours.combine(MONDAY + dt.timedelta(days=6), WEEKLY, [(True, T(9), T(12), "周末不打烊")], calendar=c)
     assert sunday.sessions == ((T(9), T(12)),)
     longer = hours.combine(MONDAY, WEEKLY, [(True, T(11), T(14), "延时")], calendar=c)
     assert longer.sessions == ((T(9), T(17, 30)),)

@@ -123,9 +123,10 @@ def test_staff_reach_and_refusals(w):
     assert client_for(w["clerk"]).get(f"/workbench/halls/{w['hall'].pk}/manage/").status_code == 404
     supervisor = client_for(staff(w["centre"], Role.SUPERVISOR, username="h-sup"))
     assert supervisor.get(f"/workbench/halls/{w['hall'].pk}/manage/").status_code == 200
-    assert supervisor.post(
-        f"/workbench/halls/{w['hall'].pk}/manage/", {"date": "2030-01-01", "reason": "x"}
-    ).status_code == 404
+    assert (
+        supervisor.post(f"/workbench/halls/{w['hall'].pk}/manage/", {"date": "2030-01-01", "reason": "x"}).status_code
+        == 404
+    )
     assert not HoursException.objects.exists()
     assert Window.objects.filter(pk=window.pk).exists()
 
@@ -165,7 +166,9 @@ def test_booking_from_the_guide_to_my_space(w):
     assert page.status_code == 200 and "09:00" in page.content.decode()
     r = me.post(f"/halls/book/?item={code}", {"line": w["line"].pk, "starts_at": "nonsense", "seats": 1})
     assert r.status_code == 400
-    r = me.post(f"/halls/book/?item={code}", {"line": w["line"].pk, "starts_at": tomorrow_at(9).isoformat(), "seats": 2})
+    r = me.post(
+        f"/halls/book/?item={code}", {"line": w["line"].pk, "starts_at": tomorrow_at(9).isoformat(), "seats": 2}
+    )
     assert r.status_code == 302
     confirm = r["Location"]
     assert me.get(confirm).status_code == 200

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.catalog.models import ServiceItem
 from yiwang.core.errors import ProblemsError
@@ -167,6 +167,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     a = id_access.actor(request)
     qs = access.own_appointments(a).select_related("hall", "line").order_by("-starts_at")
@@ -202,6 +203,7 @@ def _detail(request: HttpRequest, appt: Appointment, problems: dict | None = Non
 
 
 @login_required
+@require_GET
 def appointment(request: HttpRequest, code: str) -> HttpResponse:
     return _detail(request, _own(request, code))
 
