@@ -50,6 +50,7 @@ demo: prepare
 	$(BIN)/yiwang demo_accounts
 	$(BIN)/yiwang demo_identities
 	$(BIN)/yiwang seed_licenses --if-empty
+	$(BIN)/yiwang seed_halls --if-empty
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)
 
 lint: venv
