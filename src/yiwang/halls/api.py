@@ -577,17 +577,18 @@ def take(request: HttpRequest, hall_id: int, payload: TicketIn):
 
 
 def _window_out(window: Window, called: Ticket | None = None) -> dict[str, Any]:
-    ctx = queries.console(window)
+    ctx = queries.console(window, with_lines=False)
     state = ctx["state"]
+    current = _ticket(ctx["current"]) if ctx["current"] else None
     return {
         "window_id": window.pk,
         "number": window.number,
         "status": ctx["status"],
         "clerk": (state.user.get_full_name() or state.user.username) if state and state.user else "",
-        "current": _ticket(ctx["current"]) if ctx["current"] else None,
+        "current": current,
         "waiting": ctx["waiting"],
         "upcoming": [t.number for t in ctx["upcoming"]],
-        "called": _ticket(called) if called else None,
+        "called": (current if current and ctx["current"].pk == called.pk else _ticket(called)) if called else None,
     }
 
 

@@ -33,7 +33,7 @@ from .models import (
     WindowState,
     WindowStatus,
 )
-from .services import call_order, callable_for, current_ticket, slot_capacity
+from .services import call_order, callable_for, slot_capacity
 
 DISPLAY_CALLS = 8
 HISTORY_DAYS = 14
@@ -273,7 +273,8 @@ def ticket_state(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, An
     """What the ticket's phone page shows (and polls): number, state, window when called, people ahead."""
     now = now or timezone.now()
     ahead = ahead_of(ticket, now)
-    windows = max(1, WindowLine.objects.filter(line_id=ticket.line_id).count())
+    waiting = ticket.state == TicketState.WAITING
+    windows = max(1, WindowLine.objects.filter(line_id=ticket.line_id).count()) if waiting else 1
     payload = {
         "number": ticket.number,
         "state": ticket.state,
@@ -283,7 +284,7 @@ def ticket_state(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, An
         "window": ticket.window.number if ticket.window_id and ticket.state in ("called", "serving") else "",
         "window_name": ticket.window.name if ticket.window_id and ticket.state in ("called", "serving") else "",
         "ahead": ahead,
-        "estimate_minutes": (ahead * ticket.line.service_minutes) // windows if ticket.state == "waiting" else 0,
+        "estimate_minutes": (ahead * ticket.line.service_minutes) // windows if waiting else 0,
         "recalls": ticket.recalls,
         "hall": ticket.hall.name,
         "taken_at": timezone.localtime(ticket.taken_at).strftime("%H:%M"),
@@ -295,16 +296,25 @@ def ticket_state(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, An
 # --- a window's console ---------------------------------------------------------------------------------------------
 
 
-def console(window: Window, now: dt.datetime | None = None) -> dict[str, Any]:
+def console(window: Window, now: dt.datetime | None = None, *, with_lines: bool = True) -> dict[str, Any]:
+    """A window's state, its current ticket, how many wait for it and the next five (five queries)."""
     now = now or timezone.now()
     state = WindowState.objects.filter(window=window).select_related("user").first()
-    queue = call_order(callable_for(window, timezone.localdate(now)), now).select_related("line")
-    upcoming = list(queue[:5])
-    current = current_ticket(window)
-    lines = list(
-        BusinessLine.objects.filter(pk__in=WindowLine.objects.filter(window=window).values("line_id")).order_by(
-            "order", "code"
+    queue = call_order(callable_for(window, timezone.localdate(now)), now)
+    upcoming = list(queue.only("id", "number", "version")[:5])
+    current = (
+        Ticket.objects.filter(window=window, state__in=(TicketState.CALLED, TicketState.SERVING))
+        .select_related("line", "hall", "window", "case")
+        .first()
+    )
+    lines = (
+        list(
+            BusinessLine.objects.filter(pk__in=WindowLine.objects.filter(window=window).values("line_id")).order_by(
+                "order", "code"
+            )
         )
+        if with_lines
+        else []
     )
     return {
         "state": state,

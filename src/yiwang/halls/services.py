@@ -1126,8 +1126,8 @@ def callable_for(window: Window, day: dt.date) -> QuerySet[Ticket]:
 def call_next(window: Window, by: By) -> Ticket | None:
     """Calls the next ticket for this window; None when nobody waits. Never the same ticket at two windows."""
     state = _my_window(window, by, (WindowStatus.OPEN,))
-    if current_ticket(window) is not None:
-        _refuse("window", "busy", _("Finish, transfer or skip the current number first."))
+    # No separate "is the window busy?" read: the partial unique index on the window's current ticket refuses a
+    # second one (IntegrityError below), which also covers a double click racing this call.
     for _attempt in range(8):
         now = timezone.now()
         candidates = call_order(callable_for(window, timezone.localdate(now)), now)
@@ -1138,6 +1138,8 @@ def call_next(window: Window, by: By) -> Ticket | None:
                 else:
                     pick = candidates.first()
                 if pick is None:
+                    if current_ticket(window) is not None:
+                        _refuse("window", "busy", _("Finish, transfer or skip the current number first."))
                     return None
                 idle = int((now - state.free_since).total_seconds()) if state.free_since else None
                 updated = Ticket.objects.filter(pk=pick.pk, version=pick.version, state=TicketState.WAITING).update(
@@ -1153,7 +1155,7 @@ def call_next(window: Window, by: By) -> Ticket | None:
                 if not updated:
                     continue  # another window took it between our read and our write: try the next one
                 WindowState.objects.filter(window=window).update(free_since=None)
-                pick.refresh_from_db()
+                pick = Ticket.objects.select_related("line", "hall", "window").get(pk=pick.pk)
                 _event(
                     "call",
                     by,

@@ -1,0 +1,427 @@
+"""Halls benchmark: appointments and queue calling through the real server (gunicorn, several worker processes).
+
+Run on a throwaway PostgreSQL server (the figures that count):
+
+    bin/run-with-postgres .venv/bin/python bench/halls_bench.py
+
+or on SQLite (a temporary file; one writer at a time, for comparison): `.venv/bin/python bench/halls_bench.py`.
+
+Three phases, each printed with its figures:
+1. bookings: --bookers people (default 200), each with a signed-in session, POST /api/v1/halls/appointments at the
+   same moment, spread over 10 slots of a line with 2 windows (4 places per slot, 40 in all). Expected: exactly
+   the capacity booked, every other answer a 400 whose only problem is "full", and the database agreeing.
+2. issue and call: 2 kiosks take numbers through the kiosk page (POST /halls/kiosk/<key>/, the form a kiosk
+   sends) while 20 windows, each with its own clerk's session, call next and finish through the API
+   (POST /api/v1/halls/windows/<id>/call-next, /finish) as fast as they can, for --seconds (default 20); a queue
+   of --queue waiting numbers is there from the start. Latency percentiles of issuing and of call-next; then the
+   log is checked: no ticket called twice, no number issued twice.
+3. display: the 20 windows call at a hall's pace (one call every 2–6 s each) for --display-seconds while a screen
+   polls GET /halls/<id>/display/state/ every 700 ms as the calling screen's script does (If-None-Match, 304 when
+   nothing changed); for every call, the time from the call-next answer to the screen seeing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from machine_info import cpu_model
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))  # tests.factories and tests.halls.world build the hall
+
+DISPLAY_POLL = 0.7  # seconds, as data-live-interval on the calling screen
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def ms(values: list[float]) -> str:
+    return (
+        f"n {len(values):6d}   p50 {pct(values, 50) * 1000:6.1f} ms   p95 {pct(values, 95) * 1000:6.1f} ms   "
+        f"p99 {pct(values, 99) * 1000:6.1f} ms   max {max(values or [float('nan')]) * 1000:7.1f} ms"
+    )
+
+
+def setup_env(database_url: str | None) -> str:
+    if not database_url:
+        tmp = Path(tempfile.mkdtemp(prefix="yiwang-halls-bench-"))
+        database_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "halls_bench_settings"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+    import django
+
+    django.setup()
+    return database_url
+
+
+def prepare(bookers: int, queue: int) -> dict:
+    """Schema; the hall (tests.halls.world) with 20 windows on line A and a line B of 2 windows for bookings;
+    20 clerks, `bookers` people, `queue` waiting numbers on line A."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from tests.factories import make_item
+    from tests.halls.world import build
+    from yiwang.halls import queries, services
+    from yiwang.halls.models import TicketSource
+    from yiwang.identity import services as ids
+    from yiwang.orgs.models import Membership, Role, Window, WindowKind
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    w = build(windows=20)
+    line_b = services.add_line(w["hall"], code="B", name="不动产", service_minutes=15)
+    item_b = make_item(w["dept"], name="不动产登记")
+    for i in range(2):
+        window = Window.objects.create(
+            hall=w["hall"], number=f"B{i + 1:02d}", name="不动产窗口", kind=WindowKind.DEDICATED
+        )
+        services.set_window_lines(window, [line_b])
+        services.set_window_items(window, [item_b])
+    User = get_user_model()
+    clerks = []
+    for i in range(20):
+        user = User.objects.create(username=f"bench-clerk-{i}", is_staff=True)
+        Membership.objects.create(user=user, organisation=w["centre"], role=Role.WINDOW_CLERK)
+        clerks.append(user)
+    people = []
+    for i in range(bookers):
+        p = ids.register_person(name=f"预约人{i}", doc_type="resident_id", doc_number=make_id(i), phone="")
+        user = User.objects.create(username=f"bench-person-{i}")
+        type(p).objects.filter(pk=p.pk).update(user=user)
+        people.append(user)
+    now = timezone.now()
+    slots = [s for d in queries.availability(line_b) for s in d.slots if s.starts_at > now + dt.timedelta(hours=3)]
+    for i in range(queue):
+        services.take_ticket(w["line"], source=TicketSource.KIOSK, by=services.SYSTEM, client_ref=f"pre{i}")
+    return {
+        "world": w,
+        "line_b": line_b,
+        "item_b": item_b.item_code,
+        "slots": [s.starts_at for s in slots[:10]],
+        "capacity": slots[0].capacity,
+        "clerks": clerks,
+        "people": people,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def make_id(i: int) -> str:
+    from yiwang.core.codes import citizen_check_char
+
+    born = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000)
+    first17 = f"340302{born:%Y%m%d}{i % 1000:03d}"
+    return first17 + citizen_check_char(first17)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workers: int) -> tuple[subprocess.Popen, str]:
+    import requests
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT / "src")])}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "yiwang",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--access-log",
+            "",
+            "--skip-static-check",
+            "--max-requests",
+            "0",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except requests.RequestException:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+def session_for(user):
+    """A real signed-in session (Django's login()), with a CSRF cookie and header for the API's writes."""
+    import requests
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    s = requests.Session()
+    token = secrets.token_hex(16)
+    s.cookies.set("sessionid", c.cookies["sessionid"].value, domain="127.0.0.1")
+    s.cookies.set("csrftoken", token, domain="127.0.0.1")
+    s.headers.update({"X-CSRFToken": token, "Referer": "http://127.0.0.1/"})
+    return s
+
+
+def run_threads(targets) -> None:
+    threads = [threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def phase_bookings(base: str, data: dict) -> bool:
+    from yiwang.halls.models import Appointment, Seat
+
+    sessions = [session_for(u) for u in data["people"]]
+    n = len(sessions)
+    barrier = threading.Barrier(n)
+    out: list = [None] * n
+
+    def book(i: int) -> None:
+        body = {"line_id": data["line_b"].pk, "starts_at": data["slots"][i % 10].isoformat(), "items": [data["item_b"]]}
+        barrier.wait()
+        t = time.perf_counter()
+        r = sessions[i].post(f"{base}/api/v1/halls/appointments", json=body, timeout=120)
+        out[i] = (r.status_code, r.json(), time.perf_counter() - t)
+
+    run_threads([lambda i=i: book(i) for i in range(n)])
+    booked = [o for o in out if o[0] == 201]
+    full = [o for o in out if o[0] == 400 and [d["code"] for d in o[1]["detail"]] == ["full"]]
+    other = [o for o in out if o not in booked and o not in full]
+    places = data["capacity"] * 10
+    in_db = Appointment.objects.count()
+    seats = Seat.objects.filter(appointment__isnull=False).count()
+    print(f"\n1. bookings: {n} people at once on 10 slots of {data['capacity']} places ({places} in all)")
+    print(f"   booked {len(booked)}, refused as full {len(full)}, other answers {len(other)}")
+    print(f"   in the database: {in_db} appointments, {seats} seats taken")
+    print(f"   latency        {ms([o[2] for o in out])}")
+    ok = len(booked) == places == in_db == seats and not other
+    print(f"   {'OK' if ok else 'FAILED'}: exactly the capacity booked, only “full” refusals")
+    if other:
+        print("   unexpected:", other[:3])
+    return ok
+
+
+def kiosk_form(s, base: str, key: str) -> str:
+    page = s.get(f"{base}/halls/kiosk/{key}/", timeout=30).text
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def phase_issue_and_call(base: str, data: dict, seconds: float) -> bool:
+    import requests
+
+    from yiwang.halls.models import HallEvent, Ticket
+
+    w = data["world"]
+    key = w["profile"].kiosk_key
+    stop = time.perf_counter() + seconds
+    issue: list[float] = []
+    call: list[float] = []
+    empty: list[float] = []
+    finish: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def kiosk() -> None:
+        s = requests.Session()
+        token = kiosk_form(s, base, key)
+        mine = []
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            r = s.post(
+                f"{base}/halls/kiosk/{key}/",
+                data={"csrfmiddlewaretoken": token, "line": w["line"].pk, "ref": secrets.token_hex(8)},
+                headers={"Referer": f"{base}/halls/kiosk/{key}/"},
+                timeout=30,
+            )
+            mine.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                with lock:
+                    errors.append(f"kiosk {r.status_code}")
+        with lock:
+            issue.extend(mine)
+
+    def window(i: int) -> None:
+        s = session_for(data["clerks"][i])
+        wid = w["windows"][i].pk
+        r = s.post(f"{base}/api/v1/halls/windows/{wid}/open", json={}, timeout=30)
+        if r.status_code != 200:
+            with lock:
+                errors.append(f"open {r.status_code} {r.text[:200]}")
+            return
+        mine_call, mine_empty, mine_finish = [], [], []
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            r = s.post(f"{base}/api/v1/halls/windows/{wid}/call-next", json={}, timeout=30)
+            took = time.perf_counter() - t
+            if r.status_code != 200:
+                with lock:
+                    errors.append(f"call {r.status_code} {r.text[:200]}")
+                continue
+            called = r.json()["called"]
+            if called is None:
+                mine_empty.append(took)
+                continue
+            mine_call.append(took)
+            t = time.perf_counter()
+            r = s.post(f"{base}/api/v1/halls/windows/{wid}/finish", json={}, timeout=30)
+            mine_finish.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                with lock:
+                    errors.append(f"finish {r.status_code} {r.text[:200]}")
+        with lock:
+            call.extend(mine_call)
+            empty.extend(mine_empty)
+            finish.extend(mine_finish)
+
+    before = HallEvent.objects.filter(action="call").count()
+    run_threads([kiosk, kiosk] + [lambda i=i: window(i) for i in range(20)])
+    calls = Counter(HallEvent.objects.filter(action="call").values_list("ticket_id", flat=True))
+    twice = sum(1 for v in calls.values() if v > 1)
+    numbers = Counter(Ticket.objects.values_list("day", "number"))
+    repeated = sum(1 for v in numbers.values() if v > 1)
+    print(
+        f"\n2. issue and call: 2 kiosks and 20 windows for {seconds:.0f} s ({len(issue) / seconds:.1f} numbers/s "
+        f"issued, {len(call) / seconds:.1f} calls/s)"
+    )
+    print(f"   issue (kiosk page POST)          {ms(issue)}")
+    print(f"   call-next (a number called)      {ms(call)}")
+    if empty:
+        print(f"   call-next (nobody waiting)       {ms(empty)}")
+    print(f"   finish                           {ms(finish)}")
+    print(
+        f"   calls logged {sum(calls.values()) - before}, tickets called twice: {twice}, numbers issued twice: "
+        f"{repeated}, errors: {len(errors)} {errors[:3]}"
+    )
+    ok = twice == 0 and repeated == 0 and not errors
+    p95 = max(pct(issue, 95), pct(call, 95))
+    print(
+        f"   {'OK' if ok else 'FAILED'}: no ticket called twice, no number issued twice; "
+        f"p95 {p95 * 1000:.1f} ms ({'within' if p95 <= 0.05 else 'over'} 50 ms)"
+    )
+    return ok
+
+
+def phase_display(base: str, data: dict, seconds: float) -> bool:
+    import requests
+
+    w = data["world"]
+    stop = time.perf_counter() + seconds
+    answered: dict[tuple[str, str], float] = {}
+    seen: dict[tuple[str, str], float] = {}
+    lock = threading.Lock()
+
+    def screen() -> None:
+        s = requests.Session()
+        etag = None
+        while time.perf_counter() < stop + 3:
+            headers = {"If-None-Match": etag} if etag else {}
+            r = s.get(f"{base}/halls/{w['hall'].pk}/display/state/", headers=headers, timeout=30)
+            now = time.perf_counter()
+            if r.status_code == 200:
+                etag = r.headers.get("ETag")
+                with lock:
+                    for c in r.json()["calls"]:
+                        seen.setdefault((c["number"], c["window"]), now)
+            time.sleep(DISPLAY_POLL)
+
+    def window(i: int) -> None:
+        s = session_for(data["clerks"][i])
+        wid, number = w["windows"][i].pk, w["windows"][i].number
+        rng = random.Random(i)
+        time.sleep(rng.uniform(0, 3))
+        while time.perf_counter() < stop:
+            r = s.post(f"{base}/api/v1/halls/windows/{wid}/call-next", json={}, timeout=30)
+            t = time.perf_counter()
+            called = r.json().get("called") if r.status_code == 200 else None
+            if called:
+                with lock:
+                    answered[(called["number"], number)] = t
+            time.sleep(rng.uniform(2, 6))
+            s.post(f"{base}/api/v1/halls/windows/{wid}/finish", json={}, timeout=30)
+
+    run_threads([screen] + [lambda i=i: window(i) for i in range(20)])
+    lags = [max(0.0, seen[k] - t) for k, t in answered.items() if k in seen]
+    missed = [k for k in answered if k not in seen]
+    print(
+        f"\n3. display: 20 windows calling every 2–6 s for {seconds:.0f} s, the screen polling every "
+        f"{DISPLAY_POLL * 1000:.0f} ms"
+    )
+    print(f"   calls {len(answered)}, seen on the screen {len(lags)}, never seen {len(missed)}")
+    print(f"   call answered → on the screen   {ms(lags)}")
+    ok = not missed and max(lags or [9]) <= 1.0
+    print(f"   {'OK' if ok else 'FAILED'}: every call on the screen within 1 s")
+    return ok
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bookers", type=int, default=200)
+    ap.add_argument("--queue", type=int, default=3000, help="numbers waiting when phase 2 starts")
+    ap.add_argument("--seconds", type=float, default=20.0, help="duration of phase 2")
+    ap.add_argument("--display-seconds", type=float, default=30.0, help="duration of phase 3")
+    ap.add_argument("--workers", type=int, default=0, help="server worker processes (default 2 × cores + 1)")
+    ap.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    args = ap.parse_args()
+    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    url = setup_env(args.database_url)
+    from django.db import connection
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load}")
+    print(f"database: {connection.vendor} ({url.split('@')[-1] if '@' in url else url}); server: {workers} workers")
+    data = prepare(args.bookers, args.queue)
+    print(f"prepared in {data['seconds']:.1f} s: {args.bookers} people, 20 clerks, {args.queue} numbers waiting")
+    connection.close()
+    proc, base = start_server(workers)
+    try:
+        results = [
+            phase_bookings(base, data),
+            phase_issue_and_call(base, data, args.seconds),
+            phase_display(base, data, args.display_seconds),
+        ]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nload average at the end: {load}")
+    print("all checks passed" if all(results) else "SOME CHECKS FAILED")
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
