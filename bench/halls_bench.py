@@ -86,7 +86,7 @@ def prepare(bookers: int, queue: int) -> dict:
     from tests.factories import make_item
     from tests.halls.world import build
     from yiwang.halls import queries, services
-    from yiwang.halls.models import TicketSource
+    from yiwang.halls.models import Ticket, TicketCounter, TicketSource
     from yiwang.identity import services as ids
     from yiwang.orgs.models import Membership, Role, Window, WindowKind
 
@@ -116,8 +116,26 @@ def prepare(bookers: int, queue: int) -> dict:
         people.append(user)
     now = timezone.now()
     slots = [s for d in queries.availability(line_b) for s in d.slots if s.starts_at > now + dt.timedelta(hours=3)]
-    for i in range(queue):
-        services.take_ticket(w["line"], source=TicketSource.KIOSK, by=services.SYSTEM, client_ref=f"pre{i}")
+    # The waiting queue in bulk (as numbers A0001…, the line's counter set past them), one second apart.
+    today, start = timezone.localdate(), now - dt.timedelta(seconds=queue)
+    Ticket.objects.bulk_create(
+        [
+            Ticket(
+                hall=w["hall"],
+                line=w["line"],
+                first_line=w["line"],
+                day=today,
+                serial=i,
+                number=services.format_number(w["line"], i),
+                source=TicketSource.KIOSK,
+                taken_at=start + dt.timedelta(seconds=i),
+                queued_at=start + dt.timedelta(seconds=i),
+            )
+            for i in range(1, queue + 1)
+        ],
+        batch_size=2000,
+    )
+    TicketCounter.objects.update_or_create(line=w["line"], day=today, defaults={"value": queue})
     return {
         "world": w,
         "line_b": line_b,
@@ -201,6 +219,28 @@ def run_threads(targets) -> None:
         t.start()
     for t in threads:
         t.join()
+
+
+def ceiling(base: str, clients: int, seconds: float = 5.0) -> None:
+    """What the machine gives right now: GET /healthz (no database) from as many client threads as phase 2 uses."""
+    import requests
+
+    stop = time.perf_counter() + seconds
+    lat: list[float] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        s, mine = requests.Session(), []
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            s.get(f"{base}/healthz", timeout=30)
+            mine.append(time.perf_counter() - t)
+        with lock:
+            lat.extend(mine)
+
+    run_threads([run] * clients)
+    print(f"\n0. ceiling: GET /healthz from {clients} threads for {seconds:.0f} s ({len(lat) / seconds:.0f} req/s)")
+    print(f"   latency        {ms(lat)}")
 
 
 def phase_bookings(base: str, data: dict) -> bool:
@@ -409,6 +449,7 @@ def main() -> None:
     connection.close()
     proc, base = start_server(workers)
     try:
+        ceiling(base, 22)
         results = [
             phase_bookings(base, data),
             phase_issue_and_call(base, data, args.seconds),

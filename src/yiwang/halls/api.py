@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from yiwang.catalog.models import ServiceItem
@@ -193,7 +193,9 @@ class WindowOut(Schema):
     clerk: str
     current: TicketOut | None
     waiting: int
-    upcoming: list[str]
+    upcoming: list[str] = Field(
+        [], description="The next five numbers (only when reading the window, not after actions)"
+    )
     called: TicketOut | None = None
 
 
@@ -576,8 +578,9 @@ def take(request: HttpRequest, hall_id: int, payload: TicketIn):
 # --- window clerks -------------------------------------------------------------------------------------------------
 
 
-def _window_out(window: Window, called: Ticket | None = None) -> dict[str, Any]:
-    ctx = queries.console(window, with_lines=False)
+def _window_out(window: Window, called: Ticket | None = None, *, full: bool = False) -> dict[str, Any]:
+    """The window after an action (state, current ticket, people waiting); `upcoming` only on GET (full)."""
+    ctx = queries.console(window, full=full)
     state = ctx["state"]
     current = _ticket(ctx["current"]) if ctx["current"] else None
     return {
@@ -594,7 +597,7 @@ def _window_out(window: Window, called: Ticket | None = None) -> dict[str, Any]:
 
 @router.get("/windows/{int:window_id}", response={200: WindowOut, **ERRORS}, auth=session_auth, summary="A window")
 def get_window(request: HttpRequest, window_id: int):
-    return _window_out(access.window_or_404(_staff(request), window_id))
+    return _window_out(access.window_or_404(_staff(request), window_id), full=True)
 
 
 WINDOW_ACTIONS = {

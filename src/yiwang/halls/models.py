@@ -474,6 +474,12 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["line", "queued_at"], condition=Q(state="waiting"), name="halls_ticket_waiting"),
+            # The few that go first (booked, priority groups): call-next reads them before the plain queue.
+            models.Index(
+                fields=["line", "queued_at"],
+                condition=Q(state="waiting") & (~Q(priority_group="") | Q(booked_from__isnull=False)),
+                name="halls_ticket_waiting_first",
+            ),
             models.Index(fields=["hall", "day", "state"], name="halls_ticket_day"),
         ]
 

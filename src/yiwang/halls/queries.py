@@ -33,7 +33,7 @@ from .models import (
     WindowState,
     WindowStatus,
 )
-from .services import call_order, callable_for, slot_capacity
+from .services import call_order, callable_for, next_tickets, slot_capacity, window_lines
 
 DISPLAY_CALLS = 8
 HISTORY_DAYS = 14
@@ -296,39 +296,34 @@ def ticket_state(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, An
 # --- a window's console ---------------------------------------------------------------------------------------------
 
 
-def console(window: Window, now: dt.datetime | None = None, *, with_lines: bool = True) -> dict[str, Any]:
-    """A window's state, its current ticket, how many wait for it and the next five (five queries)."""
+def console(window: Window, now: dt.datetime | None = None, *, full: bool = True) -> dict[str, Any]:
+    """A window's state, its current ticket and how many wait for it; with `full`, also the next five and the
+    lines it calls (the console page; the API's action answers leave those out)."""
     now = now or timezone.now()
     state = WindowState.objects.filter(window=window).select_related("user").first()
-    queue = call_order(callable_for(window, timezone.localdate(now)), now)
-    upcoming = list(queue.only("id", "number", "version")[:5])
+    lines = window_lines(window)
+    waiting = callable_for(window, timezone.localdate(now), lines).count()
     current = (
         Ticket.objects.filter(window=window, state__in=(TicketState.CALLED, TicketState.SERVING))
         .select_related("line", "hall", "window", "case")
         .first()
     )
-    lines = (
-        list(
-            BusinessLine.objects.filter(pk__in=WindowLine.objects.filter(window=window).values("line_id")).order_by(
-                "order", "code"
-            )
-        )
-        if with_lines
-        else []
-    )
+    upcoming = next_tickets(window, now, 5, lines=lines) if full and waiting else []
+    line_rows = list(BusinessLine.objects.filter(pk__in=lines).order_by("order", "code")) if full else []
     return {
         "state": state,
         "status": state.status if state else WindowStatus.CLOSED,
         "current": current,
-        "waiting": queue.count(),
+        "waiting": waiting,
         "upcoming": upcoming,
-        "lines": lines,
+        "lines": line_rows,
         "idle_seconds": _secs(now - state.free_since) if state and state.free_since else None,
         "version": _digest(
             {
                 "status": state.status if state else "",
                 "current": [current.pk, current.version] if current else None,
-                "waiting": [t.pk for t in upcoming],
+                "waiting": waiting,
+                "next": [t.pk for t in upcoming],
             }
         ),
     }

@@ -1112,15 +1112,41 @@ def call_order(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
     return qs.annotate(rank=rank).order_by("rank", "queued_at", "id")
 
 
-def callable_for(window: Window, day: dt.date) -> QuerySet[Ticket]:
+def callable_for(window: Window, day: dt.date, lines: list[int] | None = None) -> QuerySet[Ticket]:
     """Waiting tickets this window may call: its lines' (not sent to another window) and those sent to it."""
-    lines = WindowLine.objects.filter(window=window).values("line_id")
+    if lines is None:
+        lines = window_lines(window)
     return Ticket.objects.filter(
         Q(line_id__in=lines, target_window__isnull=True) | Q(target_window=window),
         hall_id=window.hall_id,
         day=day,
         state=TicketState.WAITING,
     )
+
+
+def window_lines(window: Window) -> list[int]:
+    return list(WindowLine.objects.filter(window=window).values_list("line_id", flat=True))
+
+
+def next_tickets(
+    window: Window, now: dt.datetime, limit: int = 1, *, lock: bool = False, lines: list[int] | None = None
+) -> list[Ticket]:
+    """The next `limit` tickets for the window in calling order (the same order as `call_order`) in two short reads:
+    first the few that go first (booked within their slot, priority groups; a partial index holds just them),
+    then the plain queue in arrival order (another partial index) — never a sort of the whole queue. With `lock`
+    (inside a transaction) the rows are locked, skipping those another window is taking at this moment."""
+    base = callable_for(window, timezone.localdate(now), lines)
+    first = call_order(
+        base.filter(Q(booked_from__isnull=False, booked_from__lte=now + BOOKED_EARLY) | ~Q(priority_group="")), now
+    )
+    plain = base.order_by("queued_at", "id")
+    if lock and connection.features.has_select_for_update_skip_locked:
+        first = first.select_for_update(skip_locked=True, of=("self",))
+        plain = plain.select_for_update(skip_locked=True, of=("self",))
+    out = list(first[:limit])
+    if len(out) < limit:
+        out.extend(plain.exclude(pk__in=[t.pk for t in out])[: limit - len(out)])
+    return out
 
 
 def call_next(window: Window, by: By) -> Ticket | None:
@@ -1130,13 +1156,10 @@ def call_next(window: Window, by: By) -> Ticket | None:
     # second one (IntegrityError below), which also covers a double click racing this call.
     for _attempt in range(8):
         now = timezone.now()
-        candidates = call_order(callable_for(window, timezone.localdate(now)), now)
         try:
             with transaction.atomic():
-                if connection.features.has_select_for_update_skip_locked:
-                    pick = candidates.select_for_update(skip_locked=True, of=("self",)).first()
-                else:
-                    pick = candidates.first()
+                picked = next_tickets(window, now, 1, lock=True)
+                pick = picked[0] if picked else None
                 if pick is None:
                     if current_ticket(window) is not None:
                         _refuse("window", "busy", _("Finish, transfer or skip the current number first."))
