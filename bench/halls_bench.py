@@ -16,7 +16,7 @@ Three phases, each printed with its figures:
    of --queue waiting numbers is there from the start. Latency percentiles of issuing and of call-next; then the
    log is checked: no ticket called twice, no number issued twice.
 3. display: the 20 windows call at a hall's pace (one call every 2–6 s each) for --display-seconds while a screen
-   polls GET /halls/<id>/display/state/ every 700 ms as the calling screen's script does (If-None-Match, 304 when
+   polls GET /halls/<id>/display/state/ every 500 ms as the calling screen's script does (If-None-Match, 304 when
    nothing changed); for every call, the time from the call-next answer to the screen seeing it.
 """
 
@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))  # tests.factories and tests.halls.world build the hall
 
-DISPLAY_POLL = 0.7  # seconds, as data-live-interval on the calling screen
+DISPLAY_POLL = 0.5  # seconds, as data-live-interval on the calling screen
 
 
 def pct(values: list[float], p: float) -> float:
