@@ -145,6 +145,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         "hall": line.hall,
         "items": items,
         "chosen": set(chosen),
+        "chosen_count": sum(1 for it in items if it.item_code in set(chosen)),
+        "others": sum(1 for it in items if it.item_code not in set(chosen)),
         "names": names,
         "acting_for": space.acting_for(request),
         "problems": {},

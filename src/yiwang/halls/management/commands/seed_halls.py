@@ -136,8 +136,6 @@ class Command(BaseCommand):
         for code, _name, _minutes, _bookable, calls in LINES:
             if calls == window.kind or (window.kind == WindowKind.DEDICATED and calls in window.name):
                 out.append(lines[code])
-        if window.kind == WindowKind.COMPREHENSIVE and window.number == "A01":
-            out.append(lines["E"])  # the first comprehensive window also helps with 帮办 when the desk is busy
         return out
 
     def _accounts(self, hall: Hall) -> None:
