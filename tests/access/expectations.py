@@ -646,6 +646,7 @@ for route in (
     "halls/<int:hall_id>/display/state/",
 ):
     page("GET", route, PUBLIC, params=HALL)
+page("GET", "halls/items/<str:item_code>/", PUBLIC, note="where and when an item is handled (linked from its guide)")
 page("GET+POST", "halls/<int:hall_id>/take/", PUBLIC, params=HALL, body=lambda w, a: {"line": w.rec["line"].pk})
 page("GET", "halls/t/<str:key>/", PUBLIC, params=TICKET_KEY)
 page("GET", "halls/t/<str:key>/state/", PUBLIC, params=TICKET_KEY)

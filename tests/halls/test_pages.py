@@ -157,9 +157,13 @@ def test_the_manager_closes_an_afternoon(w):
 
 
 def test_booking_from_the_guide_to_my_space(w):
-    guide = Client().get(f"/items/{w['item'].item_code}/").content.decode()
-    assert w["hall"].name in guide and "/halls/book/?item=" in guide and "A01" in guide
-    assert w["hall"].name in Client().get(f"/m/items/{w['item'].item_code}/").content.decode()
+    link = f"/halls/items/{w['item'].item_code}/"
+    assert link in Client().get(f"/items/{w['item'].item_code}/").content.decode()
+    assert link in Client().get(f"/m/items/{w['item'].item_code}/").content.decode()
+    where = Client().get(link).content.decode()
+    assert w["hall"].name in where and "/halls/book/?item=" in where and "A01" in where
+    assert "暂无大厅" in Client().get(f"/halls/items/{w['other_item'].item_code}/").content.decode()
+    assert Client().get("/halls/items/nope/").status_code == 404
     me = client_for(w["citizen"].user)
     code = w["item"].item_code
     page = me.get(f"/halls/book/?item={code}")

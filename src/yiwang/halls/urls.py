@@ -8,6 +8,7 @@ app_name = "halls"
 urlpatterns = [
     path("halls/", public.hall_list, name="list"),
     path("halls/<int:hall_id>/", public.hall_page, name="hall"),
+    path("halls/items/<str:item_code>/", public.item_where, name="item"),
     path("halls/<int:hall_id>/qr.svg", public.qr, name="qr"),
     path("halls/<int:hall_id>/take/", public.take, name="take"),
     path("halls/<int:hall_id>/display/", public.display, name="display"),

@@ -60,6 +60,22 @@ def hall_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def item_where(request: HttpRequest, item_code: str) -> HttpResponse:
+    """Where and when an item is handled (linked from its guide): the halls, windows and lines that handle it, this
+    week's hours, booking and taking a number."""
+    from yiwang.catalog.models import ServiceItem
+
+    item = (
+        ServiceItem.objects.select_related("current", "organisation")
+        .filter(item_code=item_code, current__isnull=False)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return render(request, "halls/item.html", {"item": item, "where": queries.where_item(item)})
+
+
+@require_GET
 def hall_page(request: HttpRequest, hall_id: int) -> HttpResponse:
     hall = _hall(hall_id)
     week = hours.days(hall.pk, timezone.localdate(), 7)
