@@ -35,7 +35,8 @@ from .models import (
 )
 from .services import call_order, callable_for, next_tickets, slot_capacity, window_lines
 
-DISPLAY_CALLS = 8
+DISPLAY_CALLS = 20  # in the JSON: a screen that missed a poll still announces every call
+DISPLAY_ROWS = 8  # on the screen
 HISTORY_DAYS = 14
 
 

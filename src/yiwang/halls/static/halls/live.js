@@ -57,7 +57,8 @@
     if (list) {
       var tpl = root.querySelector("template[data-call-row]");
       list.textContent = "";
-      calls.slice(1).forEach(function (c) {
+      var rows = parseInt(root.getAttribute("data-rows") || "8", 10);
+      calls.slice(1, rows).forEach(function (c) {
         var row = tpl.content.cloneNode(true);
         text(row.querySelector("[data-number]"), c.number);
         text(row.querySelector("[data-window]"), c.window);
