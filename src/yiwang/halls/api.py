@@ -33,6 +33,7 @@ from .models import (
     SurveyRequest,
     Ticket,
     TicketSource,
+    WindowState,
 )
 
 router = Router(tags=["halls"])
@@ -578,26 +579,39 @@ def take(request: HttpRequest, hall_id: int, payload: TicketIn):
 # --- window clerks -------------------------------------------------------------------------------------------------
 
 
-def _window_out(window: Window, called: Ticket | None = None, *, full: bool = False) -> dict[str, Any]:
-    """The window after an action (state, current ticket, people waiting); `upcoming` only on GET (full)."""
-    ctx = queries.console(window, full=full)
-    state = ctx["state"]
-    current = _ticket(ctx["current"]) if ctx["current"] else None
+_UNKNOWN = object()
+
+
+def _window_out(window: Window, called: Ticket | None = None, current: Any = _UNKNOWN) -> dict[str, Any]:
+    """The window after an action: its state, its current ticket (passed in when the action knows it) and how
+    many wait for it (two or three queries); the next five only when reading the window."""
+    state = WindowState.objects.filter(window=window).select_related("user").first()
+    if current is _UNKNOWN:
+        current = (
+            Ticket.objects.filter(window=window, state__in=("called", "serving"))
+            .select_related("line", "hall", "window")
+            .first()
+        )
+    waiting = services.callable_for(window, timezone.localdate(), services.window_line_ids(window)).count()
+    out = _ticket(current) if current is not None else None
     return {
         "window_id": window.pk,
         "number": window.number,
-        "status": ctx["status"],
+        "status": state.status if state else "closed",
         "clerk": (state.user.get_full_name() or state.user.username) if state and state.user else "",
-        "current": current,
-        "waiting": ctx["waiting"],
-        "upcoming": [t.number for t in ctx["upcoming"]],
-        "called": (current if current and ctx["current"].pk == called.pk else _ticket(called)) if called else None,
+        "current": out,
+        "waiting": waiting,
+        "upcoming": [],
+        "called": (out if current is not None and called.pk == current.pk else _ticket(called)) if called else None,
     }
 
 
 @router.get("/windows/{int:window_id}", response={200: WindowOut, **ERRORS}, auth=session_auth, summary="A window")
 def get_window(request: HttpRequest, window_id: int):
-    return _window_out(access.window_or_404(_staff(request), window_id), full=True)
+    window = access.window_or_404(_staff(request), window_id)
+    out = _window_out(window)
+    out["upcoming"] = [t.number for t in services.next_tickets(window, timezone.now(), 5)]
+    return out
 
 
 WINDOW_ACTIONS = {
@@ -620,29 +634,37 @@ def _window_action(action: str):
         by = _by(request, "window")
         t, v = payload.ticket_id, payload.version
         called = None
+        current: Any = _UNKNOWN
         if action == "open":
             services.open_window(window, by)
         elif action == "close":
             services.close_window(window, by)
+            current = None
         elif action == "pause":
             services.pause_window(window, by)
+            current = None
         elif action == "resume":
             services.resume_window(window, by)
+            current = None
         elif action == "call-next":
             called = services.call_next(window, by)
+            current = called
         elif action == "recall":
-            services.recall(window, by, t, v)
+            current = services.recall(window, by, t, v)
         elif action == "start":
-            services.start_service(window, by, t, v)
+            current = services.start_service(window, by, t, v)
         elif action == "finish":
             services.finish(window, by, t, v)
+            current = None
         elif action == "skip":
             services.skip(window, by, t, v)
+            current = None
         elif action == "transfer":
             to_line = BusinessLine.objects.filter(hall_id=window.hall_id, pk=payload.to_line_id).first()
             to_window = Window.objects.filter(hall_id=window.hall_id, pk=payload.to_window_id).first()
             services.transfer(window, by, to_line=to_line, to_window=to_window, ticket_id=t, version=v)
-        return _window_out(window, called)
+            current = None
+        return _window_out(window, called, current)
 
     endpoint.__name__ = f"window_{action.replace('-', '_')}"
     return endpoint

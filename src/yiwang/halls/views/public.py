@@ -226,13 +226,7 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
     if profile is None:
         raise Http404
     hall = profile.hall
-    ctx = {
-        "hall": hall,
-        "lines": _lines(hall),
-        "key": key,
-        "ref": new_key(16),
-        "priorities": [c for c in PriorityGroup.choices if c[0]],
-    }
+    ctx = {"hall": hall, "key": key, "ref": new_key(16), "priorities": [c for c in PriorityGroup.choices if c[0]]}
     if request.method == "POST":
         by = services.By(channel="kiosk", name=_("kiosk"))
         try:
@@ -255,10 +249,12 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
                 )
         except ProblemsError as exc:
             ctx["problems"] = problem_map(exc.problems)
+            ctx["lines"] = _lines(hall)
             return render(request, "halls/kiosk.html", ctx, status=400)
         url = settings.SITE_URL + reverse("halls:ticket", args=[ticket.key])
         ctx.update({"ticket": ticket, "live": queries.ticket_state(ticket), "ticket_qr": ticket_qr_svg(url)})
         return render(request, "halls/kiosk_slip.html", ctx)
+    ctx["lines"] = _lines(hall)
     return render(request, "halls/kiosk.html", ctx)
 
 
