@@ -218,6 +218,14 @@ def test_no_shows_limit_booking_for_a_while(w):
     book(w, at=tomorrow_at(11, days=3))
 
 
+def test_the_reminder_task_sends_them(w, outbox):
+    from yiwang.halls import tasks
+
+    book(w, at=tomorrow_at(9))
+    result = tasks.send_reminders.enqueue()
+    assert result.return_value == 1 and len(outbox) == 1
+
+
 def test_reminders_go_the_day_before_exactly_once(w, outbox):
     a = book(w, at=tomorrow_at(9))
     other = person("王五")

@@ -196,3 +196,17 @@ def test_booking_from_the_guide_to_my_space(w):
     assert appt.state == AppointmentState.CANCELLED
     assert client_for(person("王五").user).get(f"/my/appointments/{appt.code}/").status_code == 404
     assert client_for(w["clerk"]).get(f"/halls/book/?item={code}").status_code == 403
+
+
+def test_the_back_office_shows_each_manager_their_halls(w):
+    manager = client_for(w["manager"])
+    for model in ("hallprofile", "openinghours", "businessline", "windowline", "windowitem", "ticket", "appointment"):
+        assert manager.get(f"/admin/halls/{model}/").status_code == 200, model
+    assert manager.get(f"/admin/halls/businessline/{w['line'].pk}/change/").status_code == 200
+    other = staff(OrganisationFactory(name="五河县政务服务中心", division=w["city"]), Role.HALL_MANAGER, username="o-m")
+    far = client_for(other)
+    assert w["line"].name not in far.get("/admin/halls/businessline/").content.decode()
+    assert far.get(f"/admin/halls/businessline/{w['line'].pk}/change/").status_code == 404
+    clerk = client_for(w["clerk"])
+    assert clerk.get("/admin/halls/businessline/").status_code == 200
+    assert clerk.post(f"/admin/halls/businessline/{w['line'].pk}/change/", {"name": "x"}).status_code == 403
