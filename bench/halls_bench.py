@@ -7,7 +7,8 @@ Run on a throwaway PostgreSQL server (the figures that count):
 or on SQLite (a temporary file; one writer at a time, for comparison): `.venv/bin/python bench/halls_bench.py`.
 
 Phases, each printed with its figures (phase 0 first measures the machine: GET /healthz, no database, from 22
-threads — on a shared machine that ceiling moves with the load, printed too):
+threads — on a shared machine that ceiling moves with the load, printed too — and phase 0b what one request of
+each kind costs when nothing else of ours runs):
 1. bookings: --bookers people (default 200), each with a signed-in session, POST /api/v1/halls/appointments at the
    same moment, spread over 10 slots of a line with 2 windows (4 places per slot, 40 in all). Expected: exactly
    the capacity booked, every other answer a 400 whose only problem is "full", and the database agreeing.
@@ -243,6 +244,44 @@ def ceiling(base: str, clients: int, seconds: float = 5.0) -> None:
     run_threads([run] * clients)
     print(f"\n0. ceiling: GET /healthz from {clients} threads for {seconds:.0f} s ({len(lat) / seconds:.0f} req/s)")
     print(f"   latency        {ms(lat)}")
+
+
+def alone(base: str, data: dict, rounds: int = 40) -> None:
+    """One window and one kiosk, one request at a time: what a request costs on this machine without queueing."""
+    import requests
+
+    w = data["world"]
+    s = session_for(data["clerks"][19])
+    wid = w["windows"][19].pk
+    s.post(f"{base}/api/v1/halls/windows/{wid}/open", json={}, timeout=30)
+    k = requests.Session()
+    key = w["profile"].kiosk_key
+    token = kiosk_form(k, base, key)
+    call, finish, issue, screen = [], [], [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        k.post(
+            f"{base}/halls/kiosk/{key}/",
+            data={"csrfmiddlewaretoken": token, "line": w["line"].pk, "ref": secrets.token_hex(8)},
+            headers={"Referer": f"{base}/halls/kiosk/{key}/"},
+            timeout=30,
+        )
+        issue.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        s.post(f"{base}/api/v1/halls/windows/{wid}/call-next", json={}, timeout=30)
+        call.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        s.post(f"{base}/api/v1/halls/windows/{wid}/finish", json={}, timeout=30)
+        finish.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        k.get(f"{base}/halls/{w['hall'].pk}/display/state/", timeout=30)
+        screen.append(time.perf_counter() - t)
+    s.post(f"{base}/api/v1/halls/windows/{wid}/close", json={}, timeout=30)
+    print(f"\n0b. one request at a time ({rounds} rounds: a kiosk number, call-next, finish, the screen's state)")
+    print(f"   issue (kiosk page POST)          {ms(issue)}")
+    print(f"   call-next                        {ms(call)}")
+    print(f"   finish                           {ms(finish)}")
+    print(f"   screen state                     {ms(screen)}")
 
 
 def phase_bookings(base: str, data: dict) -> bool:
@@ -497,6 +536,7 @@ def main() -> None:
     proc, base = start_server(workers)
     try:
         ceiling(base, 22)
+        alone(base, data)
         results = [
             phase_bookings(base, data),
             phase_working_hall(base, data, args.seconds),
