@@ -166,8 +166,8 @@ def test_booking_from_the_guide_to_my_space(w):
     assert Client().get("/halls/items/nope/").status_code == 404
     me = client_for(w["citizen"].user)
     code = w["item"].item_code
-    page = me.get(f"/halls/book/?item={code}")
-    assert page.status_code == 200 and "09:00" in page.content.decode()
+    page = me.get(f"/halls/book/?item={code}&date={tomorrow_at(9).date().isoformat()}")
+    assert page.status_code == 200 and f'value="{tomorrow_at(9).isoformat()}"' in page.content.decode()
     r = me.post(f"/halls/book/?item={code}", {"line": w["line"].pk, "starts_at": "nonsense", "seats": 1})
     assert r.status_code == 400
     r = me.post(
