@@ -218,6 +218,9 @@ def build_world() -> World:
     assert set(MACHINE_ACTORS) == set(w.tokens)
     assert get_user_model().objects.filter(pk=a.user.pk).exists()
     assert Case.objects.count() == 2
+    from tests.halls.access_world import extend as add_halls
+
+    add_halls(w)  # halls, windows, an appointment, a number, a survey (tests/halls/access_world.py)
     return w
 
 

@@ -779,6 +779,221 @@ for op, body, allowed in (
     ("urge", {"note": ""}, ("centre_sup", "sysadmin")),
 ):
     api("POST", f"/hotline/orders/{{number}}/{op}", hotline_act(*allowed), params=WO, guess=("number",), body=body)
+# --- service halls (yiwang.halls) ------------------------------------------------------------------------------
+# The world's hall belongs to the city's service centre, where the matrix's clerk works (covering the division):
+# the clerk operates its windows and front desk; the supervisor (and the system administrator) read the manager's
+# figures; A holds an appointment, a hold and an on-site survey of A's case (the reviewer's and approver's work).
+# Public pages carry no personal data; a ticket's page and a kiosk are reached by their unguessable keys.
+
+
+def _pk(attr: str):
+    return lambda w, _a: w.rec[attr].pk
+
+
+HALL = {"hall_id": _pk("hall")}
+WINDOW = {"window_id": _pk("window")}
+TICKET_KEY = {"key": lambda w, _a: w.rec["ticket"].key}
+KIOSK_KEY = {"key": lambda w, _a: w.rec["hall_profile"].kiosk_key}
+APPOINTMENT = {"code": lambda w, _a: w.rec["appointment"].code}
+HOLD = {"token": lambda w, _a: w.rec["hold"].token}
+SURVEY = {"pk": _pk("survey")}
+SURVEY_API = {"survey_id": _pk("survey")}
+MISSING.update(
+    hall_id=999999,
+    window_id=999999,
+    survey_id=999999,
+    photo_id=999999,
+    key="nosuchkey0000000000000",
+    code="ZZZZZZZZ",
+    token="nosuchtoken00000000000",
+)
+
+for route in (
+    "halls/",
+    "halls/<int:hall_id>/",
+    "halls/<int:hall_id>/qr.svg",
+    "halls/<int:hall_id>/display/",
+    "halls/<int:hall_id>/display/state/",
+):
+    page("GET", route, PUBLIC, params=HALL)
+page("GET", "halls/items/<str:item_code>/", PUBLIC, note="where and when an item is handled (linked from its guide)")
+page("GET+POST", "halls/<int:hall_id>/take/", PUBLIC, params=HALL, body=lambda w, a: {"line": w.rec["line"].pk})
+page("GET", "halls/t/<str:key>/", PUBLIC, params=TICKET_KEY)
+page("GET", "halls/t/<str:key>/state/", PUBLIC, params=TICKET_KEY)
+page("POST", "halls/t/<str:key>/cancel/", PUBLIC, params=TICKET_KEY, note="the number's key is its credential")
+page(
+    "GET+POST",
+    "halls/kiosk/<str:key>/",
+    PUBLIC,
+    params=KIOSK_KEY,
+    body=lambda w, a: {"line": w.rec["line"].pk, "ref": "matrix"},
+    note="the kiosk's key is its credential",
+)
+page("GET+POST", "halls/book/", APPLICANTS, body=lambda w, a: {"line": w.rec["line"].pk, "starts_at": "x", "seats": 1})
+ONLY_A_PERSON = ex(HIDDEN, anon=AUTH, staff=DENY, citizen_a=OK)  # staff accounts book nothing (no person)
+page("GET+POST", "halls/book/hold/<str:token>/", ONLY_A_PERSON, params=HOLD, guess=("token",))
+page("GET", "my/appointments/", SIGNED)
+page("GET", "my/appointments/<str:code>/", ONLY_A, params=APPOINTMENT, guess=("code",))
+page("POST", "my/appointments/<str:code>/cancel/", ONLY_A, params=APPOINTMENT, guess=("code",))
+page("POST", "my/appointments/<str:code>/change/", ONLY_A, params=APPOINTMENT, guess=("code",), body={"starts_at": "x"})
+page("GET+POST", "my/surveys/<int:pk>/", ONLY_A, params=SURVEY, guess=("pk",), body={"option": 0})
+page(
+    "GET+POST",
+    "survey/<str:token>/",
+    PUBLIC,
+    params={"token": lambda w, _a: w.rec["survey_token"]},
+    body={"option": 0},
+    note="the signed link sent by SMS is its credential",
+)
+HALL_STAFF = ex(DENY, anon=AUTH, people=DENY)  # no hall role (clerk, hall manager, supervisor): refused
+page("GET", "workbench/halls/", {**HALL_STAFF, "clerk": OK, "supervisor": OK, "sysadmin": OK})
+CLERKS = {**HALL_STAFF, "clerk": OK, "sysadmin": OK, "supervisor": HIDDEN}
+page("GET", "workbench/halls/windows/<int:window_id>/", CLERKS, params=WINDOW, guess=("window_id",))
+page("GET", "workbench/halls/windows/<int:window_id>/state/", CLERKS, params=WINDOW, guess=("window_id",))
+page(
+    "POST",
+    "workbench/halls/windows/<int:window_id>/<str:action>/",
+    CLERKS,
+    params={**WINDOW, "action": lambda w, _a: "open"},
+    guess=("window_id",),
+    note="sitting down at the window",
+)
+page(
+    "GET+POST",
+    "workbench/halls/<int:hall_id>/desk/",
+    CLERKS,
+    params=HALL,
+    guess=("hall_id",),
+    body=lambda w, a: {"line": w.rec["line"].pk, "ref": "matrix-desk"},
+)
+page(
+    "GET",
+    "workbench/halls/<int:hall_id>/manage/",
+    {**HALL_STAFF, "supervisor": OK, "sysadmin": OK, "clerk": HIDDEN},
+    params=HALL,
+    guess=("hall_id",),
+)
+page(
+    "POST",
+    "workbench/halls/<int:hall_id>/manage/",
+    {**HALL_STAFF, "sysadmin": OK, "supervisor": HIDDEN, "clerk": HIDDEN},
+    params=HALL,
+    guess=("hall_id",),
+    note="hall managers close days; supervisors only read",
+)
+SURVEY_STAFF = ex(DENY, anon=AUTH, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK, other_reviewer=OK)
+page("GET", "workbench/surveys/", SURVEY_STAFF)
+page(
+    "GET",
+    "workbench/surveys/<int:pk>/",
+    {**SURVEY_STAFF, "other_reviewer": HIDDEN},
+    params=SURVEY,
+    guess=("pk",),
+)
+page(
+    "POST",
+    "workbench/surveys/<int:pk>/",
+    {**SURVEY_STAFF, "other_reviewer": HIDDEN, "supervisor": DENY},
+    params=SURVEY,
+    guess=("pk",),
+    body={"address": "", "start_0": "x"},
+    note="proposing times: whoever may start the case's special procedure",
+)
+page(
+    "GET",
+    "workbench/surveys/<int:pk>/photos/<int:photo_id>/",
+    ex(HIDDEN, anon=AUTH, citizen_a=OK, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK),
+    params={**SURVEY, "photo_id": _pk("survey_photo")},
+    guess=("pk",),
+)
+
+for path in ("/halls/", "/halls/{hall_id}", "/halls/{hall_id}/display"):
+    api("GET", path, OPEN, params=HALL)
+api("GET", "/halls/lines/{line_id}/availability", OPEN, params={"line_id": _pk("line")})
+api("GET", "/halls/items/{item_code}/where", OPEN)
+api("GET", "/halls/tickets/{key}", OPEN, params=TICKET_KEY)
+api("POST", "/halls/tickets/{key}/cancel", OPEN, params=TICKET_KEY)
+BOOKERS = ex(OK, anon=AUTH, machines=AUTH, staff=DENY)
+api("POST", "/halls/holds", BOOKERS, body=lambda w, a: {"line_id": w.rec["line"].pk, "starts_at": "2020-01-01T09:00"})
+api(
+    "POST",
+    "/halls/appointments",
+    BOOKERS,
+    body=lambda w, a: {"line_id": w.rec["line"].pk, "starts_at": "2020-01-01T09:00", "items": []},
+)
+api("GET", "/halls/appointments", SESSION)
+APPT_READ = ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK, clerk=OK, supervisor=OK, sysadmin=OK)
+api("GET", "/halls/appointments/{code}", APPT_READ, params=APPOINTMENT, guess=("code",))
+api(
+    "POST",
+    "/halls/appointments/{code}/cancel",
+    {**APPT_READ, "supervisor": DENY},
+    params=APPOINTMENT,
+    guess=("code",),
+    note="the booker until the cut-off; the hall's clerks and managers with a reason",
+)
+api(
+    "POST",
+    "/halls/appointments/{code}/change",
+    {**APPT_READ, "clerk": DENY, "supervisor": DENY, "sysadmin": DENY},
+    params=APPOINTMENT,
+    guess=("code",),
+    body={"starts_at": "2020-01-01T09:00"},
+)
+api(
+    "POST",
+    "/halls/appointments/{code}/check-in",
+    {**APPT_READ, "supervisor": DENY},
+    params=APPOINTMENT,
+    guess=("code",),
+)
+api(
+    "POST",
+    "/halls/{hall_id}/tickets",
+    ex(OK, anon=AUTH, machines=AUTH, staff=DENY, clerk=OK, sysadmin=OK),
+    params=HALL,
+    body=lambda w, a: {"line_id": w.rec["line"].pk},
+    note="a person takes a number; the hall's clerks issue one at the front desk",
+)
+API_CLERKS = {**_no_machines(HALL_STAFF), "clerk": OK, "sysadmin": OK, "supervisor": HIDDEN}
+api("GET", "/halls/windows/{window_id}", API_CLERKS, params=WINDOW, guess=("window_id",))
+for op in ("open", "close", "pause", "resume", "call-next", "recall", "start", "finish", "skip", "transfer"):
+    api("POST", f"/halls/windows/{{window_id}}/{op}", API_CLERKS, params=WINDOW, guess=("window_id",))
+api(
+    "GET",
+    "/halls/{hall_id}/figures",
+    {**_no_machines(HALL_STAFF), "supervisor": OK, "sysadmin": OK, "clerk": HIDDEN},
+    params=HALL,
+    guess=("hall_id",),
+)
+SURVEY_READ = ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK)
+api("GET", "/halls/surveys/{survey_id}", SURVEY_READ, params=SURVEY_API, guess=("survey_id",))
+SURVEY_WORK = {**SURVEY_READ, "citizen_a": HIDDEN, "supervisor": DENY}
+api(
+    "POST",
+    "/halls/surveys/{survey_id}/propose",
+    SURVEY_WORK,
+    params=SURVEY_API,
+    guess=("survey_id",),
+    body={"address": "x", "options": []},
+)
+api(
+    "POST",
+    "/halls/surveys/{survey_id}/result",
+    SURVEY_WORK,
+    params=SURVEY_API,
+    guess=("survey_id",),
+    json=False,
+    body={"conclusion": "x", "findings": "x"},
+)
+api(
+    "POST",
+    "/halls/surveys/{survey_id}/choose",
+    ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK),
+    params=SURVEY_API,
+    guess=("survey_id",),
+    body={"option_id": 0},
+)
 
 # Pages and endpoints that show the same record: the same people must get through both (machine clients aside).
 SAME_RECORD: list[tuple[str, list[str]]] = [
@@ -792,4 +1007,6 @@ SAME_RECORD: list[tuple[str, list[str]]] = [
         "GET /api/v1/hotline/orders/{number}",
         ["GET workbench/hotline/orders/<str:number>/", "GET 12345/mine/<str:number>/"],
     ),
+    ("GET /api/v1/halls/surveys/{survey_id}", ["GET my/surveys/<int:pk>/", "GET workbench/surveys/<int:pk>/"]),
+    ("GET /api/v1/halls/windows/{window_id}", ["GET workbench/halls/windows/<int:window_id>/"]),
 ]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "yiwang.licenses",
     "yiwang.exchange",
     "yiwang.hotline",
+    "yiwang.halls",
     "yiwang.ops",
 ]
 
