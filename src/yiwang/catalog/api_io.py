@@ -26,6 +26,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError, both_languages
 from yiwang.identity.api_security import RateLimited, client_actor, require_scope
 from yiwang.orgs.models import Division, Organisation
@@ -197,7 +198,9 @@ def _anonymous_limited(request: HttpRequest) -> int | None:
     """Seconds to wait when a caller without a session is over CATALOG_EXPORT_ANON_RATE; None when within it."""
     if request.user.is_authenticated:
         return None
-    usage = get_usage(request, group="catalog.export", key="ip", rate=settings.CATALOG_EXPORT_ANON_RATE, increment=True)
+    usage = get_usage(
+        request, group="catalog.export", key=ratelimit_key, rate=settings.CATALOG_EXPORT_ANON_RATE, increment=True
+    )
     if usage is not None and usage["should_limit"]:
         return max(1, math.ceil(usage["time_left"]))
     return None

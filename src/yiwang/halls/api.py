@@ -59,7 +59,7 @@ class DayHoursOut(Schema):
     reason: str
 
 
-class HallOut(Schema):
+class HallQueueOut(Schema):
     id: int
     name: str
     address: str
@@ -77,7 +77,7 @@ class SlotOut(Schema):
     free: int
 
 
-class DayOut(Schema):
+class BookingDayOut(Schema):
     date: dt.date
     open: bool
     slots: list[SlotOut]
@@ -130,11 +130,11 @@ class AppointmentOut(Schema):
     ticket: str | None = None
 
 
-class ReasonIn(Schema):
+class CancelReasonIn(Schema):
     reason: str = ""
 
 
-class ChangeIn(Schema):
+class RescheduleIn(Schema):
     starts_at: dt.datetime
 
 
@@ -187,7 +187,7 @@ class WindowActIn(Schema):
     to_window_id: int | None = None
 
 
-class WindowOut(Schema):
+class CallingWindowOut(Schema):
     window_id: int
     number: str
     status: str
@@ -357,7 +357,7 @@ def _line_or_404(line_id: int) -> BusinessLine:
 # --- public --------------------------------------------------------------------------------------------------------
 
 
-@router.get("/", response=list[HallOut], summary="Halls that take appointments and numbers")
+@router.get("/", response=list[HallQueueOut], summary="Halls that take appointments and numbers")
 def list_halls(request: HttpRequest):
     today = timezone.localdate()
     out = []
@@ -384,7 +384,7 @@ def _hall_out(hall: Hall, today: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/{int:hall_id}", response={200: HallOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours")
+@router.get("/{int:hall_id}", response={200: HallQueueOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours")
 def get_hall(request: HttpRequest, hall_id: int):
     return _hall_out(_hall(hall_id), timezone.localdate())
 
@@ -395,7 +395,7 @@ def display(request: HttpRequest, hall_id: int):
 
 
 @router.get(
-    "/lines/{int:line_id}/availability", response={200: list[DayOut], 404: ErrorOut}, summary="Free appointment times"
+    "/lines/{int:line_id}/availability", response={200: list[BookingDayOut], 404: ErrorOut}, summary="Free appointment times"
 )
 def availability(request: HttpRequest, line_id: int, date_from: dt.date | None = None, days: int | None = None):
     line = _line_or_404(line_id)
@@ -494,7 +494,7 @@ def get_appointment(request: HttpRequest, code: str):
 @router.post(
     "/appointments/{code}/cancel", response={200: AppointmentOut, **ERRORS}, auth=session_auth, summary="Cancel a visit"
 )
-def cancel(request: HttpRequest, code: str, payload: ReasonIn):
+def cancel(request: HttpRequest, code: str, payload: CancelReasonIn):
     appt = _visible(request, code)
     if _is_owner(request, appt):
         services.cancel_appointment(appt, _by(request), payload.reason)
@@ -515,7 +515,7 @@ def cancel(request: HttpRequest, code: str, payload: ReasonIn):
     auth=session_auth,
     summary="Change the time",
 )
-def change(request: HttpRequest, code: str, payload: ChangeIn):
+def change(request: HttpRequest, code: str, payload: RescheduleIn):
     appt = _visible(request, code)
     if not _is_owner(request, appt):
         raise PermissionDenied(_("Only the person who booked may change the time."))
@@ -606,7 +606,7 @@ def _window_out(window: Window, called: Ticket | None = None, current: Any = _UN
     }
 
 
-@router.get("/windows/{int:window_id}", response={200: WindowOut, **ERRORS}, auth=session_auth, summary="A window")
+@router.get("/windows/{int:window_id}", response={200: CallingWindowOut, **ERRORS}, auth=session_auth, summary="A window")
 def get_window(request: HttpRequest, window_id: int):
     window = access.window_or_404(_staff(request), window_id)
     out = _window_out(window)
@@ -673,7 +673,7 @@ def _window_action(action: str):
 for _action, _summary in WINDOW_ACTIONS.items():
     router.post(
         f"/windows/{{int:window_id}}/{_action}",
-        response={200: WindowOut, **ERRORS},
+        response={200: CallingWindowOut, **ERRORS},
         auth=session_auth,
         summary=_summary,
     )(_window_action(_action))

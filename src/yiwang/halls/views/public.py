@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access as id_access
 from yiwang.orgs.models import Hall
@@ -128,7 +129,7 @@ def take(request: HttpRequest, hall_id: int) -> HttpResponse:
     live = Ticket.objects.filter(hall=hall, holder=holder, state__in=("waiting", "called", "serving")).first()
     problems: dict[str, list[str]] = {}
     if request.method == "POST":
-        if is_ratelimited(request, group="halls.take", key="ip", rate=TAKE_RATE, increment=True):
+        if is_ratelimited(request, group="halls.take", key=ratelimit_key, rate=TAKE_RATE, increment=True):
             return render(
                 request, "halls/take.html", {"hall": hall, "lines": _lines(hall), "limited": True}, status=429
             )

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import ProblemsError
 from yiwang.identity.models import Person
 
@@ -49,7 +50,7 @@ def report(request: HttpRequest) -> HttpResponse:
             ctx["answers"] = knowledge.search(q, public_only=True, limit=5)
             ctx["q"] = q
         return render(request, "hotline/citizen/report.html", ctx)
-    if is_ratelimited(request, group="hotline.report", key="ip", rate=REPORT_RATE, increment=True):
+    if is_ratelimited(request, group="hotline.report", key=ratelimit_key, rate=REPORT_RATE, increment=True):
         return render(request, "hotline/citizen/limited.html", status=429)
     try:
         data = intake.read(request.POST, allow_types=CITIZEN_TYPES)
@@ -98,7 +99,7 @@ def track(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "").strip()
     ctx: dict[str, Any] = {"number": number, "code": code}
     if number or code:
-        if is_ratelimited(request, group="hotline.track", key="ip", rate=TRACK_RATE, increment=True):
+        if is_ratelimited(request, group="hotline.track", key=ratelimit_key, rate=TRACK_RATE, increment=True):
             return render(request, "hotline/citizen/limited.html", status=429)
         order = WorkOrder.objects.filter(number=number).select_related("category").first()
         if order is not None and services.check_query_code(order, code):
