@@ -384,7 +384,9 @@ def _hall_out(hall: Hall, today: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/{int:hall_id}", response={200: HallQueueOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours")
+@router.get(
+    "/{int:hall_id}", response={200: HallQueueOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours"
+)
 def get_hall(request: HttpRequest, hall_id: int):
     return _hall_out(_hall(hall_id), timezone.localdate())
 
@@ -395,7 +397,9 @@ def display(request: HttpRequest, hall_id: int):
 
 
 @router.get(
-    "/lines/{int:line_id}/availability", response={200: list[BookingDayOut], 404: ErrorOut}, summary="Free appointment times"
+    "/lines/{int:line_id}/availability",
+    response={200: list[BookingDayOut], 404: ErrorOut},
+    summary="Free appointment times",
 )
 def availability(request: HttpRequest, line_id: int, date_from: dt.date | None = None, days: int | None = None):
     line = _line_or_404(line_id)
@@ -606,7 +610,9 @@ def _window_out(window: Window, called: Ticket | None = None, current: Any = _UN
     }
 
 
-@router.get("/windows/{int:window_id}", response={200: CallingWindowOut, **ERRORS}, auth=session_auth, summary="A window")
+@router.get(
+    "/windows/{int:window_id}", response={200: CallingWindowOut, **ERRORS}, auth=session_auth, summary="A window"
+)
 def get_window(request: HttpRequest, window_id: int):
     window = access.window_or_404(_staff(request), window_id)
     out = _window_out(window)
