@@ -40,7 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
     report = (
         RuleDecision.objects.filter(rule_set__in=sets)
         .values("rule_set__version__item__item_code", "rule_set__version__name")
-        .annotate(approved=Count("pk", filter=Q(approved=True)), referred=Count("pk", filter=Q(approved=False)))
+        .annotate(n_approved=Count("pk", filter=Q(approved=True)), n_referred=Count("pk", filter=Q(approved=False)))
         .order_by("rule_set__version__name")
     )
     return render(
