@@ -36,6 +36,7 @@ from .services import Who
 
 APPLICANT = "applicant"
 CLIENT = "client"
+SYSTEM = "system"  # the platform deciding by declared rules (秒批), never a person
 WORKBENCH = "workbench"  # the channel recorded for back-office work done on the workbench or through the API
 
 
@@ -53,6 +54,8 @@ class Caller:
     actor: Actor
     user: Any = None
     client: Any = None
+    # The platform itself deciding by declared rules (秒批): the name recorded on events, e.g. "秒批规则 v3".
+    system: str = ""
 
     @classmethod
     def of(cls, request: HttpRequest) -> Caller:
@@ -72,9 +75,19 @@ class Caller:
     def for_client(cls, client: Any, scopes: list[str] | frozenset[str]) -> Caller:
         return cls(actor=access.actor_for_client(client, scopes), client=client)
 
+    @classmethod
+    def for_system(cls, name: str) -> Caller:
+        """The platform acting on its own, by declared rules (no account, no client); only `decide_by_rules`
+        accepts it, and it is recorded as role "system", channel "system"."""
+        return cls(actor=access.ANONYMOUS, system=(name or "system")[:200])
+
     @property
     def is_client(self) -> bool:
         return self.client is not None
+
+    @property
+    def is_system(self) -> bool:
+        return bool(self.system) and self.user is None and self.client is None
 
     @property
     def person_id(self) -> int | None:
@@ -106,6 +119,8 @@ def who(
       named (mobile, kiosk, api).
     `on_behalf_of` names whom the actor acts for when that is not themself.
     """
+    if caller.is_system:
+        return Who(name=caller.system, role=SYSTEM, channel=SYSTEM)
     if caller.client is not None:
         c = caller.client
         return Who(
@@ -392,3 +407,20 @@ def supplement(
     """The applicant answers the one-time correction notice with the materials (already checked and stored)."""
     case = _locked(case, None)
     return services.supplement(case, _as_applicant(caller, case, channel), materials, form_data)
+
+
+# --- decisions by declared rules (秒批) -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decide_by_rules(caller: Caller, case: Case | int, *, approved: bool, reason: str, record: dict) -> Case:
+    """The platform's decision on a submitted case by its item's declared rules (the rules module calls it).
+
+    Only the system caller may; the case must still await acceptance (a clerk who acted first wins). `record` (the
+    rule set, its version, the inputs and the failed rules) is kept on a "rule_check" event so the decision can be
+    replayed. Approved: accepted and concluded at once, no human step. Not approved: the case stays with the
+    window, the failed rules listed on its history for the reviewer.
+    """
+    _require(caller.is_system)
+    case = _locked(case, None)
+    return services.decide_by_rules(case, who(caller), approved=approved, reason=reason, record=record)

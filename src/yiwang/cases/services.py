@@ -390,6 +390,24 @@ def accept(case: Case | int, who: Who, note: str = "", expected_revision=None, *
 
 
 @transaction.atomic
+def decide_by_rules(case: Case | int, who: Who, *, approved: bool, reason: str, record: dict) -> Case:
+    """秒批: records the rules' verdict ("rule_check", with the rule set and inputs), then, when approved, accepts
+    and concludes the case at once (its steps skipped: no human step). Called through actions.decide_by_rules."""
+    case = _locked(case)
+    case, _ev = _transition(case, "rule_check", who, {**record, "approved": approved, "reason": reason})
+    if not approved:
+        return case
+    case, _ev = _transition(case, "accept", who, {"note": reason, "instant": True})
+    now = timezone.now()
+    case.accepted_at = now
+    steps = _create_steps(case)
+    deadlines.recompute(case, steps)
+    case.save()
+    CaseStep.objects.filter(case=case).update(state=StepState.SKIPPED)
+    return _conclude(case, who, "approve", reason)
+
+
+@transaction.atomic
 def not_accept(case: Case | int, who: Who, reason: str, remedies: str = "", expected_revision=None) -> Case:
     """Not accepted (不予受理): the reason, and how the applicant may seek review or litigation."""
     if not reason.strip():

@@ -32,6 +32,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "recompute": (frozenset(State.values), None),
     "license_issued": (frozenset({S.APPROVED}), None),
     "license_not_issued": (frozenset({S.APPROVED}), None),
+    "rule_check": (frozenset({S.SUBMITTED}), None),
 }
 
 ACTION_NAMES = {
@@ -55,6 +56,7 @@ ACTION_NAMES = {
     "recompute": _("Deadlines recomputed"),
     "license_issued": _("E-license issued"),
     "license_not_issued": _("E-license not issued"),
+    "rule_check": _("Checked by the instant-approval rules"),
 }
 
 

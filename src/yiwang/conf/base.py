@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "yiwang.exchange",
     "yiwang.hotline",
     "yiwang.halls",
+    "yiwang.bundles",
+    "yiwang.rules",
     "yiwang.ops",
 ]
 
