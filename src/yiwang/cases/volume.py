@@ -31,6 +31,7 @@ import datetime as dt
 import logging
 import math
 import multiprocessing as mp
+import queue
 import random
 import time
 import warnings
@@ -805,6 +806,10 @@ def _sqlite_values(rows: list[list]) -> list[list]:
     return out
 
 
+def _worker_main(args: tuple, answers: Any) -> None:
+    answers.put(_worker(args))
+
+
 def _worker(args: tuple) -> dict[str, Any]:
     """One process: its days, written chunk by chunk; returns its counts."""
     opts, items, cum, now, city, work, bases, members, progress = args
@@ -1066,13 +1071,27 @@ def _generate(opts: Options, say: Callable[[str], None]) -> Report:
             connections.close_all()
             ctx = mp.get_context("fork")
             progress = ctx.Value("q", 0)
-            args = [(opts, items, cum, end, city, share, (p_base, e_base), members, progress) for share in shares]
-            with ctx.Pool(opts.workers) as pool:
-                pending = pool.map_async(_worker, args)
-                while not pending.ready():
-                    pending.wait(30)
-                    say(_progress(progress.value, opts.cases, time.perf_counter() - clock))
-                results = pending.get()
+            answers = ctx.Queue()
+            procs = [
+                ctx.Process(
+                    target=_worker_main,
+                    args=((opts, items, cum, end, city, share, (p_base, e_base), members, progress), answers),
+                )
+                for share in shares
+            ]
+            for p in procs:
+                p.start()
+            results = []
+            while len(results) < len(procs):
+                with contextlib.suppress(queue.Empty):
+                    results.append(answers.get(timeout=30))
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    for p in procs:
+                        p.kill()
+                    raise VolumeError("a writer process failed (see its error above)")
+                say(_progress(progress.value, opts.cases, time.perf_counter() - clock))
+            for p in procs:
+                p.join()
         for r in results:
             report.cases += r["cases"]
             report.steps += r["steps"]
