@@ -43,6 +43,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 
 class StepOut(Schema):
     id: int
+    case_number: str = Field(..., description="The case the step belongs to (the to-do list names it)")
     order: int
     kind: str
     name: str

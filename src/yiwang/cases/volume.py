@@ -30,6 +30,7 @@ import contextlib
 import datetime as dt
 import logging
 import math
+import os
 import multiprocessing as mp
 import queue
 import random
@@ -143,6 +144,8 @@ class Report:
     enterprises: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     states: dict[str, int] = field(default_factory=dict)
+    cpu: float = 0.0  # CPU seconds of the writer processes (the generator itself)
+    db_cpu: float = 0.0  # CPU seconds of the PostgreSQL backends they used (when on this machine)
 
     @property
     def rows(self) -> int:
@@ -820,6 +823,7 @@ def _worker(args: tuple) -> dict[str, Any]:
     sim.person_base, sim.enterprise_base = bases
     sim.members = members
     out = {"cases": 0, "steps": 0, "events": 0, "suspensions": 0, "states": {}}
+    backend = _backend_pid()
     for cases, steps, events, susps, states in _case_chunks(sim, work, opts.chunk):
         _write_chunk(sim, cases, steps, events, susps)
         out["cases"] += len(cases)
@@ -831,8 +835,34 @@ def _worker(args: tuple) -> dict[str, Any]:
         if progress is not None:
             with progress.get_lock():
                 progress.value += len(cases)
+    out["db_cpu"] = _cpu_of(backend)
+    out["cpu"] = _own_cpu()
     connections.close_all()
     return out
+
+
+def _backend_pid() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds of a local process (the PostgreSQL backend serving us), 0 when it is on another machine."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - /proc, read once
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return 0.0
+
+
+def _own_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 # --- applicants ----------------------------------------------------------------------------------------------------
@@ -861,12 +891,10 @@ ENTERPRISE_COLUMNS = ("id", "credit_code", "name", "kind", "legal_rep_name", "le
 
 def write_applicants(opts: Options, say: Callable[[str], None]) -> tuple[int, int]:
     """Persons and enterprises with consecutive ids (applicant index i is id base + i); returns both bases."""
-    from yiwang.core.codes import citizen_check_char, make_credit_code
-    from yiwang.identity import crypto
-    from yiwang.identity.models import Enterprise, Person, doc_hash
+    from yiwang.core.codes import make_credit_code
+    from yiwang.identity.models import Enterprise, Person
 
     counties = _county_codes()
-    p_layout = Layout(Person, PERSON_COLUMNS)
     e_layout = Layout(Enterprise, ENTERPRISE_COLUMNS)
     p_base = (Person.objects.aggregate(m=models.Max("id"))["m"] or 0) + 1
     e_base = (Enterprise.objects.aggregate(m=models.Max("id"))["m"] or 0) + 1
@@ -875,29 +903,13 @@ def write_applicants(opts: Options, say: Callable[[str], None]) -> tuple[int, in
     now = timezone.now().astimezone(UTC).replace(tzinfo=None)
     sqlite = connection.vendor == "sqlite"
     batch = 20_000
-    born0 = dt.date(1950, 1, 1)
-    for start in range(0, opts.persons, batch):
-        rows = []
-        for i in range(start, min(start + batch, opts.persons)):
-            # birthday and sequence come from the index (unique up to 18 million), the county from its hash
-            born = born0 + dt.timedelta(days=(i // 900) % 20_000)
-            h = _mix(i, 3)
-            while True:
-                first17 = f"{counties[h % len(counties)]}{born:%Y%m%d}{100 + i % 900:03d}"
-                number = first17 + citizen_check_char(first17)
-                hashed = doc_hash("resident_id", number)
-                if hashed not in taken_docs:
-                    break
-                h += 1  # an existing (demo) person has this number: the next county
-            rows.append(
-                [p_base + i, person_name(i), "resident_id", crypto.encrypt(number), hashed, "CHN", 2, now, now,
-                 *p_layout.extra]
-            )  # fmt: skip
-        with transaction.atomic():
-            insert_rows(p_layout.table, p_layout.columns, _sqlite_values(rows) if sqlite else rows)
-        done = min(start + batch, opts.persons)
-        if done % 200_000 < batch or done == opts.persons:
-            say(f"persons {done:,}/{opts.persons:,}")
+    ranges = _split(opts.persons, 1 if sqlite else opts.workers)
+    jobs = [(start, stop, p_base, counties, taken_docs, now) for start, stop in ranges]
+    if len(jobs) == 1:
+        _write_persons(*jobs[0], say=say)
+    else:
+        _in_processes(_write_persons, jobs)
+        say(f"persons {opts.persons:,}/{opts.persons:,}")
     city = _city_name()
     rows = []
     for i in range(opts.enterprises):
@@ -914,6 +926,72 @@ def write_applicants(opts: Options, say: Callable[[str], None]) -> tuple[int, in
         with transaction.atomic():
             insert_rows(e_layout.table, e_layout.columns, _sqlite_values(part) if sqlite else part)
     return p_base, e_base
+
+
+def _split(n: int, parts: int) -> list[tuple[int, int]]:
+    step = -(-n // max(1, parts))
+    return [(i, min(n, i + step)) for i in range(0, n, step)] or [(0, 0)]
+
+
+def _write_persons(start: int, stop: int, p_base: int, counties, taken_docs, now, say=None) -> None:
+    """Persons start..stop-1: valid, unique ID numbers (encrypted and hashed like every person), in batches."""
+    from yiwang.core.codes import citizen_check_char
+    from yiwang.identity import crypto
+    from yiwang.identity.models import Person, doc_hash
+
+    layout = Layout(Person, PERSON_COLUMNS)
+    sqlite = connection.vendor == "sqlite"
+    born0 = dt.date(1950, 1, 1)
+    batch = 20_000
+    for first in range(start, stop, batch):
+        rows = []
+        for i in range(first, min(first + batch, stop)):
+            # birthday and sequence come from the index (unique up to 18 million), the county from its hash
+            born = born0 + dt.timedelta(days=(i // 900) % 20_000)
+            h = _mix(i, 3)
+            while True:
+                first17 = f"{counties[h % len(counties)]}{born:%Y%m%d}{100 + i % 900:03d}"
+                number = first17 + citizen_check_char(first17)
+                hashed = doc_hash("resident_id", number)
+                if hashed not in taken_docs:
+                    break
+                h += 1  # an existing (demo) person has this number: the next county
+            rows.append(
+                [p_base + i, person_name(i), "resident_id", crypto.encrypt(number), hashed, "CHN", 2, now, now,
+                 *layout.extra]
+            )  # fmt: skip
+        with transaction.atomic():
+            insert_rows(layout.table, layout.columns, _sqlite_values(rows) if sqlite else rows)
+        done = min(first + batch, stop)
+        if say is not None and (done % 200_000 < batch or done == stop):
+            say(f"persons {done:,}/{stop:,}")
+
+
+def _process_main(func: Callable, args: tuple, answers: Any) -> None:
+    connections.close_all()
+    answers.put(func(*args))
+    connections.close_all()
+
+
+def _in_processes(func: Callable, jobs: list[tuple]) -> list[Any]:
+    """Runs func(*job) for each job in its own forked process (its own connection); returns their results."""
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    answers = ctx.Queue()
+    procs = [ctx.Process(target=_process_main, args=(func, job, answers)) for job in jobs]
+    for p in procs:
+        p.start()
+    results = []
+    while len(results) < len(procs):
+        with contextlib.suppress(queue.Empty):
+            results.append(answers.get(timeout=5))
+        if any(p.exitcode not in (None, 0) for p in procs):
+            for p in procs:
+                p.kill()
+            raise VolumeError("a writer process failed (see its error above)")
+    for p in procs:
+        p.join()
+    return results
 
 
 def load_members() -> dict[tuple[int, str], list[int]]:
@@ -1050,23 +1128,7 @@ def _generate(opts: Options, say: Callable[[str], None]) -> Report:
     city = _city_name()
     try:
         if opts.workers == 1:
-            sim = Simulator(opts, items, cum, end, city)
-            sim.person_base, sim.enterprise_base = p_base, e_base
-            sim.members = members
-            results = []
-            out = {"cases": 0, "steps": 0, "events": 0, "suspensions": 0, "states": {}}
-            done = 0
-            for cases, steps, events, susps, states in _case_chunks(sim, shares[0], opts.chunk):
-                _write_chunk(sim, cases, steps, events, susps)
-                out["cases"] += len(cases)
-                out["steps"] += len(steps)
-                out["events"] += len(events)
-                out["suspensions"] += len(susps)
-                for k, v in states.items():
-                    out["states"][k] = out["states"].get(k, 0) + v
-                done += len(cases)
-                say(_progress(done, opts.cases, time.perf_counter() - clock))
-            results.append(out)
+            results = [_worker((opts, items, cum, end, city, shares[0], (p_base, e_base), members, None))]
         else:
             connections.close_all()
             ctx = mp.get_context("fork")
@@ -1093,6 +1155,8 @@ def _generate(opts: Options, say: Callable[[str], None]) -> Report:
             for p in procs:
                 p.join()
         for r in results:
+            report.cpu += r.get("cpu", 0.0)
+            report.db_cpu += r.get("db_cpu", 0.0)
             report.cases += r["cases"]
             report.steps += r["steps"]
             report.events += r["events"]

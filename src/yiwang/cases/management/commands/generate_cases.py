@@ -70,6 +70,10 @@ class Command(BaseCommand):
         for state, n in sorted(report.states.items(), key=lambda kv: -kv[1]):
             self.stdout.write(f"  {state:14s} {n:>12,}  {n / max(1, report.cases) * 100:6.2f} %")
         self.stdout.write("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
+        if report.cpu:
+            self.stdout.write(
+                f"CPU seconds writing the cases: generator {report.cpu:,.0f}, PostgreSQL backends {report.db_cpu:,.0f}"
+            )
         load = os.getloadavg()
         self.stdout.write(
             f"total {seconds:.0f} s ({seconds / 60:.1f} min): {report.rows:,} rows, "
