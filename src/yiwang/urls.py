@@ -6,6 +6,12 @@ from django.views.static import serve
 from .api import api
 from .identity.views.auth import admin_sign_in
 
+# JSON in the one error shape under /api/, the friendly pages elsewhere (yiwang.core.api_errors).
+handler400 = "yiwang.core.api_errors.bad_request"
+handler403 = "yiwang.core.api_errors.permission_denied"
+handler404 = "yiwang.core.api_errors.page_not_found"
+handler500 = "yiwang.core.api_errors.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
@@ -18,6 +24,8 @@ urlpatterns = [
     path("", include("yiwang.calendar.urls")),
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.cases.urls")),
+    path("", include("yiwang.hotline.urls")),
+    path("", include("yiwang.halls.urls")),
     # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
     path("oauth/", include("yiwang.identity.oauth_urls")),
     # Sign-in through the provincial identity platform (OpenID Connect); its pages answer 404 while it is off.

@@ -30,8 +30,8 @@ import contextlib
 import datetime as dt
 import logging
 import math
-import os
 import multiprocessing as mp
+import os
 import queue
 import random
 import time

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from yiwang.core.api_auth import ErrorOut
 from yiwang.core.errors import Problem, ProblemsError
@@ -101,8 +101,8 @@ def delete(request: HttpRequest, sub_id: int):
     auth=AUTH,
     summary="Recent deliveries and their state",
 )
-def deliveries(request: HttpRequest, sub_id: int, status: str | None = None, limit: int = 100):
+def deliveries(request: HttpRequest, sub_id: int, status: str | None = None, limit: int = Query(100, ge=1, le=500)):
     qs = Delivery.objects.filter(subscription=_mine(request, sub_id))
     if status:
         qs = qs.filter(status=status)
-    return list(qs.order_by("-id")[: max(1, min(limit, 500))])
+    return list(qs.order_by("-id")[:limit])
