@@ -151,3 +151,20 @@ def test_public_verification_reads_from_the_replica(mirrored):
     mirrored.clear()
     assert Client().get(f"/verify/{identifier}/").status_code == 200
     assert "licenses.License" in _to_replica(mirrored)
+
+
+def test_hotline_statistics_read_from_the_replica(mirrored):
+    from tests.hotline.conftest import build, client_for
+
+    world = build()
+    boss = client_for(world.chief)
+    mirrored.clear()
+    assert boss.get("/workbench/hotline/stats/").status_code == 200
+    assert _to_replica(mirrored)
+    mirrored.clear()
+    assert boss.get("/api/v1/hotline/stats").status_code == 200
+    assert _to_replica(mirrored)
+    # the same people's work pages stay on the primary
+    mirrored.clear()
+    assert boss.get("/workbench/hotline/rules/").status_code == 200
+    assert not _to_replica(mirrored)
