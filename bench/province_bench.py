@@ -56,6 +56,10 @@ def setup() -> None:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    from django.core.management import call_command
+
+    # DEBUG is off: pages name their static files from the manifest, as in production.
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def prepare(n_cases: int, items: int) -> None:
@@ -187,7 +191,7 @@ def actors() -> dict:
 
     agent_user = User.objects.filter(username="bench-agent").first()
     if agent_user is None:
-        agent = ids.register_person(name="赵经办", doc_type="resident_id", doc_number="34030219800101999X")
+        agent = ids.register_person(name="赵经办", doc_type="resident_id", doc_number="340302198001019998")
         agent_user = ids.create_account(agent, "bench-password-123")
         agent_user.username = "bench-agent"
         agent_user.save(update_fields=["username"])
@@ -195,7 +199,7 @@ def actors() -> dict:
     Agent.objects.get_or_create(
         enterprise_id=heavy_e["enterprise_id"],
         person=agent_person,
-        defaults={"permissions": [AgentPermission.VIEW_CASES, AgentPermission.APPLY]},
+        defaults={"permissions": [AgentPermission.VIEW_CASES, AgentPermission.APPLY], "granted_by": agent_user},
     )
     c = Client()
     c.force_login(agent_user)
@@ -210,7 +214,7 @@ def actors() -> dict:
         "department",
         org,
         ["cases:read"],
-        rate_limit=10_000_000,
+        rate_limit=100_000,
     )
     token = AccessToken.objects.create(
         application=client.application,

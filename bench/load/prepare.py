@@ -86,7 +86,7 @@ def main() -> None:
     client = MachineClient.objects.filter(name="负载测试部门系统").first()
     if client is not None:
         client.application.delete()
-    client, secret = create_client("负载测试部门系统", "department", org, ["cases:read"], rate_limit=1_000_000)
+    client, secret = create_client("负载测试部门系统", "department", org, ["cases:read"], rate_limit=100_000)
 
     # Items: try candidates with a real application by the first citizen (kept: those that pass every check).
     first = Person.objects.get(user__username=citizens[0]["username"])

@@ -107,6 +107,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     if args.prepare:
         prepare_database(args.prepare, args.items)
+    yiwang("collectstatic", "--noinput", "-v0")  # DEBUG is off: pages need the static manifest
     config = out / "accounts.json"
     subprocess.run(
         [PY, str(HERE / "prepare.py"), "--out", str(config), "--citizens", str(args.citizens)], env=env(), check=True
