@@ -47,6 +47,7 @@ def main() -> None:
     from yiwang.cases import applying
     from yiwang.cases.actions import Caller
     from yiwang.cases.models import Case
+    from yiwang.catalog.formdef import DEFAULT_FIELDS
     from yiwang.catalog.models import ServiceItem
     from yiwang.identity.clients import create_client
     from yiwang.identity.models import MachineClient, Person
@@ -106,7 +107,7 @@ def main() -> None:
     for item in candidates:
         if len(items) >= args.items:
             break
-        form = form_for(item.current.form_fields or [])
+        form = form_for(item.current.form_fields or DEFAULT_FIELDS)  # no form of its own: the default one
         try:
             with transaction.atomic():
                 applying.apply(
