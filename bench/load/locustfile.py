@@ -62,6 +62,10 @@ class Person(FastHttpUser):
         ) as r:
             if r.status_code != 200:
                 r.failure(f"sign-in {r.status_code} {r.text[:200]}")
+        # Signing in rotates the CSRF token (Django does, against session fixation): take the new one.
+        r = self.client.get("/api/v1/identity/csrf", headers=self.headers, name="sign-in")
+        self.csrf = r.json()["csrf_token"]
+        self.headers = {**self.headers, "X-CSRFToken": self.csrf}
 
     def get(self, path: str, name: str, **kw):
         return self.client.get(path, headers=self.headers, name=name, **kw)

@@ -141,8 +141,6 @@ def main() -> None:
             )  # fmt: skip
         for base, p in zip(hosts, procs, strict=False):
             wait_up(base, p)
-        steps = [int(x) for x in args.steps.split(",")]
-        run_seconds = int(len(steps) * args.step_seconds)
         report = out / "report.json"
         load_env = {
             **os.environ,
@@ -163,7 +161,7 @@ def main() -> None:
         )
         subprocess.run(
             [PY, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless", "--host", hosts[0],
-             "--csv", str(out / "locust"), "--only-summary", "--run-time", f"{run_seconds + 5}s",
+             "--csv", str(out / "locust"), "--only-summary",
              "--stop-timeout", "10", "--loglevel", "WARNING"],
             env=load_env, check=False,
         )  # fmt: skip
