@@ -4,6 +4,7 @@ It measures a database that already holds the volume (the 10-million-case run, d
 
     bin/pg-throwaway start /tmp/yiwang-10m/data 55432          # or any PostgreSQL server
     export DATABASE_URL=postgres://yiwang@127.0.0.1:55432/yiwang
+    export SECRET_KEY=...   # the one the data was written with (identity numbers are encrypted with it)
     .venv/bin/yiwang migrate && .venv/bin/yiwang createcachetable
     .venv/bin/yiwang seed_demo --items 15000 && .venv/bin/yiwang load_holidays --all && .venv/bin/yiwang demo_accounts
     .venv/bin/yiwang generate_cases --cases 10000000
