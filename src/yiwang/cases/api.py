@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
@@ -44,6 +44,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 
 class StepOut(Schema):
     id: int
+    case_number: str = Field(..., description="The case the step belongs to (the to-do list names it)")
     order: int
     kind: str
     name: str
@@ -225,7 +226,11 @@ class ListFilter(Schema):
     item_code: str | None = None
     mine: bool = Field(False, description="Only cases I applied for (or my enterprises')")
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=10_000)
+    after: str | None = Field(
+        None,
+        description="Keyset paging: the case number of the last row of the previous page; the next page starts "
+        "after it (newest first). Pages never skip or repeat a case, however deep.",
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -306,10 +311,22 @@ def list_cases(request: HttpRequest, filters: Query[ListFilter]):
         qs = qs.filter(state=filters.state)
     if filters.item_code:
         qs = qs.filter(item__item_code=filters.item_code)
+    if filters.after:
+        qs = keyset_after(qs, filters.after)
     qs = qs.order_by("-submitted_at", "-id").only(
         "case_number", "item_name", "applicant_name", "channel", "state", "submitted_at", "promised_due"
     )
-    return list(qs[filters.offset : filters.offset + filters.limit])
+    return list(qs[: filters.limit])
+
+
+def keyset_after(qs: QuerySet[Case], case_number: str) -> QuerySet[Case]:
+    """The rows after `case_number` in newest-first order, read from the index range (no offset to skip)."""
+    anchor = qs.filter(case_number=case_number).values_list("submitted_at", "id").first()
+    if anchor is None:
+        raise ProblemsError([Problem("after", _("No case with this number is in the list."), "invalid")])
+    at, pk = anchor
+    # The redundant `submitted_at <= at` lets the database start the index range there instead of filtering.
+    return qs.filter(Q(submitted_at__lte=at), Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
 
 
 @router.get("/queue", response={200: list[StepOut], **ERRORS}, auth=session_auth, summary="My to-do list")

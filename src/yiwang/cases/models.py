@@ -121,6 +121,13 @@ class Case(models.Model):
             # A window's acceptance queue and supervision by organisation and state.
             models.Index(fields=["organisation", "state", "promised_due"], name="case_org_state_due"),
             models.Index(fields=["state", "acceptance_due"], name="case_state_acceptance_due"),
+            # The window's "results to deliver" list and its count: concluded, not yet delivered, oldest first
+            # (without it every workbench page of a clerk scanned the whole cases table, 1.9 s at a million).
+            models.Index(
+                fields=["concluded_at", "id", "organisation"],
+                name="case_to_deliver",
+                condition=models.Q(state__in=["approved", "refused"], delivered_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # The client's address (core.clientip, PROXY_COUNT) on every log line of the request.
     "yiwang.core.clientip.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Which reads may go to the read replica, and the short pin to the primary after a write (core.replica).
+    "yiwang.core.replica.ReplicaMiddleware",
     # Every error under /api/ in the API's one shape, whichever layer answered (resolver 404, 405, 500 …).
     "yiwang.core.api_errors.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,6 +148,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # A fresh checkout has no var/ yet; SQLite creates the file but not its directory.
         with contextlib.suppress(OSError):
             Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+# A streaming replica for read-only work (core.replica): dashboards, statistics, search, public verification. A
+# person who has just written keeps reading from the primary for REPLICA_PIN_SECONDS. Tests mirror it to default.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["yiwang.core.replica.Router"]
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core import keyset
 from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
@@ -79,10 +79,9 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state__in=[State.SUBMITTED, State.CORRECTION, State.IN_PROGRESS, State.SUSPENDED])
     elif state == "closed":
         qs = qs.exclude(state__in=[State.SUBMITTED, State.CORRECTION, State.IN_PROGRESS, State.SUSPENDED])
-    qs = qs.order_by("-submitted_at", "-id").only(
-        "case_number", "item_name", "state", "submitted_at", "acceptance_due", "promised_due", "concluded_at"
-    )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = qs.only("case_number", "item_name", "state", "submitted_at", "acceptance_due", "promised_due", "concluded_at")
+    # Keyset paging (core.keyset): "older" and "newer" links from the rows shown, never an offset.
+    page = keyset.page(qs, "submitted_at", PAGE_SIZE, older=request.GET.get("older"), newer=request.GET.get("newer"))
     context = {"page": page, "enterprise": enterprise, "state": state, "today": timezone.localdate()}
     return _no_cache(render(request, "cases/track/my_cases.html", context))
 
@@ -294,7 +293,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notify.mark_read(request.user)
         return redirect("cases:messages")
-    page = Paginator(notify.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(
+        notify.inbox(request.user),
+        "created_at",
+        PAGE_SIZE,
+        older=request.GET.get("older"),
+        newer=request.GET.get("newer"),
+    )
     context = {"page": page, "unread": notify.unread_count(request.user)}
     return _no_cache(render(request, "cases/track/messages.html", context))
 
