@@ -260,6 +260,7 @@ def _register() -> None:
     from yiwang.identity.api import router as identity_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.orgs.api import router as orgs_router
+    from yiwang.ratings.api import router as ratings_router
 
     api.add_router("/orgs/", orgs_router)
     api.add_router("/identity/", identity_router)
@@ -270,6 +271,7 @@ def _register() -> None:
     api.add_router("/exchange/", exchange_router)
     api.add_router("/hotline/", hotline_router)
     api.add_router("/halls/", halls_router)
+    api.add_router("/ratings/", ratings_router)
 
 
 _register()

@@ -39,6 +39,7 @@ def case_sections(request, case) -> list[dict[str, Any]]:
             out.append({"key": key, "template": section.template, "context": context})
     return out
 
+
 PANEL_CASES = 5
 
 

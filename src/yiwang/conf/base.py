@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yiwang.exchange",
     "yiwang.hotline",
     "yiwang.halls",
+    "yiwang.ratings",
     "yiwang.ops",
 ]
 

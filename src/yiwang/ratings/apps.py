@@ -33,5 +33,8 @@ class RatingsConfig(AppConfig):
             order=25,
             permission="view_cases",
         )
-        case_panels.CASE_SECTIONS.add("ratings", case_panels.CaseSection(
-            template="ratings/_case_section.html", context=panels.case_context), order=20)
+        case_panels.CASE_SECTIONS.add(
+            "ratings",
+            case_panels.CaseSection(template="ratings/_case_section.html", context=panels.case_context),
+            order=20,
+        )

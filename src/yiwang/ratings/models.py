@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.storage import private_storage
 
-from .standard import Category, CallbackChannel, CallbackOutcome, Channel, Level, Mode, Stage
+from .standard import CallbackChannel, CallbackOutcome, Category, Channel, Level, Mode, Stage
 
 
 class Kind(models.TextChoices):
@@ -475,16 +475,20 @@ COUNTERS: tuple[str, ...] = (
     "active",  # counted ratings a person gave (not the default)
     "active_good",
     "defaults",
-    *(f"{prefix}_{code}" for code in (
-        "overall",
-        "efficiency",
-        "guide_accuracy",
-        "convenience",
-        "usability",
-        "service_efficiency",
-        "service_level",
-        "attitude",
-    ) for prefix in ("isum", "icnt")),
+    *(
+        f"{prefix}_{code}"
+        for code in (
+            "overall",
+            "efficiency",
+            "guide_accuracy",
+            "convenience",
+            "usability",
+            "service_efficiency",
+            "service_level",
+            "attitude",
+        )
+        for prefix in ("isum", "icnt")
+    ),
     "bad_named",  # real-name bad reviews (each opens a rectification)
     "rectified",
     "rectified_on_time",

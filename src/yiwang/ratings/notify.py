@@ -64,4 +64,3 @@ def send(phone: str, text: str) -> bool:
     except providers.DeliveryError:
         log.warning("ratings SMS not delivered")
         return False
-

@@ -67,7 +67,9 @@ def space_context(request: HttpRequest, subject: Any) -> dict[str, Any] | None:
         complaints = Complaint.objects.filter(person_id=subject.pk, enterprise__isnull=True)
     may_rate = _may_rate_for(request, subject)
     stages = stages_for(cases, a.person_id) if may_rate else {}
-    to_rate = [{"case": c, "stage": stages[c.pk], "stage_label": Stage(stages[c.pk]).label} for c in cases if c.pk in stages]
+    to_rate = [
+        {"case": c, "stage": stages[c.pk], "stage_label": Stage(stages[c.pk]).label} for c in cases if c.pk in stages
+    ]
     latest = list(ratings.select_related("rectification").order_by("-rated_at", "-id")[:PANEL_RATINGS])
     open_complaints = list(complaints.exclude(state="closed").order_by("-filed_at")[:3])
     if not to_rate and not latest and not open_complaints:

@@ -47,6 +47,8 @@ from yiwang.orgs.models import Hall, Organisation, OrgKind, Role, Window
 
 from . import casefacts, policy, rollup, signals
 from .models import (
+    OPEN_COMPLAINT_STATES,
+    OPEN_RECT_STATES,
     About,
     Appeal,
     AppealKind,
@@ -56,8 +58,6 @@ from .models import (
     Complaint,
     ComplaintKind,
     ComplaintState,
-    OPEN_COMPLAINT_STATES,
-    OPEN_RECT_STATES,
     HandledEvent,
     Invite,
     Kind,
@@ -135,8 +135,13 @@ class By:
         user = caller.user
         name = (user.get_full_name() or user.get_username()) if user is not None else ""
         if caller.client is not None:
-            return cls(name=caller.client.name, role="client", organisation_id=caller.client.organisation_id,
-                       channel=Channel.API, client_id=caller.client.pk)
+            return cls(
+                name=caller.client.name,
+                role="client",
+                organisation_id=caller.client.organisation_id,
+                channel=Channel.API,
+                client_id=caller.client.pk,
+            )
         return cls(user=user, name=name, role=role, organisation_id=organisation_id, channel=channel)
 
 
@@ -340,7 +345,9 @@ def _write_case_rating(
             )
     except IntegrityError:
         _refuse("stage", "already_rated", _("You have already rated this case at this stage."))
-    RatingStaff.objects.bulk_create([RatingStaff(rating=rating, user_id=s.user_id, role=s.role, name=s.name[:200]) for s in staff])
+    RatingStaff.objects.bulk_create(
+        [RatingStaff(rating=rating, user_id=s.user_id, role=s.role, name=s.name[:200]) for s in staff]
+    )
     staff_ids = [s.user_id for s in staff]
     keys = rollup.rating_dims(rating, staff_ids)
     rollup.add(rating.day, keys, rollup.counted_deltas(rating))
@@ -396,7 +403,9 @@ def rate_case(caller: Caller, case, answer: Answer, *, channel: str | None = Non
     if wanted is None or (stage and stage != wanted):
         raise ProblemsError([_closed_stage_problem(case)])
     enterprise = case.enterprise if case.enterprise_id else None
-    by = By(user=caller.user, name=person.name if person else "", role="applicant", channel=_channel_for(caller, channel))
+    by = By(
+        user=caller.user, name=person.name if person else "", role="applicant", channel=_channel_for(caller, channel)
+    )
     return _write_case_rating(case, wanted, answer, by=by, channel=by.channel, person=person, enterprise=enterprise)
 
 
@@ -430,7 +439,9 @@ def rate_for_caller(
         problems.append(Problem("case_number", err, "invalid"))
     if not (query_code or "").strip() and not (caller_phone or "").strip():
         problems.append(
-            Problem("query_code", _("Give the case's query code, or the number the caller is calling from."), "required")
+            Problem(
+                "query_code", _("Give the case's query code, or the number the caller is calling from."), "required"
+            )
         )
     if problems:
         raise ProblemsError(problems)
@@ -620,8 +631,18 @@ def _write_visit_rating(
     )
     keys = rollup.rating_dims(rating, [uid for uid, _n in staff])
     rollup.add(rating.day, keys, rollup.counted_deltas(rating))
-    _event("rate", by, rating=rating, data={"stage": Stage.VISIT, "level": level, "channel": channel,
-                                            "visit": rating.visit_key, "window": window.pk if window else None})
+    _event(
+        "rate",
+        by,
+        rating=rating,
+        data={
+            "stage": Stage.VISIT,
+            "level": level,
+            "channel": channel,
+            "visit": rating.visit_key,
+            "window": window.pk if window else None,
+        },
+    )
     if rating.is_bad and person is not None:
         _open_rectification(rating, keys)
     return rating
@@ -656,8 +677,15 @@ def rate_at_pad(pad: Pad, answer: Answer, *, visit: Visit | None = None, now: dt
     window = pad.window
     by = By(name="", role="visitor", channel=Channel.PAD)
     rating = _write_visit_rating(
-        hall=window.hall, window=window, answer=answer, channel=Channel.PAD, by=by, visit=visit, pad=pad,
-        staff_user=pad.staff, now=now,
+        hall=window.hall,
+        window=window,
+        answer=answer,
+        channel=Channel.PAD,
+        by=by,
+        visit=visit,
+        pad=pad,
+        staff_user=pad.staff,
+        now=now,
     )
     pad.last_rating_at = now
     pad.save(update_fields=["last_rating_at"])
@@ -687,7 +715,10 @@ def rate_from_device(caller: Caller, window: Window, answer: Answer, *, ticket: 
     visit = None
     if ticket:
         visit = Visit(
-            source=f"c{caller.client.pk}", ticket=str(ticket)[:60], hall_id=window.hall_id, window_id=window.pk,
+            source=f"c{caller.client.pk}",
+            ticket=str(ticket)[:60],
+            hall_id=window.hall_id,
+            window_id=window.pk,
             finished_at=timezone.now(),
         )
     return _write_visit_rating(
@@ -792,7 +823,9 @@ def record_callback(
     if when < rect.opened_at - dt.timedelta(minutes=5):
         problems.append(Problem("at", _("The callback cannot be before the review was given."), "invalid"))
     if len(str(note or "")) > TEXT_MAX:
-        problems.append(Problem("note", _("At most %(max_length)s characters."), "too_long", params={"max_length": TEXT_MAX}))
+        problems.append(
+            Problem("note", _("At most %(max_length)s characters."), "too_long", params={"max_length": TEXT_MAX})
+        )
     if problems:
         raise ProblemsError(problems)
     cb = Callback.objects.create(
@@ -801,8 +834,13 @@ def record_callback(
     if rect.state == RectState.OPEN:
         rect.state = RectState.VERIFIED
     _save(rect, "state")
-    _event("callback", by, rectification=rect, rating=rect.rating,
-           data={"at": when.isoformat(), "channel": channel, "outcome": outcome, "callback": cb.pk})
+    _event(
+        "callback",
+        by,
+        rectification=rect,
+        rating=rect.rating,
+        data={"at": when.isoformat(), "channel": channel, "outcome": outcome, "callback": cb.pk},
+    )
     return rect
 
 
@@ -910,7 +948,9 @@ def review(
     if not approve and not text:
         problems.append(Problem("opinion", _("Say what is still missing."), "required"))
     if len(text) > TEXT_MAX:
-        problems.append(Problem("opinion", _("At most %(max_length)s characters."), "too_long", params={"max_length": TEXT_MAX}))
+        problems.append(
+            Problem("opinion", _("At most %(max_length)s characters."), "too_long", params={"max_length": TEXT_MAX})
+        )
     if problems:
         raise ProblemsError(problems)
     now = timezone.now()
@@ -1146,7 +1186,9 @@ def _csave(c: Complaint, *fields: str) -> None:
 
 
 @transaction.atomic
-def verify_complaint(caller: Caller, c: Complaint | int, *, note: str, expected_revision: int | None = None) -> Complaint:
+def verify_complaint(
+    caller: Caller, c: Complaint | int, *, note: str, expected_revision: int | None = None
+) -> Complaint:
     c = _locked_complaint(c, expected_revision)
     by = _complaint_by(caller, c)
     _complaint_step(c, (ComplaintState.SUBMITTED,), _("Verify"))
@@ -1178,7 +1220,9 @@ def handle_complaint(
 
 
 @transaction.atomic
-def reply_complaint(caller: Caller, c: Complaint | int, *, reply: str, expected_revision: int | None = None) -> Complaint:
+def reply_complaint(
+    caller: Caller, c: Complaint | int, *, reply: str, expected_revision: int | None = None
+) -> Complaint:
     c = _locked_complaint(c, expected_revision)
     by = _complaint_by(caller, c)
     _complaint_step(c, (ComplaintState.HANDLED,), _("Reply"))
@@ -1291,7 +1335,10 @@ def sweep_defaults(today: dt.date | None = None, limit: int = 5000) -> int:
     for case_id in ids:
         with transaction.atomic():
             case = _lock_case_ratings(casefacts.by_pk(case_id))
-            if Rating.objects.filter(case_id=case_id, kind=Kind.CASE).exists() or case.state not in casefacts.RESULT_STATES:
+            if (
+                Rating.objects.filter(case_id=case_id, kind=Kind.CASE).exists()
+                or case.state not in casefacts.RESULT_STATES
+            ):
                 continue
             _write_case_rating(
                 case,
@@ -1318,9 +1365,11 @@ def sweep_warnings(now: dt.datetime | None = None) -> dict[str, int]:
         (Rectification, OPEN_RECT_STATES, "opened_at", "rectification"),
         (Complaint, OPEN_COMPLAINT_STATES, "filed_at", "complaint"),
     ):
-        for pk, start, due, warning in model.objects.filter(state__in=open_states).values_list(
-            "pk", start_field, "due", "warning"
-        ).iterator(chunk_size=2000):
+        for pk, start, due, warning in (
+            model.objects.filter(state__in=open_states)
+            .values_list("pk", start_field, "due", "warning")
+            .iterator(chunk_size=2000)
+        ):
             urgency = clock(cal, timezone.localdate(start), due, now=now).urgency
             if urgency not in ("warn", "over") or urgency == warning or warning == "over":
                 continue

@@ -97,7 +97,12 @@ class Figures:
             n = self.c[f"icnt_{code}"]
             if n:
                 out.append(
-                    {"code": code, "label": INDICATOR_NAMES[code], "count": n, "mean": round(self.c[f"isum_{code}"] / n, 2)}
+                    {
+                        "code": code,
+                        "label": INDICATOR_NAMES[code],
+                        "count": n,
+                        "mean": round(self.c[f"isum_{code}"] / n, 2),
+                    }
                 )
         return out
 
@@ -256,7 +261,10 @@ def monthly(dim: str, keys: list[int] | None, span: Span) -> list[tuple[dt.date,
         if not keys:
             return []
         qs = qs.filter(key__in=keys)
-    rows = {r["day"]: Figures(c={c: int(r[c] or 0) for c in COUNTERS}) for r in qs.values("day").annotate(**_SUMS).order_by()}
+    rows = {
+        r["day"]: Figures(c={c: int(r[c] or 0) for c in COUNTERS})
+        for r in qs.values("day").annotate(**_SUMS).order_by()
+    }
     out = []
     month = span.start.replace(day=1)
     while month <= span.end:
@@ -277,8 +285,12 @@ def names(dim: str, keys: list[int]) -> dict[int, str]:
     if dim == Dim.DEPARTMENT:
         return dict(Organisation.objects.filter(pk__in=keys).values_list("pk", "name"))
     if dim == Dim.ITEM:
-        return {pk: name or code for pk, name, code in ServiceItem.objects.filter(pk__in=keys).values_list(
-            "pk", "current__name", "item_code")}
+        return {
+            pk: name or code
+            for pk, name, code in ServiceItem.objects.filter(pk__in=keys).values_list(
+                "pk", "current__name", "item_code"
+            )
+        }
     if dim == Dim.HALL:
         return dict(Hall.objects.filter(pk__in=keys).values_list("pk", "name"))
     if dim == Dim.WINDOW:
@@ -289,10 +301,10 @@ def names(dim: str, keys: list[int]) -> dict[int, str]:
             )
         }
     out = {}
-    for pk, username, first, last in get_user_model().objects.filter(pk__in=keys).values_list(
-        "pk", "username", "first_name", "last_name"
+    for pk, username, first, last in (
+        get_user_model().objects.filter(pk__in=keys).values_list("pk", "username", "first_name", "last_name")
     ):
-        out[pk] = (f"{last}{first}".strip() or username)
+        out[pk] = f"{last}{first}".strip() or username
     return out
 
 

@@ -27,7 +27,11 @@ def send_invite(case_id: int, stage: str = Stage.RESULT) -> str:
     if invite is None or invite.sent_at is not None or invite.used_at is not None:
         return "sent already"
     text = notify.invitation_text(
-        case.case_number, case.item_name, notify.invite_link(services.invite_token(invite)), services.invite_days(), stage
+        case.case_number,
+        case.item_name,
+        notify.invite_link(services.invite_token(invite)),
+        services.invite_days(),
+        stage,
     )
     if not notify.send(case.person.phone, text):
         return "not delivered"

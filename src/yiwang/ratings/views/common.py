@@ -71,7 +71,9 @@ def form_context(mode: str, post: Any = None, errors: dict[str, str] | None = No
             {"code": code, "label": label, "chosen": str(post.get(f"ind-{code}", ""))}
             for code, label in indicator_choices(mode)
         ],
-        "reasons": [{"code": code, "label": label, "chosen": code in chosen_reasons} for code, label in reason_choices(mode)],
+        "reasons": [
+            {"code": code, "label": label, "chosen": code in chosen_reasons} for code, label in reason_choices(mode)
+        ],
         "chosen_level": str(post.get("level", "")),
         "comment": post.get("comment", ""),
         "errors": errors or {},

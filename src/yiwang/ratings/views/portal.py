@@ -217,7 +217,11 @@ def my_ratings(request: HttpRequest) -> HttpResponse:
         .prefetch_related("rectification__callbacks")
         .order_by("-rated_at", "-id")[:50]
     )
-    complaints = list(policy.complaints_visible(a).filter(person_id=a.person_id).order_by("-filed_at")[:50]) if a.person_id else []
+    complaints = (
+        list(policy.complaints_visible(a).filter(person_id=a.person_id).order_by("-filed_at")[:50])
+        if a.person_id
+        else []
+    )
     context = {"panel": panel, "ratings": ratings, "complaints": complaints, "subject": subject}
     return no_cache(render(request, "ratings/my.html", context))
 
@@ -283,4 +287,3 @@ def my_complaint(request: HttpRequest, number: str) -> HttpResponse:
         number=number,
     )
     return no_cache(render(request, "ratings/complaint.html", {"c": c, "today": timezone.localdate()}))
-

@@ -142,7 +142,11 @@ def _rect(request: HttpRequest, pk: int) -> Rectification:
 
 
 def _rect_page(
-    request: HttpRequest, rect: Rectification, *, errors: dict[str, str] | None = None, status: int = 200,
+    request: HttpRequest,
+    rect: Rectification,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
     revealed: str = "",
 ) -> HttpResponse:
     a = access.actor(request)
@@ -154,6 +158,7 @@ def _rect_page(
         "rect": rect,
         "rating": rating,
         "staff": list(RatingStaff.objects.filter(rating=rating)),
+        "reasons": [REASON_NAMES.get(code, code) for code in rating.reasons],
         "callbacks": list(rect.callbacks.all()),
         "files": list(rect.files.all()),
         "appeal": appeal,
@@ -168,7 +173,8 @@ def _rect_page(
             "classify": may_handle and rect.state in (RectState.VERIFIED, RectState.CLASSIFIED),
             "files": may_handle and rect.state in (RectState.VERIFIED, RectState.CLASSIFIED),
             "submit": may_handle and rect.state == RectState.CLASSIFIED,
-            "appeal": may_handle and appeal is None
+            "appeal": may_handle
+            and appeal is None
             and rect.state in (RectState.OPEN, RectState.VERIFIED, RectState.CLASSIFIED),
             "review": may_supervise and rect.state == RectState.SUBMITTED,
             "decide": may_supervise and rect.state == RectState.APPEALED,
@@ -220,24 +226,38 @@ def rect_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return _rect_page(request, rect, revealed=phone)
         if action == "callback":
             services.record_callback(
-                caller, rect, channel=str(p.get("channel", "")), outcome=str(p.get("outcome", "")),
-                note=str(p.get("note", "")), at=p.get("at") or None, expected_revision=rev,
+                caller,
+                rect,
+                channel=str(p.get("channel", "")),
+                outcome=str(p.get("outcome", "")),
+                note=str(p.get("note", "")),
+                at=p.get("at") or None,
+                expected_revision=rev,
             )
         elif action == "classify":
             services.classify(
-                caller, rect, category=str(p.get("category", "")), finding=str(p.get("finding", "")),
+                caller,
+                rect,
+                category=str(p.get("category", "")),
+                finding=str(p.get("finding", "")),
                 expected_revision=rev,
             )
         elif action == "files":
             services.add_files(caller, rect, request.FILES.getlist("files"))
         elif action == "submit":
             services.submit(
-                caller, rect, measures=str(p.get("measures", "")), files=request.FILES.getlist("files"),
+                caller,
+                rect,
+                measures=str(p.get("measures", "")),
+                files=request.FILES.getlist("files"),
                 expected_revision=rev,
             )
         elif action == "review":
             services.review(
-                caller, rect, approve=p.get("decision") == "close", opinion=str(p.get("opinion", "")),
+                caller,
+                rect,
+                approve=p.get("decision") == "close",
+                opinion=str(p.get("opinion", "")),
                 expected_revision=rev,
             )
         elif action == "appeal":
@@ -445,9 +465,9 @@ def pads(request: HttpRequest) -> HttpResponse:
             new_link = request.build_absolute_uri(reverse("ratings:pad", args=[key]))
         elif op == "revoke":
             raw_pad = str(request.POST.get("pad", ""))
-            Pad.objects.filter(window=window, pk=int(raw_pad) if raw_pad.isdigit() else 0, revoked_at__isnull=True).update(
-                revoked_at=timezone.now()
-            )
+            Pad.objects.filter(
+                window=window, pk=int(raw_pad) if raw_pad.isdigit() else 0, revoked_at__isnull=True
+            ).update(revoked_at=timezone.now())
             messages.success(request, _("The pad is switched off."))
             return redirect(reverse("ratings:wb_pads") + (f"?q={q}" if q else ""))
         else:
@@ -502,4 +522,3 @@ def hotline(request: HttpRequest) -> HttpResponse:
         )
         return redirect("ratings:wb_hotline")
     return no_cache(render(request, "ratings/wb/hotline.html", context))
-
