@@ -74,7 +74,7 @@ def test_bad_form_gets_field_messages_and_writes_nothing(w):
     assert "at least one reason" in body or "至少" in body
     r = rate(w, case, {"level": "9"})
     assert r.status_code == 400
-    r = rate(w, case, {"level": "5", "ind-attitude": "5"})  # an on-site indicator on an online case
+    r = rate(w, case, {"level": "5", "ind-efficiency": "7"})
     assert r.status_code == 400
     r = rate(w, case, {"level": "5", "reasons": ["overdue"]})
     assert r.status_code == 400

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from yiwang.cases.actions import Caller
 from yiwang.core.api_auth import ErrorOut, session_auth
@@ -396,7 +396,7 @@ def rate_case(request: HttpRequest, case_number: str, body: RatingsAnswerIn):
     _limited(request, "rate")
     case = _my_case(request, case_number)
     rating = services.rate_case(Caller.of(request), case, _answer(body), channel=Channel.API)
-    return 201, _rating(rating)
+    return Status(201, _rating(rating))
 
 
 @router.post(
@@ -415,7 +415,7 @@ def file_complaint(request: HttpRequest, body: RatingsComplaintIn):
         channel=Channel.API,
         work_order=body.work_order,
     )
-    return 201, _complaint(c)
+    return Status(201, _complaint(c))
 
 
 @router.get(
@@ -444,7 +444,7 @@ def rate_window(request: HttpRequest, window_id: int, body: RatingsDeviceIn):
     if window is None or not policy.client_windows(caller.actor).filter(pk=window_id).exists():
         raise Http404
     rating = services.rate_from_device(caller, window, _answer(body), ticket=body.ticket)
-    return 201, _rating(rating)
+    return Status(201, _rating(rating))
 
 
 # --- staff: bad reviews and figures ------------------------------------------------------------------------------------
@@ -456,7 +456,7 @@ def rate_window(request: HttpRequest, window_id: int, body: RatingsDeviceIn):
     auth=READ,
     summary="Bad reviews of my departments and their rectification (open first)",
 )
-def rectifications(request: HttpRequest, state: str = "", limit: int = Field(50, ge=1, le=200)):
+def rectifications(request: HttpRequest, state: str = "", limit: int = Query(50, ge=1, le=200)):
     qs = policy.rectifications(access.actor(request)).select_related("rating", "organisation").order_by("due", "id")
     if state:
         qs = qs.filter(state=state)

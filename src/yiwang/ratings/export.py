@@ -14,7 +14,7 @@ staff (work account and name), rated time, and whether it is a default rating or
 No rater's name or number leaves the platform (only whether the rating was real-name).
 
 `run(day)` is idempotent: a day already exported by the active provider is not sent again unless forced.
-`yiwang ratings_export` (daily, for yesterday) and `yiwang ratings_daily` call it.
+`yiwang ratings_timers` (hourly or daily, from cron) calls it for yesterday.
 """
 
 from __future__ import annotations
