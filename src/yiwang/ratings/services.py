@@ -528,7 +528,7 @@ def rate_by_invite(token: str, answer: Answer, now: dt.datetime | None = None) -
     found = invite_for_token(token)
     if found is None:
         _refuse("token", "invalid", _("This link is not valid."))
-    invite = Invite.objects.select_for_update().select_related("person").get(pk=found.pk)
+    invite = Invite.objects.select_for_update(of=("self",)).select_related("person").get(pk=found.pk)
     problem = invite_problem(invite, now)
     if problem is not None:
         raise ProblemsError([problem])
@@ -669,7 +669,7 @@ def rate_at_pad(pad: Pad, answer: Answer, *, visit: Visit | None = None, now: dt
     """A press on the window's rating pad: the visit that just ended there (once), or an anonymous rating of the
     window and its clerk (at most one per RATINGS_PAD_SECONDS)."""
     now = now or timezone.now()
-    pad = Pad.objects.select_for_update().select_related("window__hall", "staff").get(pk=pad.pk)
+    pad = Pad.objects.select_for_update(of=("self",)).select_related("window__hall", "staff").get(pk=pad.pk)
     if pad.revoked_at is not None:
         _refuse("pad", "revoked", _("This rating pad has been switched off."))
     if visit is None and pad.last_rating_at and pad.last_rating_at > now - dt.timedelta(seconds=pad_seconds()):
@@ -746,7 +746,11 @@ def _open_rectification(rating: Rating, keys: list[rollup.Key]) -> Rectification
 
 def _locked_rect(rect: Rectification | int, expected_revision: int | None = None) -> Rectification:
     pk = rect.pk if isinstance(rect, Rectification) else rect
-    locked = Rectification.objects.select_for_update().select_related("organisation__division", "rating").get(pk=pk)
+    locked = (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("organisation__division", "rating")
+        .get(pk=pk)
+    )
     if expected_revision is not None and expected_revision != locked.revision:
         _refuse("revision", "stale", _("Someone else changed this record a moment ago; reload it and try again."))
     return locked
@@ -1157,7 +1161,9 @@ def file_complaint(
 
 def _locked_complaint(c: Complaint | int, expected_revision: int | None = None) -> Complaint:
     pk = c.pk if isinstance(c, Complaint) else c
-    locked = Complaint.objects.select_for_update().select_related("organisation__division", "person").get(pk=pk)
+    locked = (
+        Complaint.objects.select_for_update(of=("self",)).select_related("organisation__division", "person").get(pk=pk)
+    )
     if expected_revision is not None and expected_revision != locked.revision:
         _refuse("revision", "stale", _("Someone else changed this record a moment ago; reload it and try again."))
     return locked

@@ -45,7 +45,7 @@ def send_invite(case_id: int, stage: str = Stage.RESULT) -> str:
 def tell_outcome(rect_id: int) -> str:
     """Tells the person the rectification's outcome, and invites them to rate the case once more."""
     with transaction.atomic():
-        rect = Rectification.objects.select_for_update().select_related("rating__person").get(pk=rect_id)
+        rect = Rectification.objects.select_for_update(of=("self",)).select_related("rating__person").get(pk=rect_id)
         if rect.person_told_at is not None:
             return "told already"
         rect.person_told_at = timezone.now()
