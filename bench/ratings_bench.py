@@ -50,7 +50,7 @@ def setup_env() -> str:
         tmp = Path(tempfile.mkdtemp(prefix="yiwang-ratings-bench-"))
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "halls_bench_settings"  # static files by name, no manifest
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
     import django
 
@@ -161,7 +161,7 @@ def measure(world: dict, requests: int) -> list[tuple[str, float, float, float, 
 
     today = timezone.localdate()
     three_years = f"from={today.replace(year=today.year - 3, day=15):%Y-%m-%d}&to={today:%Y-%m-%d}"
-    public, staff = Client(), Client()
+    public, staff = Client(HTTP_HOST="localhost"), Client(HTTP_HOST="localhost")
     staff.force_login(world["supervisor"])
     pages = [
         ("/ratings/ (this year)", public, "/ratings/?period=year"),
