@@ -261,6 +261,7 @@ def _register() -> None:
     from yiwang.identity.api import router as identity_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.orgs.api import router as orgs_router
+    from yiwang.ratings.api import router as ratings_router
     from yiwang.rules.api import router as rules_router
 
     api.add_router("/orgs/", orgs_router)
@@ -274,6 +275,7 @@ def _register() -> None:
     api.add_router("/halls/", halls_router)
     api.add_router("/bundles/", bundles_router)
     api.add_router("/rules/", rules_router)
+    api.add_router("/ratings/", ratings_router)
 
 
 _register()

@@ -1,11 +1,44 @@
-"""The cases module's sections in My Space: "My cases" (person and enterprise) and "Messages" (person)."""
+"""The cases module's sections in My Space: "My cases" (person and enterprise) and "Messages" (person); and the
+`cases.case_sections` hook, through which modules above cases add a section to the applicant's case page (ratings:
+"rate this service")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.plugins import Hook
+
+
+@dataclass(frozen=True)
+class CaseSection:
+    """A section of the applicant's case page owned by another module: `context(request, case)` returns what the
+    template sees as `section`, or None to leave the section out."""
+
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]
+
+
+CASE_SECTIONS: Hook[CaseSection] = Hook(
+    "cases.case_sections",
+    entry_type=CaseSection,
+    doc="Sections other modules add to the applicant's case page (ratings), by `order`.",
+)
+
+
+def case_sections(request, case) -> list[dict[str, Any]]:
+    """The contributed sections with something to show for this case, ready for {% include %}."""
+    out = []
+    for key, section in CASE_SECTIONS.items():
+        context = section.context(request, case)
+        if context is not None:
+            out.append({"key": key, "template": section.template, "context": context})
+    return out
+
 
 PANEL_CASES = 5
 

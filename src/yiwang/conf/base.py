@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "yiwang.halls",
     "yiwang.bundles",
     "yiwang.rules",
+    "yiwang.ratings",
     "yiwang.ops",
 ]
 

@@ -32,7 +32,7 @@ from yiwang.core.errors import render as render_message
 from yiwang.identity import access, masking, space
 from yiwang.identity.models import AgentPermission
 
-from .. import actions, notices, notify, policy, services, uploads
+from .. import actions, notices, notify, panels, policy, services, uploads
 from ..models import Case, CaseMaterial, MaterialSource, Notice, NoticeKind, State
 from ..states import TRANSITIONS
 
@@ -110,6 +110,7 @@ def _case_page(
         "form_error": (errors or {}).get("__all__", ""),
         "today": timezone.localdate(),
         "max_mb": uploads.max_bytes() // (1024 * 1024),
+        "sections": panels.case_sections(request, case),
     }
     return _no_cache(render(request, "cases/track/case.html", context, status=status))
 
