@@ -270,3 +270,46 @@ def test_kiosk_applies_with_the_kiosk_channel_and_signs_out(client, world):
 def test_mobile_channel_from_the_phone_guide(me, world):
     me.post(apply_url(world) + "?via=m", good_post(world, via="m"))
     assert Case.objects.get().channel == "mobile"
+
+
+def test_a_refused_file_does_not_cost_the_files_that_passed(me, world):
+    """One bad upload: the good one is kept as a draft file, shown as chosen, and used on the next submit."""
+    post = good_post(
+        world,
+        **{
+            f"m{world.floor_plan.pk}": "upload",
+            f"m{world.floor_plan.pk}-file": upload("fake.pdf", b"this is not a pdf", "application/pdf"),
+        },
+    )
+    response = me.post(apply_url(world), post)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "fake.pdf" in html and Case.objects.count() == 0
+    draft = Draft.objects.get()
+    kept = [m for m in draft.materials if m["catalog_material_id"] == world.application_form.pk]
+    assert len(kept) == 1 and private_storage().exists(kept[0]["file"])
+    assert f'name="m{world.application_form.pk}" value="draft" checked' in html
+    assert "kept-files" in html
+    # Fixing the bad file alone is enough: the page posts the kept file's choice back.
+    fixed = good_post(
+        world,
+        **{
+            f"m{world.application_form.pk}": "draft",
+            f"m{world.application_form.pk}-file": None,
+            f"m{world.floor_plan.pk}": "upload",
+            f"m{world.floor_plan.pk}-file": upload("平面图.png", apply_world.PNG, "image/png"),
+        },
+    )
+    assert me.post(apply_url(world), fixed).status_code == 302
+    case = Case.objects.get()
+    mats = {m.material_name: m for m in CaseMaterial.objects.filter(case=case)}
+    assert mats["食品经营许可申请书"].file.name == kept[0]["file"]
+    assert mats["经营场所平面图"].content_type == "image/png"
+    assert Draft.objects.count() == 0
+
+
+def test_a_form_error_keeps_the_files_that_passed(me, world):
+    response = me.post(apply_url(world), good_post(world, shop_name=""))
+    assert response.status_code == 400
+    assert f'name="m{world.application_form.pk}" value="draft" checked' in response.content.decode()
+    assert len(Draft.objects.get().materials) >= 1

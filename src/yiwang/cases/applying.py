@@ -442,8 +442,23 @@ def _plan(caller: Caller, req: ApplyRequest) -> _Plan:
     problems += _materials(req, version, p, plan)
     problems += _incomplete(req, version, plan)
     if problems:
+        _keep_checked_files(req, plan, problems)
         raise ProblemsError(problems)
     return plan
+
+
+def _keep_checked_files(req: ApplyRequest, plan: _Plan, problems: list[Problem]) -> None:
+    """A refused page submission keeps the files that passed their checks in the applicant's draft (never a case),
+    so one bad file does not cost the others: the page offers them again, already chosen."""
+    if isinstance(req.materials, PortalMaterials):
+        drafts.keep_checked(
+            plan.parties.applicant,
+            plan.version,
+            forms.fields_of(plan.version),
+            req.materials.post,
+            plan.pending,
+            problems,
+        )
 
 
 # --- the command -----------------------------------------------------------------------------------------------
@@ -539,7 +554,8 @@ def _record_uses(plan: _Plan, case: Case) -> None:
 
 def apply(caller: Caller, req: ApplyRequest) -> Applied:
     """Checks everything, then submits the application once per idempotency key; raises ProblemsError with every
-    problem, having written nothing (no case, no file, no person, no verification)."""
+    problem, having written nothing (no case, no person, no verification) — except that the apply page's files that
+    passed their checks are kept in the applicant's own draft when the form or another file was wrong."""
     scope = services.idempotency_scope(getattr(caller.user, "pk", None), getattr(caller.client, "pk", None))
     earlier = services.submitted_case(scope, req.idempotency_key)
     if earlier is not None:

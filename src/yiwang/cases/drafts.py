@@ -310,6 +310,23 @@ def save_draft(
     draft = draft_for(applicant, version)
     slot_list = slots(version, applicant, draft)
     pending, problems = resolve(slot_list, post, files, applicant, for_draft=True)
+    return _write_draft(applicant, version, draft, forms.raw_values(fields, post), pending, problems), problems
+
+
+def keep_checked(
+    applicant: Applicant, version: Any, fields: list[forms.Field], post: Any, pending: list[Pending], problems: list
+) -> Draft | None:
+    """After a refused submission: keeps the new files that passed their checks as the draft's files (with what was
+    typed), so fixing the one file or field that was wrong is enough. Nothing is written when no new file passed."""
+    if not any(p.checked is not None for p in pending):
+        return None
+    draft = draft_for(applicant, version)
+    return _write_draft(applicant, version, draft, forms.raw_values(fields, post), pending, problems)
+
+
+def _write_draft(
+    applicant: Applicant, version: Any, draft: Draft | None, values: dict, pending: list[Pending], problems: list
+) -> Draft:
     stored_now: list[str] = []
     rows = store_rows(pending, stored_now)
     old_files = {row.get("file") for row in (draft.materials if draft else []) if row.get("file")}
@@ -320,7 +337,6 @@ def save_draft(
         if row.get("catalog_material_id") in refused_ids and row.get("file"):
             rows.append(row)
             keep.add(row["file"])
-    values = forms.raw_values(fields, post)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -339,7 +355,7 @@ def save_draft(
         uploads.discard(stored_now)
         raise
     uploads.discard(sorted(old_files - keep - _files_in_cases(old_files - keep)))
-    return draft, problems
+    return draft
 
 
 def _files_in_cases(names: set[str]) -> set[str]:

@@ -144,13 +144,19 @@ def _page(
                 values.setdefault(name, value)
     errors = _errors(problems or [])
     slot_list = drafts.slots(version, applicant, draft)
+    kept = []
     if problems is not None:
-        # Redisplay the choices just made (not the draft's), so a fix needs only the wrong part.
+        # Redisplay the choices just made (not the draft's), so a fix needs only the wrong part; a new file that
+        # passed its checks was kept in the draft (cases.applying) and is offered as chosen.
         for slot in slot_list:
             chosen = request.POST.get(slot.key)
             if chosen is not None:
                 slot.chosen = chosen
             slot.error = errors.get(slot.field, "")
+            uploaded = request.FILES.get(f"{slot.key}-file") is not None and chosen in (None, "", drafts.UPLOAD)
+            if uploaded and not slot.error and drafts.DRAFT in slot.options:
+                slot.chosen = drafts.DRAFT
+                kept.append(slot.material.name)
     field_names = {f.name for f in fields}
     summary = [
         {
@@ -168,6 +174,7 @@ def _page(
         "rows": _field_rows(fields, values, errors),
         "slots": slot_list,
         "draft": draft,
+        "kept": kept,
         "summary": summary,
         "form_error": errors.get("item") or errors.get("state") or errors.get("__all__", ""),
         "problem_codes": [p.code for p in problems or []],
