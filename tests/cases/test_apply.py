@@ -181,14 +181,27 @@ def test_discarding_a_draft_deletes_its_files(me, world):
 
 
 def test_reuse_a_material_from_my_space(me, world):
+    """A stored material is offered only in the slot it fits: the ID card copy never for the 申请书."""
     from yiwang.identity import space
 
-    stored = space.store_material(
+    id_copy = space.store_material(
         world.applicant,
         upload=upload("身份证.png", apply_world.PNG, "image/png"),
-        title="身份证",
+        title="身份证复印件",
         uploaded_by=world.applicant.user,
     )
+    stored = space.store_material(
+        world.applicant,
+        upload=upload("申请书.png", apply_world.PNG, "image/png"),
+        title="食品经营许可申请书（签字版）",
+        uploaded_by=world.applicant.user,
+    )
+    page = me.get(apply_url(world)).content.decode()
+    assert f'value="space:{stored.pk}"' in page and f'value="space:{id_copy.pk}"' not in page
+    wrong = good_post(
+        world, **{f"m{world.application_form.pk}": f"space:{id_copy.pk}", f"m{world.application_form.pk}-file": None}
+    )
+    assert me.post(apply_url(world), wrong).status_code == 400
     post = good_post(
         world, **{f"m{world.application_form.pk}": f"space:{stored.pk}", f"m{world.application_form.pk}-file": None}
     )

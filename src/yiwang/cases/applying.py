@@ -536,11 +536,25 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
 
 def _record_uses(plan: _Plan, case: Case) -> None:
     from yiwang.identity import space
+    from yiwang.identity.models import ReuseCategory
 
     org_name = plan.version.item.organisation.name
-    subject = plan.parties.applicant.subject
+    applicant = plan.parties.applicant
+    subject = applicant.subject
     for pending in plan.pending:
-        if pending.stored_material is not None:
+        if pending.source == MaterialSource.SHARED:
+            # The applicant agreed on the form that the department obtains it: the use is shown in My Space.
+            m = pending.slot.material
+            identity.record_use(
+                category=ReuseCategory.SHARED_DATA if m.source == "shared" else ReuseCategory.LICENSES,
+                what=pending.slot.source_name or m.name,
+                used_by=org_name,
+                purpose=plan.version.name,
+                case_number=case.case_number,
+                person=None if applicant.enterprise is not None else applicant.person,
+                enterprise=applicant.enterprise,
+            )
+        elif pending.stored_material is not None:
             # A material withdrawn from reuse a moment ago is skipped: the case already holds its copy.
             with contextlib.suppress(ProblemsError):
                 space.use_material(

@@ -153,6 +153,7 @@ def _page(
             if chosen is not None:
                 slot.chosen = chosen
             slot.error = errors.get(slot.field, "")
+            slot.consented = bool(request.POST.get(f"{slot.key}-consent"))
             uploaded = request.FILES.get(f"{slot.key}-file") is not None and chosen in (None, "", drafts.UPLOAD)
             if uploaded and not slot.error and drafts.DRAFT in slot.options:
                 slot.chosen = drafts.DRAFT
