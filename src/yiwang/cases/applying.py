@@ -16,8 +16,9 @@ passed:
    or its unified social credit code) the person must be its legal representative or an agent holding the
    "apply" permission today (`not_agent`, `unknown_enterprise`);
 4. eligibility — the audience (`not_for_persons`, `not_for_enterprises`), the holder kind of the item's result
-   when it is a license type (`result_for_enterprises`, `result_for_persons`; the licenses app tells which kind
-   through the `RESULT_HOLDERS` hook, as cases must not import licenses), and the minimum real-name level
+   when it is a license type (`result_for_enterprises`, `result_for_persons`; the rule is the catalog's
+   (catalog.audience), the one the guide shows, and the licenses app tells the holder kind through its hook), and
+   the minimum real-name level
    (`level_too_low`; at an assisted channel a counter check of the original document may establish it);
 5. the form (cases.forms) and the materials (the apply page's choices through cases.drafts, or the originals
    a clerk checked on paper), every problem at once;
@@ -31,17 +32,17 @@ and a Chinese and English message. Pages map the codes to their own friendly pag
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.catalog import audience
 from yiwang.catalog.models import OnlineDepth, ServiceItem, VersionStatus
 from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import Problem, ProblemsError
-from yiwang.core.plugins import Hook
 from yiwang.identity import access, verification
 from yiwang.identity import services as identity
 from yiwang.identity.models import AgentPermission, Enterprise, Level, Person
@@ -57,7 +58,7 @@ ONLINE_CHANNELS = (Channel.PORTAL, Channel.MOBILE, Channel.KIOSK, Channel.API)
 # item's organisation. A bank outlet or a helper (帮办代办) channel is one more entry here.
 ASSISTED_CHANNELS: dict[str, str] = {Channel.WINDOW: Role.WINDOW_CLERK}
 
-HOLDER_PERSON, HOLDER_ENTERPRISE = "person", "enterprise"
+HOLDER_PERSON, HOLDER_ENTERPRISE = audience.HOLDER_PERSON, audience.HOLDER_ENTERPRISE
 
 
 class Capacity:
@@ -111,25 +112,10 @@ def _refuse(field_name: str, code: str, params: dict | None = None) -> ProblemsE
     return ProblemsError([_refusal(field_name, code, params)])
 
 
-# --- the result's holder kind (registered by the licenses app) ---------------------------------------------------
+# --- the result's holder kind (the catalog's rule; the licenses app contributes the license types' holders) -------
 
-ResultHolder = Callable[[str], str | None]
-RESULT_HOLDERS: Hook[ResultHolder] = Hook(
-    "cases.result_holders",
-    doc='`finder(license_type_code)` → "person" or "enterprise" (who may hold licenses of the type), or None.',
-)
-
-
-def result_holder(version: Any) -> str | None:
-    """Who may hold the item's result, when the result is a license of a known type; else None (no rule)."""
-    code = (getattr(version, "result_license_type", "") or "").strip()
-    if getattr(version, "result_type", "") != "license" or not code:
-        return None
-    for finder in RESULT_HOLDERS:
-        kind = finder(code)
-        if kind:
-            return kind
-    return None
+RESULT_HOLDERS = audience.RESULT_HOLDERS
+result_holder = audience.result_holder
 
 
 # --- the request -----------------------------------------------------------------------------------------------
