@@ -241,7 +241,9 @@ def address_add(request: HttpRequest) -> HttpResponse:
     try:
         space.add_address(person, **values)
     except ProblemsError as exc:
-        return _person_page(request, person, status=400, errors={"address": _errors(exc.problems)}, values={"address": values})
+        return _person_page(
+            request, person, status=400, errors={"address": _errors(exc.problems)}, values={"address": values}
+        )
     messages.success(request, _("The address is added to your address book."))
     nxt = request.POST.get("next", "")
     if nxt.startswith("/") and not nxt.startswith("//"):
