@@ -20,8 +20,9 @@ passed:
    (catalog.audience), the one the guide shows, and the licenses app tells the holder kind through its hook), and
    the minimum real-name level
    (`level_too_low`; at an assisted channel a counter check of the original document may establish it);
-5. the form (cases.forms) and the materials (the apply page's choices through cases.drafts, or the originals
-   a clerk checked on paper), every problem at once;
+5. the form (cases.forms), the materials (the apply page's choices through cases.drafts, or the originals
+   a clerk checked on paper) and the result's delivery (window, free EMS to an entry of the person's address
+   book, or electronic), every problem at once;
 6. the write: files stored, a person named by a machine client registered, a counter check recorded, and the
    case submitted through `services.submit` with who acted, in which capacity and through which channel.
 
@@ -50,7 +51,7 @@ from yiwang.orgs.models import Role
 
 from . import actions, drafts, forms, services, uploads
 from .actions import Caller
-from .models import Case, Channel, MaterialSource
+from .models import Case, Channel, Delivery, MaterialSource
 
 # Channels where the applicant applies by themself, online: the item must be open online (depth Ⅱ or more).
 ONLINE_CHANNELS = (Channel.PORTAL, Channel.MOBILE, Channel.KIOSK, Channel.API)
@@ -175,6 +176,8 @@ class ApplyRequest:
     hall: Any = None
     document_checked: bool = False
     accept_now: bool = False
+    delivery: str = ""
+    delivery_address_id: Any = None
 
 
 @dataclass
@@ -216,6 +219,8 @@ class _Plan:
     paper: list[Any] = field(default_factory=list)
     counter_check: bool = False
     draft: Any = None
+    delivery: str = ""
+    delivery_address: str = ""
 
 
 # --- the checks ------------------------------------------------------------------------------------------------
@@ -409,6 +414,32 @@ def _materials(req: ApplyRequest, version: Any, p: Parties, plan: _Plan) -> list
     return problems
 
 
+def _delivery(req: ApplyRequest, p: Parties, plan: _Plan) -> list[Problem]:
+    """The delivery the applicant chose: free EMS needs an entry of the person's own address book (copied into
+    the case); no choice (an API client, the window) leaves it to the clerk."""
+    from yiwang.identity import space
+
+    method = (req.delivery or "").strip()
+    if not method:
+        return []
+    if method not in Delivery.values:
+        return [Problem("delivery", _("Choose window pickup, free EMS or electronic delivery."), "invalid")]
+    plan.delivery = method
+    if method != Delivery.POST:
+        return []
+    found = space.address_for(p.person, req.delivery_address_id) if p.person is not None else None
+    if found is None:
+        return [
+            Problem(
+                "delivery_address",
+                _("Choose the address the result is sent to, or add one to your address book."),
+                "required",
+            )
+        ]
+    plan.delivery_address = found.postal_text()
+    return []
+
+
 def _incomplete(req: ApplyRequest, version: Any, plan: _Plan) -> list[Problem]:
     if not (req.accept_now and req.channel in ASSISTED_CHANNELS):
         return []
@@ -426,6 +457,7 @@ def _plan(caller: Caller, req: ApplyRequest) -> _Plan:
     data, problems = forms.clean(forms.fields_of(version), req.form)
     plan = _Plan(version=version, parties=p, form_data=data, counter_check=_counter_check(req, version, p))
     problems += _materials(req, version, p, plan)
+    problems += _delivery(req, p, plan)
     problems += _incomplete(req, version, plan)
     if problems:
         _keep_checked_files(req, plan, problems)
@@ -505,6 +537,8 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
         who = _who(caller, req, plan)
         rows = drafts.store_rows(plan.pending, stored_now) + _paper_rows(plan, who)
         event_data: dict[str, Any] = {"capacity": p.capacity}
+        if plan.delivery:
+            event_data["delivery"] = plan.delivery
         if p.enterprise is not None:
             event_data["enterprise"] = p.enterprise.credit_code
         return services.submit(
@@ -517,6 +551,8 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
             idempotency_key=req.idempotency_key,
             hall=req.hall,
             event_data=event_data,
+            delivery_choice=plan.delivery,
+            delivery_choice_address=plan.delivery_address,
         )
 
 

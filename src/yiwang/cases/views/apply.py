@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -33,7 +34,7 @@ from yiwang.core.errors import render as render_message
 from yiwang.identity import access, space
 
 from .. import actions, applying, drafts, forms, policy, services
-from ..models import Channel
+from ..models import Channel, Delivery
 
 CODE_SESSION_PREFIX = "case-query-code:"
 KIOSK_IDLE_SECONDS = 120
@@ -168,6 +169,7 @@ def _page(
         for p in problems or []
     ]
     context = {
+        **_delivery_context(request, item, applicant, problems is not None),
         "item": item,
         "version": version,
         "organisation": item.organisation,
@@ -177,6 +179,8 @@ def _page(
         "draft": draft,
         "kept": kept,
         "summary": summary,
+        "errors_delivery": errors.get("delivery", ""),
+        "errors_delivery_address": errors.get("delivery_address", ""),
         "form_error": errors.get("item") or errors.get("state") or errors.get("__all__", ""),
         "problem_codes": [p.code for p in problems or []],
         "key": key or uuid.uuid4().hex,
@@ -189,6 +193,24 @@ def _page(
     response = render(request, "cases/apply/form.html", context, status=status)
     add_never_cache_headers(response)
     return response
+
+
+def _delivery_context(request: HttpRequest, item: Any, applicant: drafts.Applicant, posted: bool) -> dict[str, Any]:
+    """The delivery choice: the ways, the person's address book (masked), and what is chosen — the posted choice
+    when the form comes back with errors, else window pickup and the default address."""
+    book = list(space.addresses(applicant.person)) if applicant.person is not None else []
+    method = request.POST.get("delivery", "") if posted else ""
+    address = request.POST.get("delivery_address", "") if posted else ""
+    if not posted or not address:
+        address = str(next((a.pk for a in book if a.is_default), ""))
+    back = reverse("cases:apply", args=[item.item_code])
+    return {
+        "delivery_methods": Delivery.choices,
+        "delivery_chosen": method or Delivery.PICKUP,
+        "addresses": book,
+        "address_chosen": address,
+        "address_book_url": reverse("identity:my_space") + "?" + urlencode({"next": back + "#delivery"}) + "#addresses",
+    }
 
 
 def _max_mb() -> int:
@@ -249,6 +271,8 @@ def _submit(request: HttpRequest, caller: actions.Caller, item: Any, item_code: 
         form=request.POST,
         materials=applying.PortalMaterials(request.POST, request.FILES),
         idempotency_key=key,
+        delivery=request.POST.get("delivery", ""),
+        delivery_address_id=request.POST.get("delivery_address"),
     )
     try:
         done = applying.apply(caller, req)

@@ -80,6 +80,7 @@ def _person_page(
         "consents_action": reverse("identity:my_consents"),
         "addresses": list(space.addresses(person)),
         "max_addresses": space.MAX_ADDRESSES,
+        "next": _local_next(request.POST.get("next") or request.GET.get("next")),
     }
     response = render(request, "identity/space/person.html", context, status=status)
     add_never_cache_headers(response)
@@ -226,6 +227,12 @@ def _address_values(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _local_next(value: str | None) -> str:
+    """A page of this site to go back to (the application form that sent the person here), else ""."""
+    value = value or ""
+    return value if value.startswith("/") and not value.startswith(("//", "/\\")) else ""
+
+
 def _addresses_url() -> str:
     return reverse("identity:my_space") + "#addresses"
 
@@ -245,10 +252,7 @@ def address_add(request: HttpRequest) -> HttpResponse:
             request, person, status=400, errors={"address": _errors(exc.problems)}, values={"address": values}
         )
     messages.success(request, _("The address is added to your address book."))
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
-    return redirect(_addresses_url())
+    return redirect(_local_next(request.POST.get("next")) or _addresses_url())
 
 
 @require_POST
