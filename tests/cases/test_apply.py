@@ -176,7 +176,11 @@ def test_discarding_a_draft_deletes_its_files(me, world):
     me.post(apply_url(world), good_post(world, action="draft"))
     name = Draft.objects.get().materials[0]["file"]
     assert private_storage().exists(name)
-    me.post(apply_url(world), {"action": "discard"})
+    # Deleting asks first (issue 18): the form's button leads to a confirmation, which deletes.
+    asked = me.post(apply_url(world), {"action": "discard"})
+    draft = Draft.objects.get()
+    assert asked.status_code == 302 and reverse("cases:draft_delete", args=[draft.pk]) in asked["Location"]
+    me.post(reverse("cases:draft_delete", args=[draft.pk]), {"next": apply_url(world)})
     assert Draft.objects.count() == 0 and not private_storage().exists(name)
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
@@ -34,7 +34,7 @@ from yiwang.core.errors import render as render_message
 from yiwang.identity import access, space
 
 from .. import actions, applying, drafts, forms, policy, services
-from ..models import Channel, Delivery
+from ..models import Channel, Delivery, Draft
 
 CODE_SESSION_PREFIX = "case-query-code:"
 KIOSK_IDLE_SECONDS = 120
@@ -236,11 +236,11 @@ def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
         return _page(request, item, version, applicant, kiosk=kiosk)
     url = reverse("cases:kiosk_apply" if kiosk else "cases:apply", args=[item_code])
     if action == "discard":
+        # Deleting asks first (the confirmation page), then comes back to this form.
         draft = drafts.draft_for(applicant, version)
-        if draft is not None:
-            drafts.discard_draft(draft)
-        messages.info(request, _("The draft was deleted."))
-        return redirect(url)
+        if draft is None:
+            return redirect(url)
+        return redirect(reverse("cases:draft_delete", args=[draft.pk]) + "?" + urlencode({"next": url}))
     fields = forms.fields_of(version)
     _draft, problems = drafts.save_draft(applicant, version, fields, request.POST, request.FILES)
     if problems:
@@ -344,7 +344,36 @@ def kiosk_sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(nxt)
 
 
+def _local(value: str | None, default: str) -> str:
+    value = value or ""
+    return value if value.startswith("/") and not value.startswith(("//", "/\\")) else default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_delete(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """The 草稿箱's and the form's "delete the draft": a confirmation page, then the draft and its files go.
+    Someone else's draft is not found."""
+    person = space.person_of(request)
+    draft = (
+        Draft.objects.select_related("version").filter(pk=draft_id, person=person).first()
+        if person is not None
+        else None
+    )
+    if draft is None:
+        raise Http404
+    back = _local(request.POST.get("next") or request.GET.get("next"), reverse("identity:my_space") + "#panel-drafts")
+    if request.method == "POST":
+        drafts.discard_draft(draft)
+        messages.info(request, _("The draft was deleted."))
+        return redirect(back)
+    response = render(request, "cases/apply/draft_delete.html", {"draft": draft, "back": back})
+    add_never_cache_headers(response)
+    return response
+
+
 urlpatterns = [
+    path("my/drafts/<int:draft_id>/delete/", draft_delete, name="draft_delete"),
     path("apply/<str:item_code>/", apply, name="apply"),
     path("apply/receipt/<str:case_number>/", receipt, name="receipt"),
     path("kiosk/apply/<str:item_code>/", kiosk_apply, name="kiosk_apply"),
