@@ -84,10 +84,6 @@ class Person(HashedPiiMixin):
     level = models.PositiveSmallIntegerField(_("real-name level"), choices=Level.choices, default=Level.NONE)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    # The county or district the person chose on the portal: guides and results default to the place serving it.
-    area = models.ForeignKey(
-        "orgs.Division", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("my area")
-    )
 
     class Meta:
         verbose_name = _("natural person")

@@ -10,15 +10,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('identity', '0002_abuse_private_storage'),
-        ('orgs', '0001_initial'),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='person',
-            name='area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.division', verbose_name='my area'),
-        ),
         migrations.CreateModel(
             name='Address',
             fields=[
