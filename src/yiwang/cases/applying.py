@@ -16,11 +16,13 @@ passed:
    or its unified social credit code) the person must be its legal representative or an agent holding the
    "apply" permission today (`not_agent`, `unknown_enterprise`);
 4. eligibility — the audience (`not_for_persons`, `not_for_enterprises`), the holder kind of the item's result
-   when it is a license type (`result_for_enterprises`, `result_for_persons`; the licenses app tells which kind
-   through the `RESULT_HOLDERS` hook, as cases must not import licenses), and the minimum real-name level
+   when it is a license type (`result_for_enterprises`, `result_for_persons`; the rule is the catalog's
+   (catalog.audience), the one the guide shows, and the licenses app tells the holder kind through its hook), and
+   the minimum real-name level
    (`level_too_low`; at an assisted channel a counter check of the original document may establish it);
-5. the form (cases.forms) and the materials (the apply page's choices through cases.drafts, or the originals
-   a clerk checked on paper), every problem at once;
+5. the form (cases.forms), the materials (the apply page's choices through cases.drafts, or the originals
+   a clerk checked on paper) and the result's delivery (window, free EMS to an entry of the person's address
+   book, or electronic), every problem at once;
 6. the write: files stored, a person named by a machine client registered, a counter check recorded, and the
    case submitted through `services.submit` with who acted, in which capacity and through which channel.
 
@@ -31,17 +33,17 @@ and a Chinese and English message. Pages map the codes to their own friendly pag
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.catalog import audience
 from yiwang.catalog.models import OnlineDepth, ServiceItem, VersionStatus
 from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import Problem, ProblemsError
-from yiwang.core.plugins import Hook
 from yiwang.identity import access, verification
 from yiwang.identity import services as identity
 from yiwang.identity.models import AgentPermission, Enterprise, Level, Person
@@ -49,7 +51,7 @@ from yiwang.orgs.models import Role
 
 from . import actions, drafts, forms, services, uploads
 from .actions import Caller
-from .models import Case, Channel, MaterialSource
+from .models import Case, Channel, Delivery, MaterialSource
 
 # Channels where the applicant applies by themself, online: the item must be open online (depth Ⅱ or more).
 ONLINE_CHANNELS = (Channel.PORTAL, Channel.MOBILE, Channel.KIOSK, Channel.API)
@@ -57,7 +59,7 @@ ONLINE_CHANNELS = (Channel.PORTAL, Channel.MOBILE, Channel.KIOSK, Channel.API)
 # item's organisation. A bank outlet or a helper (帮办代办) channel is one more entry here.
 ASSISTED_CHANNELS: dict[str, str] = {Channel.WINDOW: Role.WINDOW_CLERK}
 
-HOLDER_PERSON, HOLDER_ENTERPRISE = "person", "enterprise"
+HOLDER_PERSON, HOLDER_ENTERPRISE = audience.HOLDER_PERSON, audience.HOLDER_ENTERPRISE
 
 
 class Capacity:
@@ -111,25 +113,10 @@ def _refuse(field_name: str, code: str, params: dict | None = None) -> ProblemsE
     return ProblemsError([_refusal(field_name, code, params)])
 
 
-# --- the result's holder kind (registered by the licenses app) ---------------------------------------------------
+# --- the result's holder kind (the catalog's rule; the licenses app contributes the license types' holders) -------
 
-ResultHolder = Callable[[str], str | None]
-RESULT_HOLDERS: Hook[ResultHolder] = Hook(
-    "cases.result_holders",
-    doc='`finder(license_type_code)` → "person" or "enterprise" (who may hold licenses of the type), or None.',
-)
-
-
-def result_holder(version: Any) -> str | None:
-    """Who may hold the item's result, when the result is a license of a known type; else None (no rule)."""
-    code = (getattr(version, "result_license_type", "") or "").strip()
-    if getattr(version, "result_type", "") != "license" or not code:
-        return None
-    for finder in RESULT_HOLDERS:
-        kind = finder(code)
-        if kind:
-            return kind
-    return None
+RESULT_HOLDERS = audience.RESULT_HOLDERS
+result_holder = audience.result_holder
 
 
 # --- the request -----------------------------------------------------------------------------------------------
@@ -189,6 +176,8 @@ class ApplyRequest:
     hall: Any = None
     document_checked: bool = False
     accept_now: bool = False
+    delivery: str = ""
+    delivery_address_id: Any = None
 
 
 @dataclass
@@ -230,6 +219,8 @@ class _Plan:
     paper: list[Any] = field(default_factory=list)
     counter_check: bool = False
     draft: Any = None
+    delivery: str = ""
+    delivery_address: str = ""
 
 
 # --- the checks ------------------------------------------------------------------------------------------------
@@ -423,6 +414,32 @@ def _materials(req: ApplyRequest, version: Any, p: Parties, plan: _Plan) -> list
     return problems
 
 
+def _delivery(req: ApplyRequest, p: Parties, plan: _Plan) -> list[Problem]:
+    """The delivery the applicant chose: free EMS needs an entry of the person's own address book (copied into
+    the case); no choice (an API client, the window) leaves it to the clerk."""
+    from yiwang.identity import space
+
+    method = (req.delivery or "").strip()
+    if not method:
+        return []
+    if method not in Delivery.values:
+        return [Problem("delivery", _("Choose window pickup, free EMS or electronic delivery."), "invalid")]
+    plan.delivery = method
+    if method != Delivery.POST:
+        return []
+    found = space.address_for(p.person, req.delivery_address_id) if p.person is not None else None
+    if found is None:
+        return [
+            Problem(
+                "delivery_address",
+                _("Choose the address the result is sent to, or add one to your address book."),
+                "required",
+            )
+        ]
+    plan.delivery_address = found.postal_text()
+    return []
+
+
 def _incomplete(req: ApplyRequest, version: Any, plan: _Plan) -> list[Problem]:
     if not (req.accept_now and req.channel in ASSISTED_CHANNELS):
         return []
@@ -440,10 +457,26 @@ def _plan(caller: Caller, req: ApplyRequest) -> _Plan:
     data, problems = forms.clean(forms.fields_of(version), req.form)
     plan = _Plan(version=version, parties=p, form_data=data, counter_check=_counter_check(req, version, p))
     problems += _materials(req, version, p, plan)
+    problems += _delivery(req, p, plan)
     problems += _incomplete(req, version, plan)
     if problems:
+        _keep_checked_files(req, plan, problems)
         raise ProblemsError(problems)
     return plan
+
+
+def _keep_checked_files(req: ApplyRequest, plan: _Plan, problems: list[Problem]) -> None:
+    """A refused page submission keeps the files that passed their checks in the applicant's draft (never a case),
+    so one bad file does not cost the others: the page offers them again, already chosen."""
+    if isinstance(req.materials, PortalMaterials):
+        drafts.keep_checked(
+            plan.parties.applicant,
+            plan.version,
+            forms.fields_of(plan.version),
+            req.materials.post,
+            plan.pending,
+            problems,
+        )
 
 
 # --- the command -----------------------------------------------------------------------------------------------
@@ -504,6 +537,8 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
         who = _who(caller, req, plan)
         rows = drafts.store_rows(plan.pending, stored_now) + _paper_rows(plan, who)
         event_data: dict[str, Any] = {"capacity": p.capacity}
+        if plan.delivery:
+            event_data["delivery"] = plan.delivery
         if p.enterprise is not None:
             event_data["enterprise"] = p.enterprise.credit_code
         return services.submit(
@@ -516,16 +551,32 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
             idempotency_key=req.idempotency_key,
             hall=req.hall,
             event_data=event_data,
+            delivery_choice=plan.delivery,
+            delivery_choice_address=plan.delivery_address,
         )
 
 
 def _record_uses(plan: _Plan, case: Case) -> None:
     from yiwang.identity import space
+    from yiwang.identity.models import ReuseCategory
 
     org_name = plan.version.item.organisation.name
-    subject = plan.parties.applicant.subject
+    applicant = plan.parties.applicant
+    subject = applicant.subject
     for pending in plan.pending:
-        if pending.stored_material is not None:
+        if pending.source == MaterialSource.SHARED:
+            # The applicant agreed on the form that the department obtains it: the use is shown in My Space.
+            m = pending.slot.material
+            identity.record_use(
+                category=ReuseCategory.SHARED_DATA if m.source == "shared" else ReuseCategory.LICENSES,
+                what=pending.slot.source_name or m.name,
+                used_by=org_name,
+                purpose=plan.version.name,
+                case_number=case.case_number,
+                person=None if applicant.enterprise is not None else applicant.person,
+                enterprise=applicant.enterprise,
+            )
+        elif pending.stored_material is not None:
             # A material withdrawn from reuse a moment ago is skipped: the case already holds its copy.
             with contextlib.suppress(ProblemsError):
                 space.use_material(
@@ -539,7 +590,8 @@ def _record_uses(plan: _Plan, case: Case) -> None:
 
 def apply(caller: Caller, req: ApplyRequest) -> Applied:
     """Checks everything, then submits the application once per idempotency key; raises ProblemsError with every
-    problem, having written nothing (no case, no file, no person, no verification)."""
+    problem, having written nothing (no case, no person, no verification) — except that the apply page's files that
+    passed their checks are kept in the applicant's own draft when the form or another file was wrong."""
     scope = services.idempotency_scope(getattr(caller.user, "pk", None), getattr(caller.client, "pk", None))
     earlier = services.submitted_case(scope, req.idempotency_key)
     if earlier is not None:

@@ -99,6 +99,12 @@ class Case(models.Model):
     result_document = models.CharField(_("result"), max_length=200, blank=True)
     result_license = models.CharField(_("result e-license identifier"), max_length=120, blank=True)
 
+    # How the applicant asked for the result (on the form; empty when not asked, e.g. the API): where the clerk's
+    # delivery starts. The address is a copy of the address-book entry chosen, so deleting the entry changes nothing.
+    delivery_choice = models.CharField(
+        _("delivery chosen by the applicant"), max_length=12, choices=Delivery.choices, blank=True
+    )
+    delivery_choice_address = models.TextField(_("address chosen by the applicant"), blank=True)
     delivery = models.CharField(_("result delivery"), max_length=12, choices=Delivery.choices, blank=True)
     delivery_address = models.TextField(_("delivery address"), blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)

@@ -10,6 +10,7 @@ cannot write the message twice (one per recipient and event).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -137,11 +138,13 @@ def unread_count(user) -> int:
     return Message.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def mark_read(user, message_ids: list[int] | None = None) -> int:
-    """Marks the user's messages read (all, or the listed ones); returns how many changed."""
+def mark_read(user, message_ids: list[int] | None = None, *, case: Any = None) -> int:
+    """Marks the user's messages read (all, the listed ones, or those about one case); returns how many changed."""
     from django.utils import timezone
 
     qs = Message.objects.filter(recipient=user, read_at__isnull=True)
     if message_ids is not None:
         qs = qs.filter(pk__in=message_ids)
+    if case is not None:
+        qs = qs.filter(case=case)
     return qs.update(read_at=timezone.now())

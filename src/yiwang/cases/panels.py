@@ -77,12 +77,31 @@ def messages_context(request, subject) -> dict[str, Any] | None:
     }
 
 
+def drafts_context(request, subject) -> dict[str, Any] | None:
+    """The signed-in person's own drafts (草稿箱) for this subject: for themself, or for this enterprise."""
+    from yiwang.identity import space
+    from yiwang.identity.models import Enterprise
+
+    from .models import Draft
+
+    me = space.person_of(request)
+    if me is None:
+        return None
+    qs = Draft.objects.filter(person=me)
+    qs = qs.filter(enterprise_id=subject.pk) if isinstance(subject, Enterprise) else qs.filter(enterprise__isnull=True)
+    drafts = list(qs.select_related("version", "version__item").order_by("-updated_at", "-id")[:50])
+    return {"drafts": drafts}
+
+
 def register() -> None:
     """Contributes the sections to My Space (called from CasesConfig.ready())."""
     from yiwang.identity import space
 
     space.register_panel(
         "cases", title=_("My cases"), template="cases/track/_panel_cases.html", context=cases_context, order=10
+    )
+    space.register_panel(
+        "drafts", title=_("Drafts"), template="cases/track/_panel_drafts.html", context=drafts_context, order=15
     )
     space.register_panel(
         "messages",

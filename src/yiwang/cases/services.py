@@ -200,6 +200,8 @@ def submit(
     idempotency_key: str = "",
     hall=None,
     event_data: dict | None = None,
+    delivery_choice: str = "",
+    delivery_choice_address: str = "",
 ) -> tuple[Case, bool]:
     """Creates the case exactly once per (submitter, idempotency key); returns (case, created).
 
@@ -207,6 +209,8 @@ def submit(
     size?, sha256?, reference?}. A retried submission with the same key returns the first case unchanged.
     The eligibility rules are not checked here: every channel applies through `cases.applying.apply`.
     `event_data` is added to the submit event (e.g. in which capacity the person applied for an enterprise).
+    `delivery_choice` (a `Delivery` value, checked by the caller) and its address are how the applicant wants the
+    result: the clerk's delivery starts from them.
     """
     from yiwang.catalog.models import VersionStatus
 
@@ -242,6 +246,8 @@ def submit(
                 idempotency_scope=scope if key else "",
                 idempotency_key=key,
                 form_data=form_data or {},
+                delivery_choice=delivery_choice,
+                delivery_choice_address=delivery_choice_address,
                 state=State.SUBMITTED,
                 submitted_at=now,
             )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 from yiwang.orgs.models import Division, Role
 from yiwang.orgs.scope import organisations_for
 
-from . import sources
+from . import audience, sources
 from .models import (
     Audience,
     HandlingKind,
@@ -300,7 +300,8 @@ def guide_context(lookup: GuideLookup, *, history: bool = True) -> dict[str, Any
         "is_draft": version.status == VersionStatus.DRAFT,
         "is_retired": version.status == VersionStatus.RETIRED,
         "is_current": version.pk == item.current_id,
-        "service_objects": [audiences[a] for a in version.service_objects],
+        # The audience the door accepts (catalog.audience): a license only a legal person holds never lists 自然人.
+        "service_objects": [audiences[a] for a in audience.audiences(version)],
         "materials": material_rows(version),
         "steps": steps,
         "step_days": sum(s.days for s in steps),

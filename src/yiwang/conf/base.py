@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "yiwang.core.context_processors.site",
                 "yiwang.calendar.context_processors.calendar_warning",
+                "yiwang.cases.context_processors.unread_messages",
             ],
         },
     },

@@ -117,7 +117,9 @@ def _case_page(
 
 @login_required
 def case_page(request: HttpRequest, case_number: str) -> HttpResponse:
-    return _case_page(request, _my_case(request, case_number))
+    case = _my_case(request, case_number)
+    notify.mark_read(request.user, case=case)  # opening the case reads its messages
+    return _case_page(request, case)
 
 
 @login_required
@@ -301,6 +303,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         older=request.GET.get("older"),
         newer=request.GET.get("newer"),
     )
+    # The messages shown are read now (they still carry "new" on this page); the header's count drops with them.
+    notify.mark_read(request.user, [m.pk for m in page if m.read_at is None])
     context = {"page": page, "unread": notify.unread_count(request.user)}
     return _no_cache(render(request, "cases/track/messages.html", context))
 
