@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.calendar import workdays
 from yiwang.core.errors import Problem, ProblemsError
-from yiwang.identity import masking
+from yiwang.identity import masking, navigation
 from yiwang.identity.access import Actor, actor, get_or_404
 from yiwang.identity.documents import DocType
 from yiwang.identity.models import Enterprise, Person
@@ -84,15 +84,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     a = _staff(request)
     available = queries.queues_for(a)
     keys = [q.key for q in available]
-    queue = request.GET.get("queue") or (keys[0] if keys else "all")
+    counts = queries.queue_counts(a, available)
+    queue = request.GET.get("queue", "")
     if queue not in keys:
-        queue = keys[0] if keys else "all"
+        queue = queries.default_queue(available, counts)
     f = queries.parse_filters(request.GET)
     page = queries.list_page(a, queue, f, request.GET.get("page", 1))
     params = f.as_params()
     params["queue"] = queue
     spec = queries.QUEUE_BY_KEY[queue]
-    counts = queries.queue_counts(a, available)
     context = {
         "queues": available,
         "queue": spec,
@@ -106,6 +106,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "batch_ops": _batch_ops(a, spec),
         "warning_percent": round(queries.warning_fraction() * 100),
         "read_only": not any(a.may_write(r) for r in (Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER)),
+        "may_window": navigation.may_open(a, "window"),
     }
     return render(request, "cases/workbench/list.html", context)
 
