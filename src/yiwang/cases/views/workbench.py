@@ -34,7 +34,7 @@ from yiwang.identity.models import Enterprise, Person
 from yiwang.identity.verification import COUNTER_CHECKLIST
 from yiwang.orgs.models import Role
 
-from .. import actions, applying, policy, queries, services, uploads, window
+from .. import actions, applying, policy, queries, results, services, states, uploads, window
 from .. import forms as case_forms
 from ..models import (
     Case,
@@ -166,7 +166,7 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
         details = []
         for key in ("note", "reason", "opinion", "result", "remedies", "method", "tracking_number", "kind"):
             if data.get(key):
-                details.append(str(data[key]))
+                details.append(states.detail_label(key, data[key]))
         if data.get("decision"):
             details.insert(0, str(Decision(data["decision"]).label) if data["decision"] in Decision.values else "")
         if data.get("name"):
@@ -180,10 +180,10 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
                 "at": ev.at,
                 "action": str(ACTION_NAMES.get(ev.action, ev.action)),
                 "state": str(State(ev.to_state).label) if ev.to_state in State.values else "",
-                "actor": ev.actor_name,
-                "role": str(Role(ev.role).label) if ev.role in Role.values else ev.role,
+                "actor": states.actor_label(ev.actor_name, ev.role),
+                "role": states.role_label(ev.role),
                 "organisation": ev.organisation.name if ev.organisation_id else "",
-                "channel": str(Channel(ev.channel).label) if ev.channel in Channel.values else ev.channel,
+                "channel": states.channel_label(ev.channel),
                 "on_behalf_of": ev.on_behalf_of,
                 "details": [d for d in details if d],
             }
@@ -272,6 +272,11 @@ def _context(request: HttpRequest, a: Actor, case: Case, **extra: Any) -> dict[s
         "posted": {},
         "action": "",
         "masked_applicant": masking.mask_name(case.applicant_name) if case.enterprise_id is None else "",
+        # Before the last step is completed: would the e-license be issued? After approval: why it was not.
+        "result_problems": results.problems(case)
+        if allowed.get("complete") and step is not None and not any(s.order > step.order for s in steps)
+        else [],
+        "license_failure": results.not_issued_reason(case) if case.state == State.APPROVED else "",
     }
     context.update(extra)
     return context
@@ -469,6 +474,11 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
     if action == "void":
         actions.void(caller, case, reason=P.get("reason", "").strip()[:1000], expected_revision=rev)
         return _("The case was voided.")
+    if action == "retry_license":
+        if actions.retry_license(caller, case, expected_revision=rev):
+            return _("The e-license was issued.")
+        messages.error(request, _("The e-license could not be issued again; the reason is shown on the case."))
+        return ""
     if action == "deliver":
         actions.deliver(
             caller,
@@ -483,7 +493,7 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
 
 
 ACTIONS = ("accept", "correction", "not_accept", "claim", "release", "complete", "return", "suspend", "resume")
-ACTIONS += ("void", "deliver")
+ACTIONS += ("void", "deliver", "retry_license")
 
 
 @login_required
@@ -516,7 +526,8 @@ def act(request: HttpRequest, case_number: str, action: str) -> HttpResponse:
             stale=any(p.code == "stale" for p in exc.problems),
         )
         return render(request, "cases/workbench/case.html", context, status=400)
-    messages.success(request, done)
+    if done:
+        messages.success(request, done)
     return redirect("cases:workbench_case", case_number=case_number)
 
 
