@@ -251,6 +251,7 @@ def _context(request: HttpRequest, a: Actor, case: Case, **extra: Any) -> dict[s
         "free_rows": free_rows,
         "fields": _field_rows(case),
         "materials": list(case.materials.order_by("id")),
+        "previewable": uploads.PREVIEWABLE,
         "events": _event_rows(case),
         "notices": [{"notice": n, **_notice_links(n)} for n in notices],
         "steps": steps,
@@ -298,13 +299,12 @@ def case_page(request: HttpRequest, case_number: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def material_file(request: HttpRequest, case_number: str, pk: int) -> FileResponse:
-    """Downloads a case material (staff in reach only; never inline, so a crafted file cannot run as a page)."""
+    """A case material for staff in reach: downloaded as 申办流水号-材料名.ext, or previewed in the browser (?inline=1)
+    when it is a PDF or an image (checked by content on upload; other kinds are always downloaded)."""
     a = _staff(request)
     case = _load_case(a, case_number)
     m = get_or_404(CaseMaterial.objects.filter(case=case).exclude(file=""), pk=pk)
-    handle = m.file.open("rb")
-    name = m.file.name.rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=m.content_type or None)
+    return uploads.file_response(m, case.case_number, inline=request.GET.get("inline") == "1")
 
 
 # --- actions ---------------------------------------------------------------------------------------------------
