@@ -170,8 +170,13 @@ def _pdf(html: str) -> bytes:
 
 
 def notice_pdf(notice: Notice) -> bytes:
+    """The notice as PDF, rendered once and kept in private storage (applicants' documents) under the hash of its
+    HTML: the license issued later, or a changed seal, gives other HTML and so a new PDF (core.pdfcache)."""
+    from yiwang.core.pdfcache import cached_pdf
+    from yiwang.core.storage import private_storage
+
     html = render_to_string("cases/notices/pdf.html", notice_context(notice))
-    return _pdf(html)
+    return cached_pdf(private_storage(), f"notices/{notice.case.case_number}", html, _pdf)
 
 
 def progress_pdf(case: Case, *, masked_name: str) -> bytes:
