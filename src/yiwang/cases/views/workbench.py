@@ -707,14 +707,28 @@ def window_start(request: HttpRequest) -> HttpResponse:
 
 def _start_context(request: HttpRequest, a: Actor, person: Person | None) -> dict[str, Any]:
     enterprise = _window_enterprise(request) if person is not None else None
-    q = request.GET.get("q", "").strip()[:100]
+    G = request.GET
+    q = G.get("q", "").strip()[:100]
+    org = G.get("org", "")
+    area = G.get("area", "").strip()[:12]
+    area = area if area.isdigit() else ""
+    search = window.ItemSearch(
+        text=q, organisation_id=int(org) if org.isdigit() else None, area=area, page=G.get("page", 1)
+    )
+    page = window.items_for(a, for_enterprise=enterprise is not None, search=search) if person is not None else None
+    params = {k: v for k, v in (("q", q), ("org", org if org.isdigit() else ""), ("area", area)) if v}
     return {
         "person": person,
         "enterprise": enterprise,
         "capacity": _capacity_label(person, enterprise),
         "masked_doc": masking.mask_id_number(person.doc_number) if person else "",
         "q": q,
-        "items": list(window.items_for(a, q, for_enterprise=enterprise is not None)) if person is not None else [],
+        "org": search.organisation_id,
+        "area": area,
+        "item_params": params,
+        "items": list(page.object_list) if page is not None else [],
+        "item_page": page,
+        "choices": window.search_choices(a, area) if person is not None else {},
     }
 
 
