@@ -24,7 +24,7 @@ from yiwang.core import uploads
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 
-from .. import navigation, space
+from .. import navigation, space, verification
 from ..access import actor
 from ..documents import DocType
 from ..models import AgentPermission, Enterprise, Level, Person
@@ -58,14 +58,6 @@ def _common(request: HttpRequest, subject: Person | Enterprise) -> dict[str, Any
     }
 
 
-def _verification_available() -> bool:
-    try:
-        from .. import verification  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _person_page(
     request: HttpRequest,
     person: Person,
@@ -84,7 +76,7 @@ def _person_page(
         "values": values or {},
         "revealed": revealed or {},
         "revealable": space.REVEALABLE,
-        "can_check_library": person.level < Level.ID and _verification_available(),
+        "can_check_library": person.level < Level.ID,
         "upload_action": reverse("identity:my_material_upload"),
         "consents_action": reverse("identity:my_consents"),
     }
@@ -153,10 +145,8 @@ def reveal(request: HttpRequest) -> HttpResponse:
 def check_library(request: HttpRequest) -> HttpResponse:
     """Checks the person's name and document against the population library (raises the level if it matches)."""
     person = _require_person(request)
-    if person is None or not _verification_available():
+    if person is None:
         raise Http404
-    from .. import verification
-
     result = verification.verify_person(person, level=Level.ID, method="library")
     if result.passed:
         messages.success(request, _("Your identity matched the population library: you are now at level 2."))
