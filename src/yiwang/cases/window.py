@@ -118,7 +118,7 @@ class ItemSearch:
     text: str = ""
     organisation_id: int | None = None
     area: str = ""
-    page: int = 1
+    page: int | str = 1  # as asked; the paginator turns a bad one into the first or last page
 
 
 def _home(actor: Actor) -> tuple[list[int], list[str], list[int]]:
@@ -129,16 +129,12 @@ def _home(actor: Actor) -> tuple[list[int], list[str], list[int]]:
     org_ids = sorted(actor.reach(ROLE).org_ids)
     divisions = list(Organisation.objects.filter(pk__in=org_ids).values_list("division__code", flat=True))
     hall_orgs = list(
-        Window.objects.filter(hall__organisation_id__in=org_ids)
-        .values_list("organisations", flat=True)
-        .distinct()
+        Window.objects.filter(hall__organisation_id__in=org_ids).values_list("organisations", flat=True).distinct()
     )
     return org_ids, divisions, [pk for pk in hall_orgs if pk is not None]
 
 
-def items_for(
-    actor: Actor, text: str = "", *, for_enterprise: bool | None = None, search: ItemSearch | None = None
-) -> Page:
+def items_for(actor: Actor, search: ItemSearch, *, for_enterprise: bool | None = None) -> Page:
     """One page of the published items the clerk's window reaches, by item code or name, optionally of one
     department or area; only those serving legal persons (or natural persons) when `for_enterprise` says whom
     the clerk applies for.
@@ -146,7 +142,6 @@ def items_for(
     The clerk's own hall and level come first: items of the departments served in the clerk's hall, then of
     the clerk's own division (a city-centre clerk sees the city bureau's 食品经营许可 before a county's), then by
     level (county before township before village), then by name."""
-    search = search or ItemSearch(text=text)
     if not actor.may_write(ROLE):
         return Paginator(ServiceItem.objects.none(), ITEM_RESULTS).get_page(1)
     words = " ".join((search.text or "").split())[:100]

@@ -709,14 +709,13 @@ def _start_context(request: HttpRequest, a: Actor, person: Person | None) -> dic
     enterprise = _window_enterprise(request) if person is not None else None
     G = request.GET
     q = G.get("q", "").strip()[:100]
-    org = G.get("org", "")
-    area = G.get("area", "").strip()[:12]
-    area = area if area.isdigit() else ""
-    search = window.ItemSearch(
-        text=q, organisation_id=int(org) if org.isdigit() else None, area=area, page=G.get("page", 1)
-    )
-    page = window.items_for(a, for_enterprise=enterprise is not None, search=search) if person is not None else None
-    params = {k: v for k, v in (("q", q), ("org", org if org.isdigit() else ""), ("area", area)) if v}
+    org = G.get("org", "").strip()
+    org = org if org.isdigit() and len(org) <= 9 else ""  # an id, never an overflow in the database
+    area = G.get("area", "").strip()
+    area = area if area.isdigit() and len(area) in (6, 12) else ""
+    search = window.ItemSearch(text=q, organisation_id=int(org) if org else None, area=area, page=G.get("page", 1))
+    page = window.items_for(a, search, for_enterprise=enterprise is not None) if person is not None else None
+    params = {k: v for k, v in (("q", q), ("org", org), ("area", area)) if v}
     return {
         "person": person,
         "enterprise": enterprise,
