@@ -125,6 +125,10 @@ def test_item_search_by_name(w):
 
 @pytest.fixture
 def city(w):
+    return city_world(w)
+
+
+def city_world(w) -> dict:
     """A city-centre clerk whose role covers the city, its county and a village; their hall serves a county
     department at one window."""
     _province, city_div, county_div = division_chain()
