@@ -30,7 +30,7 @@ from yiwang.identity import access
 from yiwang.identity.access import Actor
 from yiwang.orgs.models import Role
 
-from . import policy, services
+from . import policy, results, services
 from .models import Case, CaseStep, Channel, State, StepState
 from .services import Who
 
@@ -193,7 +193,26 @@ def available(caller: Caller, case: Case, step: CaseStep | None) -> dict[str, bo
         and policy.may_deliver(a, case)
         and s in (State.APPROVED, State.REFUSED)
         and case.delivered_at is None,
+        "retry_license": person_or_client and _result_missing(case) and policy.may_conclude(a, case),
     }
+
+
+def _result_missing(case: Case) -> bool:
+    return case.state == State.APPROVED and not case.result_license and case.version.result_type == "license"
+
+
+def retry_license(caller: Caller, case: Case | int, *, expected_revision: int | None = None) -> str:
+    """Issues the e-license of an approved case again, after its cause was fixed (cases.results; the licenses
+    module locks the case and records the outcome as an event by this staff member). Returns the identifier, or ""
+    when it failed again (the new reason is on the case)."""
+    pk = case.pk if isinstance(case, Case) else case
+    current = Case.objects.select_related("version", "organisation").get(pk=pk)
+    if expected_revision is not None and expected_revision != current.revision:
+        raise ProblemsError(
+            [Problem("revision", _("Someone else changed this case a moment ago; reload it and try again."), "stale")]
+        )
+    _require(_signed(caller) and policy.may_conclude(caller.actor, current) and _result_missing(current))
+    return results.retry(current, who(caller, role=Role.APPROVER, case=current))
 
 
 def _locked(case: Case | int, expected_revision: int | None) -> Case:

@@ -75,7 +75,15 @@ def queues_for(actor: Actor) -> list[Queue]:
         if (q.roles and any(actor.may_write(r) for r in q.roles)) or (not q.roles and actor.is_staff_member):
             out.append(q)
     return out
-    return out
+
+
+def default_queue(queues: list[Queue], counts: dict[str, int]) -> str:
+    """The list a staff member lands on: their first queue that holds work (a reviewer with six cases at 审查 lands
+    on the review steps, not on an empty acceptance list), else their first queue, else "all"."""
+    for q in queues:
+        if q.key != "all" and counts.get(q.key):
+            return q.key
+    return queues[0].key if queues else "all"
 
 
 # --- filters ---------------------------------------------------------------------------------------------------

@@ -346,6 +346,17 @@ def pdf_css(path: str) -> str:
         return PDF_SKIP.sub("", f.read())
 
 
+def pdf_css_fingerprint() -> str:
+    """Part of a stored guide PDF's name: a changed guide.css renders the PDFs anew (core.pdfcache)."""
+    import hashlib
+
+    path = finders.find("catalog/guide.css")
+    if not path:
+        return ""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
 def render_pdf(html: str) -> bytes:
     """Renders the print view to PDF with WeasyPrint: real, selectable text in WenQuanYi Micro Hei.
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/yiwang
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "oauth2_provider",
     "mozilla_django_oidc",
+    "csp",
     "yiwang.core",
     "yiwang.orgs",
     "yiwang.identity",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (core.csp, settings below).
+    "yiwang.core.csp.PolicyMiddleware",
     # The client's address (core.clientip, PROXY_COUNT) on every log line of the request.
     "yiwang.core.clientip.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -100,6 +104,28 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A strict Content-Security-Policy (django-csp; issue 17): scripts, styles, fonts and frames from this origin only,
+# no inline script or style attribute (a nonce where a template truly needs an inline block, hashes for two blocks
+# rendered without a request: core.csp), no plugins, and no page of ours inside another site's frame.
+# CSP_EXTRA_SOURCES adds origins (e.g. an object-storage host serving images) to img-src and connect-src.
+_CSP_EXTRA = env_list("CSP_EXTRA_SOURCES")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", "blob:", *_CSP_EXTRA],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", *_CSP_EXTRA],
+        "media-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "frame-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 ROOT_URLCONF = "yiwang.urls"
 WSGI_APPLICATION = "yiwang.wsgi.application"
 
@@ -115,8 +141,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "yiwang.core.context_processors.site",
+                # {{ CSP_NONCE }} for the rare template that needs an inline block (creating it adds it to the header).
+                "csp.context_processors.nonce",
                 "yiwang.calendar.context_processors.calendar_warning",
                 "yiwang.cases.context_processors.unread_messages",
+                # The workbench navigation of a staff member's roles (identity.navigation, the one place).
+                "yiwang.identity.navigation.staff_nav",
             ],
         },
     },

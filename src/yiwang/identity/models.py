@@ -479,6 +479,21 @@ class DataUse(models.Model):
     def __str__(self) -> str:
         return f"{self.what} · {self.used_by}"
 
+    @property
+    def what_label(self) -> str:
+        """`what` as a person reads it: a profile use stores field names ("phone, address"), shown by their labels
+        (手机号码、地址); other uses store a title already."""
+        if self.category != ReuseCategory.PROFILE:
+            return self.what
+        model = Enterprise if self.enterprise_id else Person
+        labels = []
+        for name in (n.strip() for n in self.what.split(",")):
+            try:
+                labels.append(str(model._meta.get_field(name).verbose_name))
+            except Exception:  # a field renamed since: its stored name, rather than nothing
+                labels.append(name)
+        return "、".join(label for label in labels if label)
+
 
 class ClientKind(models.TextChoices):
     DEPARTMENT = "department", _("Department system")

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -101,6 +101,7 @@ def _case_page(
         "case": case,
         "entries": notices.timeline(case),
         "materials": materials,
+        "previewable": uploads.PREVIEWABLE,
         "notices": list(case.notices.order_by("issued_at", "id")),
         "suspension": case.suspensions.filter(ended_on__isnull=True).first(),
         "can_supplement": applicant and case.state == State.CORRECTION,
@@ -200,15 +201,7 @@ def withdraw(request: HttpRequest, case_number: str) -> HttpResponse:
 def material_file(request: HttpRequest, case_number: str, pk: int) -> HttpResponse:
     case = _my_case(request, case_number)
     m = access.get_or_404(CaseMaterial.objects.filter(case=case).exclude(file=""), pk=pk)
-    try:
-        fh = m.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    ext = uploads.EXTENSIONS.get(m.content_type, "bin")
-    response = FileResponse(fh, content_type=m.content_type or "application/octet-stream")
-    response["Content-Disposition"] = notices.disposition(f"{m.material_name}.{ext}")
-    response["X-Content-Type-Options"] = "nosniff"
-    return _no_cache(response)
+    return _no_cache(uploads.file_response(m, case.case_number, inline=request.GET.get("inline") == "1"))
 
 
 @login_required

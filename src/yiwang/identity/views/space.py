@@ -24,7 +24,8 @@ from yiwang.core import uploads
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 
-from .. import space, verification
+from .. import navigation, space, verification
+from ..access import actor
 from ..documents import DocType
 from ..models import AgentPermission, Enterprise, Level, Person
 
@@ -97,6 +98,9 @@ def my_space(request: HttpRequest) -> HttpResponse:
     """The person's own space; an account without a natural person (staff only) gets a short explanation."""
     person = _require_person(request)
     if person is None:
+        home = navigation.landing(actor(request))
+        if home:  # a staff account: its own to-do list, not a page saying it has no personal space
+            return redirect(home)
         response = render(request, "identity/space/no_person.html", {"switcher": _switcher(request)})
         add_never_cache_headers(response)
         return response
