@@ -208,8 +208,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_VERBOSE = False
-# django-ratelimit counts in the shared cache (the database cache table), so every worker process agrees.
-RATELIMIT_USE_CACHE = "default"
+# django-ratelimit counts in the "ratelimit" cache: counters in the database, one statement per check
+# (yiwang.core.counters), shared by every process. A deployment with its own cache (Redis, memcached) may define it
+# in CACHES and name it here.
+RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_USE_CACHE", "ratelimit")
 RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
 
 # Personal data at rest (identity.crypto): SM4 keys "kid:base64,kid:base64" (first encrypts) and the lookup hash key.
@@ -291,7 +293,10 @@ OAUTH2_PROVIDER = {
 # Named so migrations can point at the (swappable) OAuth2 application model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"},
+    "ratelimit": {"BACKEND": "yiwang.core.counters.CounterCache"},
+}
 
 LOGGING = {
     "version": 1,
@@ -319,3 +324,17 @@ WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
 # How case events reach department systems (exchange.connectors): the signed webhook by default.
 DEPARTMENT_CONNECTOR = os.environ.get("DEPARTMENT_CONNECTOR", "webhook")
 DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})
+
+# The transactional outbox (core.outbox, docs/outbox.md): the task workers hand events to the subscribers.
+# OUTBOX_DISPATCH_ON_COMMIT also hands them over in the process that committed them, right after the commit (tests;
+# a single-process setup without a worker); the worker remains the guarantee.
+OUTBOX_DISPATCH_ON_COMMIT = env_bool("OUTBOX_DISPATCH_ON_COMMIT", False)
+OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "0.5"))
+OUTBOX_BATCH = int(os.environ.get("OUTBOX_BATCH", "200"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
+# A task whose worker stopped beating for TASK_LEASE_SECONDS goes back in the queue (a worker killed mid-task);
+# after TASK_MAX_RUNS such runs it is failed. Tasks claimed by a worker without a heartbeat: TASK_ORPHAN_SECONDS.
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "60"))
+TASK_MAX_RUNS = int(os.environ.get("TASK_MAX_RUNS", "5"))
+TASK_ORPHAN_SECONDS = float(os.environ.get("TASK_ORPHAN_SECONDS", "3600"))

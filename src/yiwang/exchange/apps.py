@@ -13,6 +13,7 @@ class ExchangeConfig(AppConfig):
         from . import connectors, handlers  # noqa: F401  (the department connector slot; webhook feed of case events)
         from .models import DataResource
 
+        handlers.register()
         sources.MATERIAL_SOURCES.add(
             "data",
             sources.SourceKind(

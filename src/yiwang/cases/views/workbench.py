@@ -779,7 +779,10 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
                 text += " " + _("Query code for the applicant (shown once): %(code)s") % {"code": result.query_code}
             messages.success(request, text)
         else:
-            messages.info(request, _("This application was already submitted; here is the case."))
+            text = _("This application was already submitted; here is the case.")
+            if result.query_code:
+                text += " " + _("Query code for the applicant: %(code)s") % {"code": result.query_code}
+            messages.info(request, text)
         return redirect("cases:workbench_case", case_number=case.case_number)
     # Before the clerk types anything: would the command refuse this applicant for this item? (A counter check of
     # the document can still establish the real-name level, so that one is offered on the form instead.)

@@ -1,7 +1,9 @@
 """`yiwang worker`: the background-task worker (django-tasks' database backend, `db_worker` underneath).
 
 Tasks wait in a database table; any number of worker processes, on any number of machines, take them one at a
-time with row locks, so adding workers is how background work scales out.
+time with row locks, so adding workers is how background work scales out. Each process also runs
+`yiwang.core.background.Background` beside its task loop: the outbox dispatcher, its heartbeat (so a task it was
+running when it died goes back in the queue) and the periodic jobs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.crypto import get_random_string
 
+from yiwang.core import outbox
+from yiwang.core.background import Background
 from yiwang.core.processes import Supervisor, child_env, yiwang_command
 
 
@@ -78,7 +83,14 @@ class Command(BaseCommand):
             raise CommandError(f"a worker process failed (exit code {code})", returncode=code)
 
     def run_one(self, options: dict[str, Any]) -> None:
+        worker_id = get_random_string(32)
+        background = Background(worker_id)
+        if options["batch"]:
+            outbox.drain()  # hand over what waits first: subscribers enqueue tasks this run should do
+        else:
+            background.start()
         kwargs: dict[str, Any] = {
+            "worker_id": worker_id,
             "queue_name": options["queue"],
             "interval": options["interval"],
             "batch": options["batch"],
@@ -87,4 +99,9 @@ class Command(BaseCommand):
         }
         if options["max_tasks"]:
             kwargs["max_tasks"] = options["max_tasks"]
-        call_command("db_worker", **kwargs)
+        try:
+            call_command("db_worker", **kwargs)
+        finally:
+            background.stop()
+        if options["batch"]:
+            outbox.drain()
