@@ -370,18 +370,40 @@ def recorded_warnings() -> list[CalendarWarning]:
     return list(_recorded)
 
 
+# Within one web request the version is read once: a request sees one calendar (request_started/finished reset it).
+_request = threading.local()
+
+
+def request_started(**kwargs: Any) -> None:
+    _request.active, _request.state = True, None
+
+
+def request_finished(**kwargs: Any) -> None:
+    _request.active, _request.state = False, None
+
+
+def forget_request_state() -> None:
+    """The calendar changed in this request: read its version again."""
+    _request.state = None
+
+
 def _state() -> tuple[Any, int]:
     """The version row, read with plain SQL: this runs on every call, and the ORM's query building would cost
-    several times the query itself. The raw token is only ever compared with another raw token."""
+    several times the query itself. Inside a web request it is read once."""
     from django.db import connections, router
 
     from .models import CalendarState
 
+    if getattr(_request, "active", False) and _request.state is not None:
+        return _request.state
     alias = router.db_for_read(CalendarState)
     with connections[alias].cursor() as cursor:
         cursor.execute(f"SELECT token, version FROM {CalendarState._meta.db_table} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
-    return (_token(row[0]), row[1]) if row is not None else (None, 0)
+    state = (_token(row[0]), row[1]) if row is not None else (None, 0)
+    if getattr(_request, "active", False):
+        _request.state = state
+    return state
 
 
 def _token(raw: Any) -> Any:
@@ -438,6 +460,8 @@ def snapshot(state: tuple[Any, int] | None = None) -> Calendar:
     reload once more, never keep stale days under a new token.
     """
     global _current
+    if state is not None and getattr(_request, "active", False):
+        _request.state = state  # read with the caller's own query: good for the rest of the request
     token, version = state if state is not None else _state()
     current = _current
     if current is not None and current.token == token and current.version == version:
@@ -453,6 +477,7 @@ def forget() -> None:
     global _current
     with _cache_lock:
         _current = None
+    forget_request_state()
 
 
 # -- the module-level functions other modules call -----------------------------------------------------------

@@ -522,6 +522,7 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
             idempotency_key=req.idempotency_key,
             hall=req.hall,
             event_data=event_data,
+            key_checked=True,  # apply() looked the key up a moment ago
         )
 
 

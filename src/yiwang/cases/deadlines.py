@@ -25,6 +25,8 @@ Interval = tuple[dt.date, dt.date | None]
 
 
 def _intervals(case) -> list[Interval]:
+    if getattr(case, "has_suspensions", None) is False:  # read with the case (services.locking): none to read
+        return []
     cached = getattr(case, "_prefetched_objects_cache", {}).get("suspensions")
     rows = cached if cached is not None else case.suspensions.all()
     return [(s.started_on, s.ended_on) for s in rows]

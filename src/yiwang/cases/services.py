@@ -26,7 +26,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,7 @@ TOPIC = "cases.case_changed"
 # What a transition reads of the item version and the organisation (the rest of these wide rows stays unread).
 VERSION_FIELDS = (
     "version__id",
+    "version__status",
     "version__handling_kind",
     "version__statutory_limit",
     "version__statutory_unit",
@@ -136,7 +138,10 @@ def locking(qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
         qs.select_for_update(of=("self",), no_key=True)
         .select_related("version", "organisation", "item")
         .only(*_case_fields(), *VERSION_FIELDS, *ORGANISATION_FIELDS, *ITEM_FIELDS)
-        .annotate(**workdays.state_annotations())
+        .annotate(
+            **workdays.state_annotations(),
+            has_suspensions=Exists(Suspension.objects.filter(case_id=OuterRef("pk"))),
+        )
     )
 
 
@@ -416,8 +421,12 @@ def submit(
     idempotency_key: str = "",
     hall=None,
     event_data: dict | None = None,
+    key_checked: bool = False,
 ) -> tuple[Case, bool]:
     """Creates the case exactly once per (submitter, idempotency key); returns (case, created).
+
+    `key_checked`: the caller looked the key up a moment ago (cases.applying does), so it is not looked up again;
+    a submission with the same key that won a race in between is still found (the unique constraint).
 
     `materials` are already-checked dicts: {material_name, catalog_material_id, source, file?, content_type?,
     size?, sha256?, reference?}. A retried submission with the same key returns the first case unchanged, with
@@ -430,7 +439,7 @@ def submit(
     user = who.user if getattr(who.user, "pk", None) else None
     scope = idempotency_scope(getattr(user, "pk", None), who.client_id)
     key = normal_key(idempotency_key) if scope else ""
-    if key:
+    if key and not key_checked:
         existing = submitted_case(scope, key)
         if existing is not None:
             existing.query_code = kept_query_code(existing)
@@ -476,8 +485,7 @@ def submit(
             _event(case, "submit", who, "", data)
             case.save(force_insert=True)
             remember_steps(case, [])
-            for m in materials or []:
-                CaseMaterial.objects.create(case=case, **m)
+            add_materials(case, materials or [])
             finish(case, saved=True)
             case.query_code = code  # shown once, to the applicant, with the number
     except IntegrityError:
@@ -488,6 +496,19 @@ def submit(
                 return existing, False
         raise
     return case, True
+
+
+def add_materials(case: Case, materials: list[dict]) -> list[CaseMaterial]:
+    """Adds materials to the case in one INSERT, then sends each the post_save a save would have sent (the licenses
+    module records the use of an e-license presented as a material there)."""
+    if not materials:
+        return []
+    rows = CaseMaterial.objects.bulk_create([CaseMaterial(case=case, **m) for m in materials])
+    for row in rows:
+        post_save.send(
+            sender=CaseMaterial, instance=row, created=True, update_fields=None, raw=False, using=row._state.db
+        )
+    return rows
 
 
 def check_query_code(case: Case, code: str) -> bool:
@@ -538,8 +559,7 @@ def supplement(case: Case, who: Who, materials: list[dict], form_data: dict | No
         CaseMaterial.objects.filter(case=case, material_name__in=names, needs_correction=True).update(
             needs_correction=False, correction_note="replaced"
         )
-    for m in materials:
-        CaseMaterial.objects.create(case=case, **m)
+    add_materials(case, materials)
     if form_data:
         case.form_data = {**case.form_data, **form_data}
     case, _ev = _transition(case, "supplement", who, {"materials": names})
@@ -730,8 +750,7 @@ def complete_step(
     if step.state != StepState.CLAIMED or step.assignee_id != getattr(who.user, "pk", None):
         _refuse("step", "not_yours", _("Claim the step before completing it."))
     now = timezone.now()
-    for a in attachments or []:
-        CaseMaterial.objects.create(case=case, **a)
+    add_materials(case, attachments or [])
     _transition(
         case,
         "complete_step",

@@ -53,16 +53,21 @@ class Reach:
         return q
 
     def organisation_ids(self) -> list[int] | None:
-        """The organisations reached, as ids (None: all). One small query on organisations, so a list of cases or
-        steps filters on its own indexed organisation column instead of joining organisations with ORs."""
+        """The organisations reached, as ids (None: all). One small query on organisations (once per Reach, i.e. per
+        request), so a list of cases or steps filters on its own indexed organisation column instead of joining
+        organisations with ORs."""
         from yiwang.orgs.models import Organisation
 
         if self.everywhere:
             return None
-        q = Q(pk__in=sorted(self.org_ids)) | Q(parent_id__in=sorted(self.parent_ids))
-        for path in self.division_paths:
-            q |= Q(division__path__startswith=path)
-        return list(Organisation.objects.filter(q).values_list("pk", flat=True).order_by("pk"))
+        cached = self.__dict__.get("_organisation_ids")
+        if cached is None:
+            q = Q(pk__in=sorted(self.org_ids)) | Q(parent_id__in=sorted(self.parent_ids))
+            for path in self.division_paths:
+                q |= Q(division__path__startswith=path)
+            cached = list(Organisation.objects.filter(q).values_list("pk", flat=True).order_by("pk"))
+            self.__dict__["_organisation_ids"] = cached  # frozen, but this is a cache, not a field
+        return list(cached)
 
     def covers(self, org_id: int | None, parent_id: int | None = None, division_path: str = "") -> bool:
         if self.everywhere:
@@ -156,7 +161,8 @@ def _user_facts(user_id: int) -> list[tuple]:
     member, org, division = (q(m._meta.db_table) for m in (Membership, Organisation, Division))
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     sql = (
-        f"SELECT 'p', p.id, NULL, p.name, NULL FROM {person} p WHERE p.user_id = %s "  # noqa: S608 - model tables
+        f"SELECT 'p', p.id, CAST(NULL AS BOOLEAN), p.name, CAST(NULL AS VARCHAR(120)) "  # noqa: S608 - model tables
+        f"FROM {person} p WHERE p.user_id = %s "
         f"UNION ALL SELECT 'a', a.enterprise_id, NULL, CAST(a.permissions AS TEXT), NULL "
         f"FROM {agent} a INNER JOIN {person} p ON p.id = a.person_id WHERE p.user_id = %s "
         f"AND a.revoked_at IS NULL AND (a.valid_until IS NULL OR a.valid_until >= %s) "

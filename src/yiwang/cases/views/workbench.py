@@ -88,11 +88,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if queue not in keys:
         queue = keys[0] if keys else "all"
     f = queries.parse_filters(request.GET)
-    page = queries.list_page(a, queue, f, request.GET.get("page", 1))
+    spec = queries.QUEUE_BY_KEY[queue]
+    counts, counted = queries.queue_counts(a, available, also=(spec, f))
+    page = queries.list_page(a, queue, f, request.GET.get("page", 1), counted=counted)
     params = f.as_params()
     params["queue"] = queue
-    spec = queries.QUEUE_BY_KEY[queue]
-    counts = queries.queue_counts(a, available)
     context = {
         "queues": available,
         "queue": spec,
@@ -547,9 +547,9 @@ def batch(request: HttpRequest) -> HttpResponse:
             continue
         try:
             with transaction.atomic():
-                locked = Case.objects.select_for_update().select_related("version", "organisation").get(pk=case.pk)
-                step = _current_step(locked, list(locked.steps.order_by("order")))
-                acts = actions.available(caller, locked, step)
+                locked = services.lock(case.pk)
+                step = _current_step(locked.case, services.steps_of(locked.case))
+                acts = actions.available(caller, locked.case, step)
                 expected = -1 if rev is None else rev
                 if op == "accept":
                     if not acts["accept"]:
