@@ -40,6 +40,11 @@ log = logging.getLogger("yiwang.worker")
 BEAT_SECONDS = 5.0
 
 
+def beat_seconds() -> float:
+    """How often a worker says it is alive: every 5 s, or a third of the task lease when that is shorter."""
+    return max(0.5, min(BEAT_SECONDS, _setting("TASK_LEASE_SECONDS", 60) / 3))
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: `run()` every `every` seconds (at most once per period across all worker processes)."""
@@ -155,7 +160,7 @@ class Background(threading.Thread):
         """One round; returns how many outbox events were handed over."""
         if time.monotonic() >= self._next_beat:
             beat(self.worker_id, self.started)
-            self._next_beat = time.monotonic() + BEAT_SECONDS
+            self._next_beat = time.monotonic() + beat_seconds()
         handed = outbox.dispatch(holder=self.holder)
         run_due_jobs(self.holder, self._next_due)
         return handed
@@ -184,7 +189,9 @@ def register_core_jobs() -> None:
     from . import counters
 
     JOBS.add("core.outbox.retries", Job(every=5, run=outbox.retry_due), order=10)
-    JOBS.add("core.tasks.reap", Job(every=15, run=reap_stale_tasks), order=20)
+    # Looked at four times per lease: a dead worker's task is back in the queue within 1¼ leases of its last beat.
+    reap_every = max(1.0, min(15.0, _setting("TASK_LEASE_SECONDS", 60) / 4))
+    JOBS.add("core.tasks.reap", Job(every=reap_every, run=reap_stale_tasks), order=20)
     JOBS.add("core.counters.cull", Job(every=300, run=counters.cull), order=80)
     JOBS.add("core.outbox.prune", Job(every=3600, run=outbox.prune), order=90)
     JOBS.add("core.workers.prune", Job(every=3600, run=prune_beats), order=90)
