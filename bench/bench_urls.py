@@ -19,3 +19,5 @@ def write_one(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [path("bench/write-one/", write_one), *product]
+
+handler500 = "yiwang.core.views.server_error"  # as the product: a database that is away answers 503

@@ -28,3 +28,6 @@ if settings.DEBUG or settings.SERVE_MEDIA:
     # the catalog's blank forms and samples. Applicants' materials (identity/, cases/) are never served here; their
     # owners and the staff handling them download them through pages that check who is asking.
     urlpatterns.insert(0, re_path(r"^media/(?P<path>catalog/.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+
+# A database that is away (a restart, a failover) answers 503 with Retry-After instead of 500 (core.views).
+handler500 = "yiwang.core.views.server_error"

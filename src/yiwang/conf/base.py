@@ -125,6 +125,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         with contextlib.suppress(OSError):
             Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # A database that does not answer is a quick, retryable error (503), never a hung request.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    )
+# Seconds a client is asked to wait (Retry-After) when the database is away for a moment.
+UNAVAILABLE_RETRY_AFTER = int(os.environ.get("UNAVAILABLE_RETRY_AFTER", "5"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2id first; older hashes are upgraded on the next successful sign-in.
