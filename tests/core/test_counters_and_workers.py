@@ -148,3 +148,21 @@ def test_the_background_round_beats_and_dispatches(settings):
     bg = background.Background("w-round")
     assert bg.round() == 1
     assert WorkerBeat.objects.filter(worker_id="w-round").exists()
+
+
+def test_a_task_that_failed_while_the_database_was_away_runs_again(db_tasks):
+    write_marker.enqueue("/dev/null", "x")
+    task = DBTaskResult.objects.get()
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        worker_ids=["w1"],
+        exception_class_path="django.db.utils.OperationalError",
+    )
+    assert background.retry_transient_failures() == 1
+    assert DBTaskResult.objects.ready().filter(pk=task.pk).exists()
+    # A task that failed for its own reasons stays failed.
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        status=TaskResultStatus.FAILED, finished_at=timezone.now(), exception_class_path="builtins.ValueError"
+    )
+    assert background.retry_transient_failures() == 0

@@ -13,7 +13,8 @@ The job `core.tasks.reap` is the answer to a worker killed while running a task:
 RUNNING when a worker claims it and nothing ever looks at it again, so it stayed RUNNING for ever. Here a RUNNING
 task whose worker has not beaten for TASK_LEASE_SECONDS goes back to READY (another worker runs it again — tasks are
 idempotent, docs/outbox.md), and after TASK_MAX_RUNS such runs it is marked FAILED with the reason. A task claimed
-by a worker that never beat (a bare `db_worker`) is treated the same after TASK_ORPHAN_SECONDS.
+by a worker that never beat (a bare `db_worker`) is treated the same after TASK_ORPHAN_SECONDS. The job
+`core.tasks.transient` runs again the tasks that failed because the database was away for a moment.
 """
 
 from __future__ import annotations
@@ -119,6 +120,41 @@ def reap_stale_tasks(now: dt.datetime | None = None) -> int:
     return reaped
 
 
+# A task that failed because the database was away (a restart, a failover) did nothing lasting: it runs again.
+TRANSIENT = frozenset(
+    {
+        "django.db.utils.OperationalError",
+        "django.db.utils.InterfaceError",
+        "psycopg.OperationalError",
+        "psycopg.InterfaceError",
+    }
+)
+
+
+def retry_transient_failures(now: dt.datetime | None = None) -> int:
+    """Puts back in the queue the tasks that failed in the last hour because the database was unavailable (fewer
+    than TASK_MAX_RUNS runs); returns how many."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    most = int(_setting("TASK_MAX_RUNS", 5))
+    again = 0
+    failed = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED,
+        finished_at__gte=now - dt.timedelta(hours=1),
+        exception_class_path__in=sorted(TRANSIENT),
+    ).only("id", "worker_ids")
+    for task in failed:
+        if len(task.worker_ids) >= most:
+            continue
+        again += DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.FAILED).update(
+            status=TaskResultStatus.READY, started_at=None, finished_at=None, exception_class_path="", traceback=""
+        )
+        log.warning("task %s failed while the database was away; back in the queue", task.pk)
+    return again
+
+
 def prune_beats(days: float = 1.0) -> int:
     deleted, _ = WorkerBeat.objects.filter(seen_at__lt=timezone.now() - dt.timedelta(days=days)).delete()
     return deleted
@@ -192,6 +228,7 @@ def register_core_jobs() -> None:
     # Looked at four times per lease: a dead worker's task is back in the queue within 1¼ leases of its last beat.
     reap_every = max(1.0, min(15.0, _setting("TASK_LEASE_SECONDS", 60) / 4))
     JOBS.add("core.tasks.reap", Job(every=reap_every, run=reap_stale_tasks), order=20)
+    JOBS.add("core.tasks.transient", Job(every=30, run=retry_transient_failures), order=25)
     JOBS.add("core.counters.cull", Job(every=300, run=counters.cull), order=80)
     JOBS.add("core.outbox.prune", Job(every=3600, run=outbox.prune), order=90)
     JOBS.add("core.workers.prune", Job(every=3600, run=prune_beats), order=90)

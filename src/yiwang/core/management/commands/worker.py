@@ -8,16 +8,21 @@ running when it died goes back in the queue) and the periodic jobs.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import InterfaceError, OperationalError, connections
 from django.utils.crypto import get_random_string
 
 from yiwang.core import outbox
 from yiwang.core.background import Background
 from yiwang.core.processes import Supervisor, child_env, yiwang_command
+
+log = logging.getLogger("yiwang.worker")
 
 
 def default_processes() -> int:
@@ -99,8 +104,22 @@ class Command(BaseCommand):
         }
         if options["max_tasks"]:
             kwargs["max_tasks"] = options["max_tasks"]
+        pause = 0.5
         try:
-            call_command("db_worker", **kwargs)
+            while True:
+                try:
+                    call_command("db_worker", **kwargs)
+                    break
+                except (OperationalError, InterfaceError) as exc:
+                    if options["batch"]:
+                        raise
+                    # The database went away (a restart, a failover): wait for it, then go on under a new worker
+                    # id, so the task that was interrupted is put back in the queue when its lease runs out.
+                    log.warning("the database is unavailable (%s); the worker goes on in %.1f s", exc, pause)
+                    connections.close_all()
+                    time.sleep(pause)
+                    pause = min(pause * 2, 10.0)
+                    kwargs["worker_id"] = background.worker_id = get_random_string(32)
         finally:
             background.stop()
         if options["batch"]:
