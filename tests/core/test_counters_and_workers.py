@@ -140,13 +140,15 @@ def test_a_task_that_keeps_losing_its_worker_fails_with_the_reason(db_tasks):
     assert task.exception_class_path.endswith("WorkerLost") and "stopped while running" in task.traceback
 
 
-def test_the_background_round_beats_and_dispatches(settings):
+def test_the_background_round_dispatches_and_its_heartbeat_beats(settings):
     settings.OUTBOX_DISPATCH_ON_COMMIT = False
     from yiwang.core import outbox
 
     outbox.publish("t.nobody", {"n": 1})
     bg = background.Background("w-round")
     assert bg.round() == 1
+    bg.stop()
+    bg.heartbeat.run()  # one beat, then it sees the stop
     assert WorkerBeat.objects.filter(worker_id="w-round").exists()
 
 

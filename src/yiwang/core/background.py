@@ -3,8 +3,8 @@ periodic jobs, and put back in the queue the tasks of workers that died.
 
 `yiwang worker` starts one `Background` thread per worker process. Each round it:
 
-1. writes its heartbeat (`WorkerBeat`, every BEAT_SECONDS) under the worker id django-tasks records on the tasks it
-   claims;
+1. (in a heartbeat thread of its own) writes its heartbeat (`WorkerBeat`, every BEAT_SECONDS, or a third of
+   TASK_LEASE_SECONDS) under the worker id django-tasks records on the tasks it claims;
 2. dispatches the outbox (`core.outbox.dispatch`; one dispatcher at a time across all processes, by lease);
 3. runs the periodic jobs that are due (`JOBS`, a hook: each job runs at most once per its period across all
    processes, by a lease named after it).
@@ -112,10 +112,12 @@ def reap_stale_tasks(now: dt.datetime | None = None) -> int:
                 traceback=f"WorkerLost: the worker {worker} stopped while running this task, {len(task.worker_ids)} "
                 f"times; not run again.",
             )
-            log.error("task %s lost its worker %s times; marked failed", task.pk, len(task.worker_ids))
+            if changed:
+                log.error("task %s lost its worker %s times; marked failed", task.pk, len(task.worker_ids))
         else:
             changed = still.update(status=TaskResultStatus.READY, started_at=None)
-            log.warning("task %s: its worker %s stopped beating; back in the queue", task.pk, worker or "?")
+            if changed:
+                log.warning("task %s: its worker %s stopped beating; back in the queue", task.pk, worker or "?")
         reaped += changed
     return reaped
 
@@ -179,8 +181,28 @@ def run_due_jobs(holder: str, next_due: dict[str, float]) -> list[str]:
     return ran
 
 
+class Heartbeat(threading.Thread):
+    """Says the worker is alive every `beat_seconds()`, on its own: a long outbox batch or job never delays it."""
+
+    def __init__(self, owner: Background) -> None:
+        super().__init__(name="yiwang-heartbeat", daemon=True)
+        self.owner = owner
+
+    def run(self) -> None:
+        while True:
+            try:
+                beat(self.owner.worker_id, self.owner.started)
+            except Exception:
+                log.exception("heartbeat failed")
+                connections.close_all()
+            if self.owner.stopping.wait(beat_seconds()):
+                break
+        connections.close_all()
+
+
 class Background(threading.Thread):
-    """The worker process's second thread: heartbeat, outbox dispatch, periodic jobs (see the module docstring)."""
+    """The worker process's second thread: outbox dispatch and periodic jobs, with a heartbeat thread beside it
+    (see the module docstring). `worker_id` may change while it runs (a worker that goes on under a new id)."""
 
     def __init__(self, worker_id: str, poll: float | None = None) -> None:
         super().__init__(name="yiwang-background", daemon=True)
@@ -189,14 +211,15 @@ class Background(threading.Thread):
         self.stopping = threading.Event()
         self.started = timezone.now()
         self.holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{worker_id[:12]}"
-        self._next_beat = 0.0
+        self.heartbeat = Heartbeat(self)
         self._next_due: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.heartbeat.start()
+        super().start()
 
     def round(self) -> int:
         """One round; returns how many outbox events were handed over."""
-        if time.monotonic() >= self._next_beat:
-            beat(self.worker_id, self.started)
-            self._next_beat = time.monotonic() + beat_seconds()
         handed = outbox.dispatch(holder=self.holder)
         run_due_jobs(self.holder, self._next_due)
         return handed
