@@ -23,7 +23,7 @@ class OutboxEvent(models.Model):
 
     topic = models.CharField(_("topic"), max_length=60)
     # Events with the same key reach each subscriber in order (e.g. "cases.case:42").
-    key = models.CharField(_("key"), max_length=80, blank=True)
+    key = models.CharField(_("ordering key"), max_length=80, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     done_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
@@ -51,7 +51,7 @@ class OutboxRetry(models.Model):
 
     subscriber = models.CharField(_("subscriber"), max_length=80)
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="retries", verbose_name=_("event"))
-    key = models.CharField(_("key"), max_length=80, blank=True)
+    key = models.CharField(_("ordering key"), max_length=80, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=RetryStatus.choices, default=RetryStatus.RETRYING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)

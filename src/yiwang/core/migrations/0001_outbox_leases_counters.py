@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('topic', models.CharField(max_length=60, verbose_name='topic')),
-                ('key', models.CharField(blank=True, max_length=80, verbose_name='key')),
+                ('key', models.CharField(blank=True, max_length=80, verbose_name='ordering key')),
                 ('payload', models.JSONField(default=dict, verbose_name='payload')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
                 ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='handed over at')),
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('subscriber', models.CharField(max_length=80, verbose_name='subscriber')),
-                ('key', models.CharField(blank=True, max_length=80, verbose_name='key')),
+                ('key', models.CharField(blank=True, max_length=80, verbose_name='ordering key')),
                 ('status', models.CharField(choices=[('retrying', 'Retrying'), ('dead', 'Given up (dead letter)')], default='retrying', max_length=10, verbose_name='status')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
                 ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt at')),
