@@ -81,8 +81,14 @@ def pg_bin() -> Path:
 def start_pg(tmp: Path) -> tuple[str, Path]:
     data = tmp / "pg"
     port = free_port()
+    # Durable, unlike the other benchmarks' throwaway servers: an immediate restart must not lose committed work.
+    env = {**os.environ, "PG_EXTRA_OPTIONS": "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"}
     out = subprocess.run(
-        [str(ROOT / "bin" / "pg-throwaway"), "start", str(data), str(port)], check=True, capture_output=True, text=True
+        [str(ROOT / "bin" / "pg-throwaway"), "start", str(data), str(port)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     return out.stdout.strip().splitlines()[0], data
 
@@ -287,7 +293,12 @@ def path(session, stats: Stats, base: str, world: dict, auth: dict) -> None:
         if attempts == 1:
             return  # a real refusal on the first try: leave this case
         # A retry refused as stale: the first try was done and its answer lost. Read where the case is.
-        case = call(session, stats, "GET", f"{base}/api/v1/cases/{number}", ok=(200,), headers=auth)[0].json()
+        r = call(session, stats, "GET", f"{base}/api/v1/cases/{number}", ok=(200,), headers=auth)[0]
+        if r.status_code != 200:
+            with stats.lock:
+                stats.answers[f"unexpected {r.status_code} reading case {number}"] += 1
+            return
+        case = r.json()
 
 
 # --- one fault -----------------------------------------------------------------------------------------------------
@@ -329,6 +340,24 @@ def quiet(seconds: float = 300) -> dict:
         time.sleep(1)
 
 
+def busy_worker(pids: set[int]) -> tuple[int, str]:
+    """A task worker process (one of `pids`) in the middle of a task, and the task: from the RUNNING tasks and the
+    workers' heartbeats (which record each worker's process id)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from yiwang.core.models import WorkerBeat
+
+    def look() -> tuple[int, str]:
+        beats = dict(WorkerBeat.objects.values_list("worker_id", "pid"))
+        for worker_ids, path in DBTaskResult.objects.filter(status="RUNNING").values_list("worker_ids", "task_path"):
+            pid = beats.get(worker_ids[-1] if worker_ids else "")
+            if pid in pids:
+                return pid, path.rsplit(".", 1)[-1]
+        return 0, ""
+
+    return db_retry(look)
+
+
 def run_fault(name: str, args, base: str, world: dict, counts: Counts, procs: dict, data: Path, logs: Path) -> dict:
     import requests
     from django.db.models import Max
@@ -346,7 +375,7 @@ def run_fault(name: str, args, base: str, world: dict, counts: Counts, procs: di
     ).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     injected: list[str] = []
-    counts.delay = 0.3 if name == "worker" else 0.0
+    counts.delay = 1.0 if name == "worker" else 0.0  # deliveries in flight, to kill a worker in the middle of one
     load_before = load()
 
     def client() -> None:
@@ -364,14 +393,15 @@ def run_fault(name: str, args, base: str, world: dict, counts: Counts, procs: di
                     pid = random.choice(victims)
                     os.kill(pid, signal.SIGKILL)
                     injected.append(f"kill -9 web worker {pid}")
-                time.sleep(4)
+                time.sleep(8)  # a new web worker needs a few seconds to start on this machine
             elif name == "worker":
-                victims = children(procs["worker"].pid)
-                if victims:
-                    pid = random.choice(victims)
+                pid, task = busy_worker(set(children(procs["worker"].pid)))
+                if pid:
                     os.kill(pid, signal.SIGKILL)
-                    injected.append(f"kill -9 task worker {pid}")
-                time.sleep(12)  # longer than the supervisor's quick-failure window
+                    injected.append(f"kill -9 task worker {pid} running {task}")
+                    time.sleep(12)  # longer than the supervisor's quick-failure window
+                else:
+                    time.sleep(0.2)
             elif name == "postgres":
                 took = restart_pg(data)
                 injected.append(f"pg_ctl restart -m immediate ({took:.1f} s)")

@@ -173,3 +173,20 @@ def test_dispatch_on_commit_for_a_single_process(subs, settings, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         publish("1")
     assert [n for _i, n in a.got] == ["1"]
+
+
+def test_a_database_that_went_away_is_nobodys_failure(subs):
+    """The round stops, nothing is recorded against the subscriber, and the event is handed over again later."""
+    from django.db import OperationalError
+
+    a, _b, _other = subs
+    publish("1")
+
+    def away(event):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with outbox.SUBSCRIBERS.contributed("test.b", outbox.Subscriber(frozenset({"t.changed"}), away)):
+        with pytest.raises(OperationalError):
+            outbox.dispatch()
+    assert not OutboxRetry.objects.exists()
+    assert outbox.dispatch() == 1 and len(a.got) == 2  # handed over again, a ignores the repeat by id

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count, Exists, Min, OuterRef
 from django.utils import timezone
 
@@ -130,10 +130,16 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _hand(name: str, sub: Subscriber, event: Event) -> BaseException | None:
-    """Gives one event to one subscriber in its own transaction; the exception it raised, if any."""
+    """Gives one event to one subscriber in its own transaction; the exception it raised, if any.
+
+    A database that went away (OperationalError, InterfaceError) is not the subscriber's failure: it stops the whole
+    round, nothing is recorded, and the events not marked done are handed over again once the database is back.
+    """
     try:
         with transaction.atomic():
             sub.handle(event)
+    except (OperationalError, InterfaceError):
+        raise
     except Exception as exc:  # a subscriber's failure is recorded, never spread to the others
         log.warning("outbox subscriber %s failed on event %s (%s): %s", name, event.id, event.topic, exc)
         return exc
