@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from yiwang.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the product's error views
 from yiwang.urls import urlpatterns as product
 
 
@@ -19,5 +20,3 @@ def write_one(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [path("bench/write-one/", write_one), *product]
-
-handler500 = "yiwang.core.views.server_error"  # as the product: a database that is away answers 503

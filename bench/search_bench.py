@@ -11,7 +11,7 @@ Run on PostgreSQL (a throwaway server):
 (or `--database-url postgres://user:pass@host/db` for a database of your own; it must be empty).
 
 What it does:
-1. generates the deterministic demo city (`yiwang.catalog.demo.generate_city`, the same data as
+1. generates the deterministic demo city (`yiwang.ops.demo.generate_city`, the same data as
    `make demo`), writes it in bulk and rebuilds the search index (`rebuild_index`), timing both;
 2. builds a query set of --queries queries (default 300) from the generated items, each paired with
    the item it means: full names, partial names, colloquial names (aliases), full pinyin, pinyin
@@ -152,13 +152,13 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    from yiwang.catalog.demo import generate_city, write_city
     from yiwang.catalog.models import SearchEntry, ServiceItem
     from yiwang.catalog.search import rebuild_index
 
     # What a server worker does at start (gunicorn post_worker_init hook), timed before anything
     # else loads the dictionaries.
     from yiwang.catalog.searching import warm_up
+    from yiwang.ops.demo import generate_city, write_city
 
     t_warm = time.perf_counter()
     warm_up()

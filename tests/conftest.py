@@ -1,6 +1,7 @@
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck
@@ -12,6 +13,46 @@ hypothesis_settings.register_profile("yiwang", deadline=None, suppress_health_ch
 hypothesis_settings.load_profile("yiwang")
 
 LOCALE = Path(__file__).resolve().parents[1] / "src" / "yiwang" / "locale"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse",
+        action="store_true",
+        help="run the tests in reverse order (Django's grouping kept), to find tests that depend on order",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]):
+    """With --reverse, reverses the collected tests before pytest-django sorts them into Django's groups (tests
+    in a transaction, then transactional ones, then those without a database); its sort is stable, so each group
+    runs in reverse order."""
+    if config.getoption("reverse"):
+        items.reverse()
+    return (yield)
+
+
+# Packages whose files share a world built once per package (a package-scoped fixture): under pytest-xdist their
+# files go to one worker together, so the world is built once rather than on every worker.
+SHARED_WORLD_PACKAGES = ("tests/access/",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (pyproject.toml), with the files of each SHARED_WORLD_PACKAGES package as one unit.
+
+    (`--dist loadgroup` with xdist_group marks would say the same, but pytest 9.2 drops the group from the node
+    ids: pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileOrSharedPackage(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return next((package for package in SHARED_WORLD_PACKAGES if path.startswith(package)), path)
+
+    return FileOrSharedPackage(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,3 +82,40 @@ def _empty_cache() -> None:
     for cache in caches.all(initialized_only=True):
         if not isinstance(cache, CounterCache):  # its rows live in the test's database, rolled back or flushed
             cache.clear()
+
+
+# Host names the tests use for webhook receivers and other outbound calls, and the (public) addresses they resolve
+# to. Tests never ask the real DNS: core.netguard resolves every receiver, and a name not listed here does not
+# resolve. A test that needs another answer sets `fake_dns[name] = [addresses]`.
+FAKE_DNS = {"example.gov.cn": ["1.2.3.4"], "dept.example.gov.cn": ["1.2.3.5"], "hooks.example.com": ["1.2.3.6"]}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    import ipaddress
+    import socket
+
+    from yiwang.core import netguard
+
+    answers = {name: list(addresses) for name, addresses in FAKE_DNS.items()}
+
+    def resolve(host: str, port: int) -> list:
+        if host not in answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ipaddress.ip_address(a) for a in answers[host]]
+
+    monkeypatch.setattr(netguard, "resolve", resolve)
+    return answers
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_limit_window(monkeypatch) -> None:
+    """django-ratelimit counts in fixed one-minute windows: a test making 21 requests on a loaded machine could
+    straddle two windows and never see its 429. Every test runs inside one instant of that clock."""
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))

@@ -6,6 +6,13 @@ from django.views.static import serve
 from .api import api
 from .identity.views.auth import admin_sign_in
 
+# JSON in the one error shape under /api/, the friendly pages elsewhere (yiwang.core.api_errors); a database that is
+# away (a restart, a failover) answers 503 with Retry-After instead of 500.
+handler400 = "yiwang.core.api_errors.bad_request"
+handler403 = "yiwang.core.api_errors.permission_denied"
+handler404 = "yiwang.core.api_errors.page_not_found"
+handler500 = "yiwang.core.api_errors.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
@@ -18,6 +25,8 @@ urlpatterns = [
     path("", include("yiwang.calendar.urls")),
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.cases.urls")),
+    path("", include("yiwang.hotline.urls")),
+    path("", include("yiwang.halls.urls")),
     # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
     path("oauth/", include("yiwang.identity.oauth_urls")),
     # Sign-in through the provincial identity platform (OpenID Connect); its pages answer 404 while it is off.
@@ -28,6 +37,3 @@ if settings.DEBUG or settings.SERVE_MEDIA:
     # the catalog's blank forms and samples. Applicants' materials (identity/, cases/) are never served here; their
     # owners and the staff handling them download them through pages that check who is asking.
     urlpatterns.insert(0, re_path(r"^media/(?P<path>catalog/.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
-
-# A database that is away (a restart, a failover) answers 503 with Retry-After instead of 500 (core.views).
-handler500 = "yiwang.core.views.server_error"

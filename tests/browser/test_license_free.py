@@ -47,20 +47,16 @@ def _world():
         result_type="license",
         result_name="教师资格证",
         result_license_type=lt.code,
+        for_enterprises=False,  # a person's license: only persons can hold it
+        form_fields=[
+            {"name": "subject", "label": "任教学科", "type": "text", "required": True},
+            {"name": "contact_phone", "label": "联系电话", "type": "phone", "required": True, "prefill": "phone"},
+        ],
         materials=[
             factories.material_data(name="教师资格证", source="license", license_type_code=lt.code),
             factories.material_data(name="聘用申请表"),
         ],
     )
-    from yiwang.catalog.models import ItemVersion
-
-    ItemVersion.objects.filter(pk=item.current_id).update(
-        form_fields=[
-            {"name": "subject", "label": "任教学科", "type": "text", "required": True},
-            {"name": "contact_phone", "label": "联系电话", "type": "phone", "required": True, "prefill": "phone"},
-        ]
-    )
-    item.refresh_from_db()
     applicant = factories.person("张老师", level=2, phone="13900001111")
     lic = services.issue(
         license_type=lt,

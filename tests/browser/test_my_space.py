@@ -118,6 +118,6 @@ def test_my_space_on_a_phone_fits_the_screen_and_works_with_the_keyboard(phone_p
     )
     with phone_page.expect_navigation():
         phone_page.locator("#upload-title").press("Enter")
-    assert "PDF、JPEG 或 PNG" in phone_page.locator("#upload-file-error").inner_text()
+    assert "PDF、JPEG、PNG 或 OFD" in phone_page.locator("#upload-file-error").inner_text()
     assert not ReusableMaterial.objects.exists()
     assert DataUse.objects.filter(person=helper).count() == 0

@@ -22,7 +22,8 @@ def test_days_of_a_year(client, loaded):
     missing = client.get(f"{URL}/days", {"year": 2030}).json()
     assert not missing["loaded"] and missing["days"] == []
     assert missing["calendar_warnings"][0]["year"] == 2030
-    assert client.get(f"{URL}/days", {"year": 20300}).status_code == 400
+    # Bounds are in the schema (issue 17): out of range is a 422 naming the field, like any schema bound.
+    assert client.get(f"{URL}/days", {"year": 20300}).status_code == 422
     assert client.get(f"{URL}/days", {"year": "abc"}).status_code == 422
 
 
@@ -60,7 +61,7 @@ def test_add_and_between(client, loaded):
     late = client.get(f"{URL}/add", {"start": "2026-12-20", "days": 20}).json()
     assert [w["year"] for w in late["calendar_warnings"]] == [2027]
     bad = client.get(f"{URL}/add", {"start": "2025-09-26", "days": 99999, "unit": "weeks"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert {d["field"] for d in bad.json()["detail"]} == {"days", "unit"}
     assert client.get(f"{URL}/between", {"start": "2025-09-26", "end": "2025-10-13"}).json()["working_days"] == 7
 
@@ -123,3 +124,29 @@ def test_single_days_and_load_through_the_api(client, loaded, cal_admin):
     r = client.post(f"{URL}/load", {"years": [2099]}, content_type="application/json")
     assert r.status_code == 400
     assert client.post(f"{URL}/load", {}, content_type="application/json").status_code == 400
+
+
+@pytest.mark.parametrize("date", ["0", "20251011", "1760000000", "2025-10-11T00:00:00", "2025-1-1", " 2025-10-11"])
+def test_a_date_must_be_an_iso_date(client, loaded, date):
+    """pydantic read a number as Unix time: `date=0` answered for 1970-01-01 (issue 17)."""
+    r = client.get(f"{URL}/is-working-day", {"date": date})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "date"
+    assert r.json()["detail"][0]["message_en"] == "Enter a date as YYYY-MM-DD."
+    bad = client.post(f"{URL}/deadline", {"start": 0, "days": 1}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "start"
+
+
+def test_the_limits_are_in_the_document(client):
+    doc = client.get("/api/v1/openapi.json").json()
+
+    def params(path):
+        return {p["name"]: p["schema"] for p in doc["paths"][f"{URL}{path}"]["get"]["parameters"]}
+
+    assert (params("/days")["year"]["minimum"], params("/days")["year"]["maximum"]) == (1949, 2200)
+    assert (params("/add")["days"]["minimum"], params("/add")["days"]["maximum"]) == (-3650, 3650)
+    assert params("/add")["unit"]["enum"] == ["working", "natural"]
+    deadline = doc["components"]["schemas"]["DeadlineIn"]["properties"]["days"]
+    assert (deadline["minimum"], deadline["maximum"]) == (-3650, 3650)
+    responses = doc["paths"][f"{URL}/add"]["get"]["responses"]
+    assert {"200", "400", "422"} <= set(responses)

@@ -55,10 +55,16 @@ EXE = b"MZ\x90\x00\x03" + b"\x00" * 64
 
 
 def ofd_bytes() -> bytes:
+    """A minimal OFD package (GB/T 33190): OFD.xml at the root, naming the document root the package holds."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
-        z.writestr("Doc_0/Document.xml", "<x/>")
+        z.writestr(
+            "OFD.xml",
+            "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016' Version='1.0' DocType='OFD'><ofd:DocBody>"
+            "<ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
+            "</ofd:DocBody></ofd:OFD>",
+        )
+        z.writestr("Doc_0/Document.xml", "<ofd:Document xmlns:ofd='http://www.ofdspec.org/2016'/>")
     return buf.getvalue()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from tests.cases import apply_world
@@ -11,6 +10,7 @@ from tests.cases.apply_world import good_post, upload
 from tests.factories import enterprise, person
 from yiwang.cases import services as cases
 from yiwang.cases.models import Case, CaseMaterial, Draft, Message, State
+from yiwang.core.storage import private_storage
 from yiwang.identity.models import AgentPermission
 from yiwang.identity.providers import OutboxSmsSender
 from yiwang.identity.services import grant_agent
@@ -69,7 +69,7 @@ def test_full_journey(me, world, settings, django_capture_on_commit_callbacks):
     assert "branch_address" not in case.form_data  # hidden by its condition
     mats = {m.material_name: m for m in CaseMaterial.objects.filter(case=case)}
     assert mats["食品经营许可申请书"].source == "upload" and mats["食品经营许可申请书"].sha256
-    assert default_storage.exists(mats["食品经营许可申请书"].file.name)
+    assert private_storage().exists(mats["食品经营许可申请书"].file.name)
     assert mats["经营场所平面图"].source == "paper"
 
     receipt = me.get(response["Location"]).content.decode()
@@ -168,16 +168,16 @@ def test_draft_is_saved_with_its_file_and_resumed(me, world):
     assert response.status_code == 302
     case = Case.objects.get()
     stored = CaseMaterial.objects.get(case=case, material_name="食品经营许可申请书")
-    assert stored.file.name == draft.materials[0]["file"] and default_storage.exists(stored.file.name)
+    assert stored.file.name == draft.materials[0]["file"] and private_storage().exists(stored.file.name)
     assert Draft.objects.count() == 0
 
 
 def test_discarding_a_draft_deletes_its_files(me, world):
     me.post(apply_url(world), good_post(world, action="draft"))
     name = Draft.objects.get().materials[0]["file"]
-    assert default_storage.exists(name)
+    assert private_storage().exists(name)
     me.post(apply_url(world), {"action": "discard"})
-    assert Draft.objects.count() == 0 and not default_storage.exists(name)
+    assert Draft.objects.count() == 0 and not private_storage().exists(name)
 
 
 def test_reuse_a_material_from_my_space(me, world):

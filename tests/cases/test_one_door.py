@@ -25,6 +25,7 @@ from tests.factories import (
 from yiwang.cases import actions
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, Channel, Draft, State
 from yiwang.catalog import services as catalog
+from yiwang.catalog.models import ItemVersion
 from yiwang.identity import space
 from yiwang.identity.clients import create_client
 from yiwang.identity.models import AgentPermission, Person, Verification
@@ -64,11 +65,16 @@ def w() -> World:
         "depth_one": _item(org, online_depth=1, visits_required=1),
         "enterprise_only": _item(org, for_persons=False),
         "persons_only": _item(org, for_enterprises=False),
-        "license_for_enterprises": _item(org, result_type="license", result_license_type=HOLDER_TYPE),
+        "license_for_enterprises": _item(
+            org, for_persons=False, result_type="license", result_license_type=HOLDER_TYPE
+        ),
         "level_three": _item(org, min_identity_level=3),
         "withdrawn": _item(org),
     }
     catalog.retire(items["withdrawn"])
+    # Publishing refuses a person's audience for a legal person's license; a version published before that rule
+    # (or imported from an older catalog) may still say so, and the door must refuse it all the same.
+    ItemVersion.objects.filter(pk=items["license_for_enterprises"].current_id).update(for_persons=True)
     zhang = person("张三", level=2)
     li = person("李四", level=2)
     wang = person("王五", level=2)

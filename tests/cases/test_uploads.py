@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from tests.cases import apply_world
 from tests.cases.apply_world import EXE, JPEG, PDF, PNG, good_post, ofd_bytes, upload
 from yiwang.cases import uploads
 from yiwang.cases.models import Case, Draft
+from yiwang.core.storage import private_storage
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_a_bad_upload_on_the_apply_page_saves_nothing(client, settings, name, co
 
 def stored_files(top: str = "cases") -> set[str]:
     try:
-        dirs, files = default_storage.listdir(top)
+        dirs, files = private_storage().listdir(top)
     except (FileNotFoundError, OSError):
         return set()
     out = {f"{top}/{f}" for f in files}

@@ -185,8 +185,10 @@ def test_a_database_that_went_away_is_nobodys_failure(subs):
     def away(event):
         raise OperationalError("server closed the connection unexpectedly")
 
-    with outbox.SUBSCRIBERS.contributed("test.b", outbox.Subscriber(frozenset({"t.changed"}), away)):
-        with pytest.raises(OperationalError):
-            outbox.dispatch()
+    with (
+        outbox.SUBSCRIBERS.contributed("test.b", outbox.Subscriber(frozenset({"t.changed"}), away)),
+        pytest.raises(OperationalError),
+    ):
+        outbox.dispatch()
     assert not OutboxRetry.objects.exists()
     assert outbox.dispatch() == 1 and len(a.got) == 2  # handed over again, a ignores the repeat by id

@@ -10,13 +10,13 @@ from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.test import Client
 
-from yiwang.catalog.demo import generate_city, write_city
 from yiwang.catalog.models import CatalogEvent, ItemVersion, Material, ProcessStep, ServiceItem, VersionStatus
 from yiwang.catalog.services import publish_problems
 from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import ProblemsError
 from yiwang.exchange.models import DataResource
 from yiwang.licenses.models import LicenseType
+from yiwang.ops.demo import generate_city, write_city
 from yiwang.orgs.models import Division, Hall, Membership, Organisation, Role, Window
 from yiwang.orgs.scope import organisations_for
 

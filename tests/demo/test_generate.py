@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from yiwang.catalog.demo import DemoError, generate_city, universe_size
-from yiwang.catalog.demo.generate import cn_number, templates
 from yiwang.catalog.models import HANDLING_ITEM_DIGIT
 from yiwang.core.codes import credit_code_error, division_code_error, division_level, division_parent_error
+from yiwang.ops.demo import DemoError, generate_city, universe_size
+from yiwang.ops.demo.generate import cn_number, templates
 
 ITEMS = 400
 

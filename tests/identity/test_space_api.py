@@ -78,7 +78,7 @@ def test_reveal_own_full_value(owner):
 
 def test_material_lifecycle(owner):
     c = signed_in(owner)
-    r = post_file(c, content=JPEG, name="photo.png", valid_until="2030-12-31", reusable="false")
+    r = post_file(c, content=JPEG, name="photo.jpeg", valid_until="2030-12-31", reusable="false")
     assert r.status_code == 201, r.content
     m = r.json()
     assert (m["content_type"], m["reusable"], m["valid_until"], m["enterprise"]) == (

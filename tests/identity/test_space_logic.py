@@ -21,8 +21,8 @@ def upload(content: bytes, name: str = "scan.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-def store(subject, content=PDF, title="身份证复印件", **kw):
-    return space.store_material(subject, upload=upload(content), title=title, uploaded_by=subject.user, **kw)
+def store(subject, content=PDF, title="身份证复印件", name="scan.pdf", **kw):
+    return space.store_material(subject, upload=upload(content, name), title=title, uploaded_by=subject.user, **kw)
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_store_checks_everything_before_writing(owner):
 
 
 def test_store_keeps_hash_type_size_and_a_name_from_the_content(owner):
-    m = store(owner, content=PNG, title="证件照")
+    m = store(owner, content=PNG, title="证件照", name="scan.png")
     assert (m.content_type, m.size) == ("image/png", len(PNG))
     assert m.file.name.endswith(".png") and "scan" not in m.file.name
     with m.file.open("rb") as fh:

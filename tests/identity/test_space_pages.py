@@ -121,7 +121,7 @@ def test_executable_named_pdf_is_refused_with_a_field_error_and_nothing_stored(o
     response = upload(signed_in(owner), content=EXE, name="营业执照.pdf")
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="upload-file-error"' in html and "PDF、JPEG 或 PNG" in html
+    assert 'id="upload-file-error"' in html and "PDF、JPEG、PNG 或 OFD" in html
     assert 'value="户口簿首页"' in html  # what was typed is kept
     assert not ReusableMaterial.objects.exists()
 

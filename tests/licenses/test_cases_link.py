@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from tests import factories
@@ -16,6 +15,7 @@ from yiwang.cases import uploads
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, Channel, State
 from yiwang.cases.services import Who
 from yiwang.core.errors import ProblemsError
+from yiwang.core.storage import private_storage
 from yiwang.identity import services as identity
 from yiwang.identity.models import AgentPermission, DataUse, ReuseCategory
 from yiwang.licenses import cases_link, services
@@ -76,17 +76,26 @@ def company(rep):
 
 
 def _item(org, license_code: str, form=FORM, **overrides):
-    from yiwang.catalog.models import ItemVersion
-
-    item = factories.make_item(
+    """A published item resulting in the license type, serving the holder kind of the type, asking for `form`."""
+    lt = LicenseType.objects.get(code=license_code)
+    for_persons = lt.holder_kind == HolderKind.PERSON
+    return factories.make_item(
         org,
         result_type="license",
-        result_name="营业执照",
+        result_name=lt.name,
         result_license_type=license_code,
         materials=[factories.material_data(name="设立登记申请书")],
-        **overrides,
+        form_fields=form,
+        **{"for_persons": for_persons, "for_enterprises": not for_persons, **overrides},
     )
-    ItemVersion.objects.filter(pk=item.current_id).update(form_fields=form)
+
+
+def _alter(item, **changes):
+    """Changes a published version behind the catalog's back — what an older version, published before the
+    mapping was checked, may look like — to test the refusals made when the license is issued."""
+    from yiwang.catalog.models import ItemVersion
+
+    ItemVersion.objects.filter(pk=item.current_id).update(**changes)
     item.refresh_from_db()
     return item
 
@@ -195,7 +204,9 @@ def test_an_organisation_that_is_not_an_issuer_issues_nothing_and_the_case_says_
     business_type, rep, company, django_capture_on_commit_callbacks
 ):
     other = factories.OrganisationFactory(name="蚌埠市教育局")
+    business_type.issuers.add(other)
     item = _item(other, BUSINESS)
+    business_type.issuers.remove(other)  # no longer an issuer when its case is approved
     case = _approve(item, rep, company, capture=django_capture_on_commit_callbacks)
     assert case.state == State.APPROVED  # the approval stands
     assert not License.objects.exists() and case.result_license == ""
@@ -206,7 +217,7 @@ def test_an_organisation_that_is_not_an_issuer_issues_nothing_and_the_case_says_
 def test_missing_license_fields_are_recorded_not_raised(
     bureau, business_type, rep, company, django_capture_on_commit_callbacks
 ):
-    item = _item(bureau, BUSINESS, form=[{"name": "note", "label": "说明", "type": "text"}])
+    item = _alter(_item(bureau, BUSINESS), form_fields=[{"name": "note", "label": "说明", "type": "text"}])
     case = _approve(item, rep, company, form_data={"note": "x"}, capture=django_capture_on_commit_callbacks)
     assert case.state == State.APPROVED and not License.objects.exists()
     reason = CaseEvent.objects.get(case=case, action="license_not_issued").data["reason"]
@@ -214,7 +225,7 @@ def test_missing_license_fields_are_recorded_not_raised(
 
 
 def test_wrong_holder_kind_is_recorded(bureau, business_type, rep, django_capture_on_commit_callbacks):
-    item = _item(bureau, BUSINESS)
+    item = _alter(_item(bureau, BUSINESS), for_persons=True)
     case = _approve(item, rep, capture=django_capture_on_commit_callbacks)  # a person applying for a 营业执照
     assert not License.objects.exists()
     assert CaseEvent.objects.filter(case=case, action="license_not_issued").exists()
@@ -481,4 +492,4 @@ def test_no_file_is_stored_for_a_license_material(client, teacher_world):
     client.force_login(w["applicant"].user)
     client.post(reverse("cases:apply", args=[w["item"].item_code]), _post(w))
     material = CaseMaterial.objects.get(source="license")
-    assert material.file.name in ("", None) and not default_storage.exists("cases/" + material.reference)
+    assert material.file.name in ("", None) and not private_storage().exists("cases/" + material.reference)

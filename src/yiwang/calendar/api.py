@@ -7,15 +7,17 @@ holiday arrangement loaded (weekends only were assumed), so a caller never mista
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_types import IsoDate
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.orgs.models import Role
 from yiwang.orgs.scope import has_role
@@ -23,10 +25,14 @@ from yiwang.orgs.scope import has_role
 from . import services, workdays
 from .io import import_file
 from .models import HolidayYear, SpecialDay
+from .services import MAX_YEAR, MIN_YEAR
 
 router = Router(tags=["calendar"])
 
 MAX_DAYS = 3650
+# The years an arrangement can exist for (services.year_problems), and the working/natural unit of a limit.
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR, description=f"A year, {MIN_YEAR} to {MAX_YEAR}")]
+Unit = Literal["working", "natural"]
 
 
 class WarningOut(Schema):
@@ -88,15 +94,17 @@ class BetweenOut(Schema):
 
 
 class SuspensionIn(Schema):
-    start: dt.date
-    end: dt.date | None = None
+    start: IsoDate
+    end: IsoDate | None = Field(None, description="Both days included; none while the suspension goes on")
 
 
 class DeadlineIn(Schema):
-    start: dt.date
-    days: int
-    unit: str = workdays.WORKING
-    suspensions: list[SuspensionIn] = []
+    start: IsoDate
+    days: int = Field(
+        ..., ge=-MAX_DAYS, le=MAX_DAYS, description="The time limit, 0 to 3650 days (a negative one is refused: 400)"
+    )
+    unit: Unit = workdays.WORKING
+    suspensions: list[SuspensionIn] = Field([], max_length=100)
 
 
 class DeadlineOut(Schema):
@@ -110,12 +118,12 @@ class DeadlineOut(Schema):
 
 
 class DayIn(Schema):
-    kind: str
-    name: str = ""
+    kind: str = Field(..., description="holiday or workday (a make-up working day)")
+    name: str = Field("", max_length=50)
 
 
 class LoadIn(Schema):
-    years: list[int] = []
+    years: list[Year] = Field([], max_length=MAX_YEAR - MIN_YEAR + 1)
     all: bool = False
     replace: bool = False
 
@@ -134,23 +142,6 @@ class ResultOut(Schema):
 def _require_admin(request: HttpRequest) -> None:
     if not has_role(request.user, Role.CATALOG_ADMIN):
         raise PermissionDenied(_("Only system or catalog administrators may change the calendar."))
-
-
-def _check_limit(days: int, unit: str) -> None:
-    problems = []
-    if not -MAX_DAYS <= days <= MAX_DAYS:
-        problems.append(
-            Problem(
-                "days",
-                _("Give a number of days between -%(n)s and %(n)s."),
-                code="out_of_range",
-                params={"n": MAX_DAYS},
-            )
-        )
-    if unit not in workdays.UNITS:
-        problems.append(Problem("unit", _("The unit must be “working” or “natural”."), code="invalid_choice"))
-    if problems:
-        raise ProblemsError(problems)
 
 
 def year_summary(year: int, holiday_year: HolidayYear | None) -> dict:
@@ -203,10 +194,7 @@ def years(request: HttpRequest):
 
 
 @router.get("/days", response={200: DaysOut, 400: ErrorOut}, summary="The holidays and make-up working days of a year")
-def days(request: HttpRequest, year: int):
-    problems = services.year_problems(year)
-    if problems:
-        raise ProblemsError(problems)
+def days(request: HttpRequest, year: Year):
     holiday_year = HolidayYear.objects.filter(year=year).first()
     out = year_summary(year, holiday_year)
     out["days"] = list(SpecialDay.objects.filter(date__year=year).values("date", "kind", "name"))
@@ -215,7 +203,7 @@ def days(request: HttpRequest, year: int):
 
 
 @router.get("/is-working-day", response={200: WorkingDayOut, 400: ErrorOut}, summary="Is this date a working day")
-def is_working_day(request: HttpRequest, date: dt.date):
+def is_working_day(request: HttpRequest, date: IsoDate):
     cal = workdays.snapshot()
     return {**cal.describe(date), "calendar_warnings": cal.warnings_for(date)}
 
@@ -223,9 +211,13 @@ def is_working_day(request: HttpRequest, date: dt.date):
 @router.get(
     "/add", response={200: AddOut, 400: ErrorOut}, summary="The day a limit of N working (or natural) days ends"
 )
-def add(request: HttpRequest, start: dt.date, days: int, unit: str = workdays.WORKING):
+def add(
+    request: HttpRequest,
+    start: IsoDate,
+    days: int = Query(..., ge=-MAX_DAYS, le=MAX_DAYS, description="-3650 to 3650 (natural days: 0 to 3650)"),
+    unit: Unit = workdays.WORKING,
+):
     """`days` working days after `start` (start not counted; 0 gives start). Natural days end on a working day."""
-    _check_limit(days, unit)
     cal = workdays.snapshot()
     if unit == workdays.NATURAL and days < 0:
         raise ProblemsError([Problem("days", _("Natural-day limits cannot be negative."), code="out_of_range")])
@@ -234,8 +226,9 @@ def add(request: HttpRequest, start: dt.date, days: int, unit: str = workdays.WO
 
 
 @router.get("/between", response={200: BetweenOut, 400: ErrorOut}, summary="Working days after start up to end")
-def between(request: HttpRequest, start: dt.date, end: dt.date):
-    """Working days d with start < d ≤ end (negative when end is before start)."""
+def between(request: HttpRequest, start: IsoDate, end: IsoDate):
+    """Working days d with start < d ≤ end (negative when end is before start); the dates at most 7,300 days
+    apart."""
     if abs((end - start).days) > MAX_DAYS * 2:
         raise ProblemsError([Problem("end", _("The dates are too far apart."), code="out_of_range")])
     cal = workdays.snapshot()
@@ -251,7 +244,6 @@ def between(request: HttpRequest, start: dt.date, end: dt.date):
 def deadline(request: HttpRequest, payload: DeadlineIn):
     """Suspensions [start, end] (both days included) do not count; an open one (no end) moves nothing yet and
     marks the answer `provisional`."""
-    _check_limit(payload.days, payload.unit)
     problems = []
     if payload.days < 0:
         problems.append(Problem("days", _("A time limit cannot be negative."), code="out_of_range"))
@@ -285,7 +277,7 @@ def deadline(request: HttpRequest, payload: DeadlineIn):
 def import_year(
     request: HttpRequest,
     file: File[UploadedFile],
-    year: Form[int | None] = None,
+    year: Form[Year | None] = None,
     notice: Form[str] = "",
     notice_url: Form[str] = "",
     dry_run: Form[bool] = False,
@@ -321,7 +313,7 @@ def load(request: HttpRequest, payload: LoadIn):
     response={200: DayOut, 400: ErrorOut, 403: ErrorOut},
     summary="Make one date a holiday or a make-up working day (staff)",
 )
-def put_day(request: HttpRequest, date: dt.date, payload: DayIn):
+def put_day(request: HttpRequest, date: IsoDate, payload: DayIn):
     _require_admin(request)
     if payload.kind == services.KIND_ORDINARY:
         raise ProblemsError([Problem("kind", _("To make a day ordinary again, delete it."), code="invalid_choice")])
@@ -335,7 +327,7 @@ def put_day(request: HttpRequest, date: dt.date, payload: DayIn):
     response={204: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Make a special day an ordinary day again (staff)",
 )
-def delete_day(request: HttpRequest, date: dt.date):
+def delete_day(request: HttpRequest, date: IsoDate):
     _require_admin(request)
     if not SpecialDay.objects.filter(date=date).exists():
         from django.http import Http404

@@ -22,6 +22,8 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Field, Query, Router, Schema
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_paging import MAX_ID
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access
 from yiwang.identity.api_security import require_scope
@@ -311,7 +313,11 @@ def list_cases(request: HttpRequest, filters: Query[ListFilter]):
 
 
 @router.get("/queue", response={200: list[StepOut], **ERRORS}, auth=session_auth, summary="My to-do list")
-def queue(request: HttpRequest, role: str = Query(..., description="clerk, reviewer or approver"), limit: int = 50):
+def queue(
+    request: HttpRequest,
+    role: str = Query(..., description="clerk, reviewer or approver"),
+    limit: int = Query(50, ge=1, le=200),
+):
     a = _actor(request)
     if role == Role.WINDOW_CLERK:
         raise ProblemsError(
@@ -323,21 +329,25 @@ def queue(request: HttpRequest, role: str = Query(..., description="clerk, revie
                 )
             ]
         )
-    return list(policy.work_queue(a, role)[: max(1, min(limit, 200))])
+    return list(policy.work_queue(a, role)[:limit])
 
 
 @router.get("/feed", response={200: list[EventOut], **ERRORS}, auth=READ, summary="Case events after a cursor")
-def feed(request: HttpRequest, after: int = 0, limit: int = 100):
+def feed(
+    request: HttpRequest,
+    after: int = Query(0, ge=0, le=MAX_ID, description="The last event id seen"),
+    limit: int = Query(100, ge=1, le=500),
+):
     """Department systems pull every event of the cases they reach, in order; `after` is the last id seen."""
     a = _actor(request)
     visible = policy.visible_cases(a).values("pk")
     events = CaseEvent.objects.filter(case_id__in=visible, id__gt=after).select_related("case").order_by("id")
-    return list(events[: max(1, min(limit, 500))])
+    return list(events[:limit])
 
 
 @router.get("/track", response={200: CaseRow, **ERRORS}, auth=None, summary="Follow a case by number and query code")
 def track(request: HttpRequest, case_number: str, query_code: str):
-    if is_ratelimited(request, group="cases.track", key="ip", rate="20/m", increment=True):
+    if is_ratelimited(request, group="cases.track", key=ratelimit_key, rate="20/m", increment=True):
         from yiwang.identity.api_security import RateLimited
 
         raise RateLimited(60)

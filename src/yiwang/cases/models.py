@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.storage import private_storage
+
 
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Online portal")
@@ -238,7 +240,8 @@ class CaseMaterial(models.Model):
     material_name = models.CharField(_("material"), max_length=200)
     catalog_material_id = models.BigIntegerField(null=True, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=MaterialSource.choices)
-    file = models.FileField(upload_to="cases/%Y/%m/", max_length=300, blank=True)
+    # Private storage (core.storage): served only through the checked case pages.
+    file = models.FileField(upload_to="cases/%Y/%m/", storage=private_storage, max_length=300, blank=True)
     content_type = models.CharField(max_length=80, blank=True)
     size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)

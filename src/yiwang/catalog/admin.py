@@ -569,7 +569,19 @@ class ItemVersionAdmin(CatalogRoleMixin, Scoped404Mixin, admin.ModelAdmin):
         ),
         (_("Fees"), {"fields": ["fee_required", "fees"]}),
         (_("Where and when"), {"fields": ["place", "hours", ("phone", "complaint_phone")]}),
-        (_("Result"), {"fields": [("result_type", "result_name"), "result_license_type", "result_sample"]}),
+        (
+            _("Result"),
+            {
+                "fields": [("result_type", "result_name"), "result_license_type", "result_fields", "result_sample"],
+                "description": _(
+                    "Result license fields: a JSON object {license field: source}; sources are form:<field>, "
+                    "applicant:name|number|credit_code|legal_rep|address|phone, case:number|item|issuer, "
+                    "date:issued, date:expires, const:<text> and number (the type's numbering rule). Fields left "
+                    "out are matched by name. Publishing checks that every required field has a source. See "
+                    "docs/licenses.md."
+                ),
+            },
+        ),
         (_("This version"), {"fields": ["change_note"]}),
     ]
 

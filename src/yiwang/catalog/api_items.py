@@ -17,9 +17,10 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QueryS
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_paging import Pages
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity.api_security import client_actor, client_reach, require_scope
 from yiwang.orgs.admin import holds, in_scope, reaches_all, scope_of
@@ -59,7 +60,7 @@ class Fee(Schema):
     basis: str = Field("", description="Legal basis of the fee (收费依据)")
 
 
-class MaterialOut(Schema):
+class GuideMaterialOut(Schema):
     order: int
     name: str
     source: str = Field(..., description="applicant, license, shared or government")
@@ -82,7 +83,7 @@ class MaterialOut(Schema):
         return obj.sample.url if obj.sample else None
 
 
-class StepOut(Schema):
+class ProcessStepOut(Schema):
     order: int
     kind: str = Field(..., description="accept, undertake, review, approve, countersign or deliver")
     name: str
@@ -137,9 +138,14 @@ class VersionOut(VersionSummary):
     result_type: str = Field(..., description="license, approval, filing, payment or other")
     result_name: str
     result_license_type: str
+    result_fields: Any = Field(
+        ...,
+        description="Where each field of the result license comes from: {field: source} (docs/licenses.md); a "
+        "draft may hold anything its editor typed, publishing checks it",
+    )
     result_sample: str | None = None
-    materials: list[MaterialOut]
-    steps: list[StepOut]
+    materials: list[GuideMaterialOut]
+    steps: list[ProcessStepOut]
     themes: list[ThemeOut]
 
     @staticmethod
@@ -200,7 +206,7 @@ class ItemDetail(ItemOut):
     version: VersionOut = Field(..., description="The published version, or for a new item the version made")
 
 
-class EventOut(Schema):
+class CatalogEventOut(Schema):
     at: dt.datetime
     action: str = Field(..., description="created, drafted, edited, published, retired or imported")
     version: int | None = Field(None, description="Version number the event is about")
@@ -230,7 +236,7 @@ class MaterialIn(Schema):
     order: int = 0
 
 
-class StepIn(Schema):
+class ProcessStepIn(Schema):
     kind: str
     name: str
     days: int = 0
@@ -272,13 +278,20 @@ class VersionIn(Schema):
     result_type: str = ""
     result_name: str = ""
     result_license_type: str = ""
+    result_fields: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Result license fields and their sources: form:<field>, applicant:name|number|credit_code|legal_rep|"
+            "address|phone, case:number|item|issuer, date:issued|expires, const:<text>, number (docs/licenses.md)"
+        ),
+    )
     change_note: str = ""
 
 
 class DraftIn(Schema):
     version: VersionIn
     materials: list[MaterialIn] = []
-    steps: list[StepIn] = []
+    steps: list[ProcessStepIn] = []
     themes: list[str] = Field([], description="Theme codes")
 
 
@@ -433,7 +446,7 @@ def _content(
 
 
 @router.get("/items", response=list[ItemOut], summary="List service items")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def list_items(request: HttpRequest, filters: Query[ItemFilter]) -> QuerySet[ServiceItem]:
     """Published items for everyone; administrators also see the drafts and withdrawn items in their scope."""
     qs = ServiceItem.objects.select_related("organisation", "current")
@@ -537,7 +550,7 @@ def get_version(request: HttpRequest, item_code: str, number: int) -> ItemVersio
 
 @router.get(
     "/items/{item_code}/events",
-    response={200: list[EventOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: list[CatalogEventOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=READ_AUTH,
     summary="The item's history (administrators in scope)",
 )

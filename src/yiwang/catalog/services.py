@@ -48,6 +48,7 @@ VERSION_FIELDS = [
     "result_type",
     "result_name",
     "result_license_type",
+    "result_fields",
     "change_note",
 ]
 MATERIAL_FIELDS = [
@@ -120,6 +121,8 @@ def create_item(
     )
     problems = item_problems(item)
     draft = ItemVersion(number=1, **{k: version[k] for k in VERSION_FIELDS if k in version})
+    if draft.result_fields is None:
+        draft.result_fields = {}
     mats, sts = _build_parts(materials, steps)
     if publish_now:
         problems += version_problems(draft, mats, sts, item=item)
@@ -184,6 +187,8 @@ def update_draft(
     for f in [*VERSION_FIELDS, "result_sample"]:
         if f in version:
             setattr(draft, f, version[f])
+    if draft.result_fields is None:  # an emptied editor field: no mapping
+        draft.result_fields = {}
     draft.save()
     if materials is not None:
         draft.materials.all().delete()

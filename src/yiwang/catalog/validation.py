@@ -124,8 +124,11 @@ def version_problems(
     item: ServiceItem | None = None,
     known_license_types: set[str] | None = None,
     known_data_resources: set[str] | None = None,
+    memo: dict | None = None,
 ) -> list[Problem]:
-    """Every rule a version must meet to be published, with the field each problem is about."""
+    """Every rule a version must meet to be published, with the field each problem is about.
+
+    `memo` is shared by the checks of one bulk validation (imports, the demo city) for their look-ups."""
     out: list[Problem] = []
     v = version
     item = item or (v.item if v.item_id else None)
@@ -234,6 +237,13 @@ def version_problems(
                     params={"code": v.result_license_type},
                 )
             )
+        elif isinstance(v.result_fields or {}, dict):
+            # Whether the result license can be filled from the case (fields, holder, issuer): the licenses module.
+            out.extend(sources.result_problems("license", v, item, memo))
+    if not isinstance(v.result_fields or {}, dict):
+        out.append(Problem("result_fields", _("The result license fields must be an object of field: source.")))
+    elif v.result_fields and v.result_type != ResultType.LICENSE:
+        out.append(Problem("result_fields", _("Only an item whose result is a license maps license fields.")))
 
     # The application form's field definitions (checked by the cases form engine).
     from .formdef import definition_problems

@@ -65,18 +65,30 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.licenses",
     "yiwang.exchange",
+    "yiwang.hotline",
+    "yiwang.halls",
+    "yiwang.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The client's address (core.clientip, PROXY_COUNT) on every log line of the request.
+    "yiwang.core.clientip.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every error under /api/ in the API's one shape, whichever layer answered (resolver 404, 405, 500 …).
+    "yiwang.core.api_errors.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # NUL and lone UTF-16 surrogates in a path, query string or form field are refused before any view runs.
+    "yiwang.core.text.TextCheckMiddleware",
     # Idle and absolute session limits (SESSION_COOKIE_AGE, SESSION_MAX_AGE): an expired session is signed out.
     "yiwang.identity.middleware.SessionLifetimeMiddleware",
+    # Under /api/, an Authorization header that is not a live token is 401, and a live one is never mixed with the
+    # session cookie (identity.api_security).
+    "yiwang.identity.api_security.BearerOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -111,11 +123,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite: how long a connection waits for another process's write to finish before "database is locked".
+SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web and worker processes read while one writes.
+    # WAL lets the web and worker processes read while one writes; the busy timeout comes first so that even the
+    # journal-mode statement waits for a busy database. Every transaction starts IMMEDIATE (takes the write lock at
+    # BEGIN, where waiting works) instead of failing when a reader later tries to write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            "init_command": (
+                f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}; PRAGMA journal_mode=WAL; "
+                "PRAGMA synchronous=NORMAL;"
+            ),
+            "timeout": SQLITE_BUSY_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
         }
     )
@@ -173,15 +193,26 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Let the app itself serve MEDIA_ROOT at /media/ (normally the reverse proxy or the object storage does).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
-# Largest file an applicant may attach to an application, per file (cases.uploads).
+# Largest file per use of the one upload check (core.uploads): attached to a case (application, correction,
+# opinion), kept in My Space, and imported as licenses.
 CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+SPACE_UPLOAD_MAX_BYTES = int(os.environ.get("SPACE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+LICENSE_IMPORT_MAX_BYTES = int(os.environ.get("LICENSE_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
 
-# Uploaded files: local disk by default; any Django storage class (e.g. django-storages' S3Storage for
-# S3-compatible object storage) with its options as JSON in STORAGE_OPTIONS. See docs/configuration.md.
+# Applicants' files (materials, drafts, corrections, attachments, My Space): never under MEDIA_ROOT (core.storage).
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
+
+# Public uploaded files ("default": blank forms, samples) and applicants' files ("private"): local disk by default;
+# any Django storage class (e.g. django-storages' S3Storage for S3-compatible object storage, a private bucket with
+# signed short-lived URLs for "private") with its options as JSON. See docs/configuration.md.
 STORAGES = {
     "default": {
         "BACKEND": os.environ.get("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": env_json("STORAGE_OPTIONS", {}),
+    },
+    "private": {
+        "BACKEND": os.environ.get("PRIVATE_STORAGE_BACKEND", "yiwang.core.storage.PrivateFileSystemStorage"),
+        "OPTIONS": env_json("PRIVATE_STORAGE_OPTIONS", {}),
     },
     "staticfiles": {"BACKEND": "yiwang.core.staticfiles.CompressedManifestStorage"},
 }
@@ -208,18 +239,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Guessing: 5 wrong passwords lock that account from that address for 15 minutes (django-axes).
+# The client's address (core.clientip): the peer's address, or with PROXY_COUNT reverse proxies in front, the
+# PROXY_COUNT-th address from the right of X-Forwarded-For. Every limit, lockout, record and log line uses it.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Guessing: 5 wrong passwords lock that account from that address for 15 minutes (django-axes). The account, not
+# the identifier's spelling: any identifier of the account (name, mobile, ID number, credit code, spaced or
+# full-width) counts against it (identity.backends.lockout_username).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_USERNAME_CALLABLE = "yiwang.identity.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.clientip.client_ip"
 AXES_VERBOSE = False
 # django-ratelimit counts in the "ratelimit" cache: counters in the database, one statement per check
 # (yiwang.core.counters), shared by every process. A deployment with its own cache (Redis, memcached) may define it
 # in CACHES and name it here.
 RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_USE_CACHE", "ratelimit")
+# Every limit keyed on the client address counts the same address (core.clientip), the built-in "ip" key too.
+RATELIMIT_IP_META_KEY = "yiwang.core.clientip.ratelimit_ip"
 RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
 
 # Personal data at rest (identity.crypto): SM4 keys "kid:base64,kid:base64" (first encrypts) and the lookup hash key.
@@ -309,10 +349,21 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # ID numbers and mobile numbers are masked in every record before any handler writes it.
-    "filters": {"mask_pii": {"()": "yiwang.identity.logfilter.MaskPersonalData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]}},
+    "formatters": {
+        "plain": {
+            "()": "yiwang.core.clientip.ClientAddressFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s",
+        }
+    },
+    # ID numbers and mobile numbers are masked in every record before any handler writes it; the client's address
+    # (core.clientip) is added to it.
+    "filters": {
+        "mask_pii": {"()": "yiwang.identity.logfilter.MaskPersonalData"},
+        "client_ip": {"()": "yiwang.core.clientip.ClientAddressFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii", "client_ip"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint logs a dozen INFO progress lines per PDF guide; keep its warnings only.
     "loggers": {"jieba": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
@@ -324,6 +375,23 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+# Catalog import (catalog.io.limits): a file over any cap is refused before it can take a worker's memory or time.
+CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+CATALOG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_UNPACKED_BYTES", 400 * 1024 * 1024))
+CATALOG_IMPORT_MAX_RATIO = int(os.environ.get("CATALOG_IMPORT_MAX_RATIO", "100"))
+CATALOG_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_IMPORT_MAX_ROWS", "300000"))
+CATALOG_IMPORT_MAX_ITEMS = int(os.environ.get("CATALOG_IMPORT_MAX_ITEMS", "60000"))
+CATALOG_IMPORT_MAX_COLUMNS = int(os.environ.get("CATALOG_IMPORT_MAX_COLUMNS", "100"))
+CATALOG_IMPORT_MAX_CELL_CHARS = int(os.environ.get("CATALOG_IMPORT_MAX_CELL_CHARS", "32767"))
+# Files that read to more than this (xlsx unpacked, JSON as sent) are imported by the worker, not in the request.
+CATALOG_IMPORT_SYNC_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_SYNC_MAX_BYTES", 1024 * 1024))
+# Items written per transaction: a long import lets other writers in between batches.
+CATALOG_IMPORT_BATCH_ITEMS = int(os.environ.get("CATALOG_IMPORT_BATCH_ITEMS", "500"))
+# An export asked for the first time is written in the request up to this many items, else by the worker.
+CATALOG_EXPORT_INLINE_ITEMS = int(os.environ.get("CATALOG_EXPORT_INLINE_ITEMS", "2000"))
+# Anonymous downloads of the catalog export per client address (django-ratelimit rate, e.g. "10/m").
+CATALOG_EXPORT_ANON_RATE = os.environ.get("CATALOG_EXPORT_ANON_RATE", "10/m")
 
 # Work lists turn yellow when this share of a limit is used (and red when it is past).
 CASE_WARNING_FRACTION = float(os.environ.get("CASE_WARNING_FRACTION", "0.8"))
@@ -346,3 +414,19 @@ OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
 TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "60"))
 TASK_MAX_RUNS = int(os.environ.get("TASK_MAX_RUNS", "5"))
 TASK_ORPHAN_SECONDS = float(os.environ.get("TASK_ORPHAN_SECONDS", "3600"))
+
+# Webhooks go to public addresses only (core.netguard: no loopback, private, link-local, reserved ... address, checked
+# when subscribing and again at each delivery). Networks listed here ("10.20.0.0/16,fd00:1::/64") are allowed too.
+WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
+# A CA bundle (file or directory) for receivers whose certificates a private CA signed; empty: the system's CAs.
+WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "")
+
+# 12345 hotline (yiwang.hotline, docs/hotline.md). Email intake reads a mailbox through the HOTLINE_MAILBOX slot:
+# "directory" (default: .eml files dropped in var/hotline/inbox) or "imap" ({"host", "user", "password", …}).
+HOTLINE_MAILBOX = os.environ.get("HOTLINE_MAILBOX", "directory")
+HOTLINE_MAILBOX_OPTIONS = env_json("HOTLINE_MAILBOX_OPTIONS", {})
+# Duplicate suggestions: open orders of the same category within this many metres and days.
+HOTLINE_DUPLICATE_METRES = int(os.environ.get("HOTLINE_DUPLICATE_METRES", "250"))
+HOTLINE_DUPLICATE_DAYS = int(os.environ.get("HOTLINE_DUPLICATE_DAYS", "30"))
+# Open311: answer POST /requests with a token only (the order is made by the worker) instead of at once.
+HOTLINE_OPEN311_ASYNC = env_bool("HOTLINE_OPEN311_ASYNC", False)

@@ -1,6 +1,8 @@
 """Test settings: SQLite in memory unless DATABASE_URL names another database (CI runs both)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ if not os.environ.get("DATABASE_URL"):
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -23,5 +26,7 @@ CACHES = {
 }
 # Events are handed to their subscribers right after each commit, in the test's own process (no worker runs).
 OUTBOX_DISPATCH_ON_COMMIT = True
-# Signing keys made by tests go to a throw-away directory, never to var/keystore.
+# Signing keys made by tests go to a throw-away directory, never to var/keystore: one per process (each pytest-xdist
+# worker has its own), removed when the process ends.
 LICENSE_KEYSTORE_DIR = Path(tempfile.mkdtemp(prefix="yiwang-keystore-"))
+atexit.register(shutil.rmtree, LICENSE_KEYSTORE_DIR, ignore_errors=True)

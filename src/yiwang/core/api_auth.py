@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
+from pydantic import BaseModel, ConfigDict
 
 
 class SessionAuth(APIKeyCookie):
@@ -31,6 +32,8 @@ class SessionAuth(APIKeyCookie):
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
+        if "HTTP_AUTHORIZATION" in request.META:
+            return None  # a request that presents credentials is judged by them, never by a cookie beside them
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
@@ -44,9 +47,22 @@ class SessionAuth(APIKeyCookie):
 session_auth = SessionAuth()
 
 
+class ProblemDetail(BaseModel):
+    """One thing wrong; files' problems also carry sheet, row and column (more keys may follow).
+
+    A plain pydantic model, not a ninja Schema: ninja reads a Schema's input through attribute access, which
+    would drop the extra keys (`retry_at`, `row`, `column` …) an endpoint adds to a problem.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str = Field(..., description="The field (dotted path for nested bodies), or __all__ for the request")
+    code: str = Field(..., description="Machine-readable: required, invalid, not_found, rate_limited …")
+    message: str = Field(..., description="In Chinese")
+    message_en: str = Field(..., description="In English")
+
+
 class ErrorOut(Schema):
     """The one error shape of the API: every problem, each naming its field, in Chinese and English."""
 
-    detail: list[dict] = Field(
-        ..., description='[{"field", "code", "message" (Chinese), "message_en", and sheet/row/column for files}]'
-    )
+    detail: list[ProblemDetail] = Field(..., min_length=1)

@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
-        from . import background, checks, warmups  # noqa: F401 - plugin and storage checks; the warm-up hook
+        from . import background, checks, storage, warmups  # noqa: F401 - plugin, storage and private-storage checks
 
         background.register_core_jobs()

@@ -1,11 +1,8 @@
-import sys
-
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
-from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from .errors import both_languages
@@ -36,10 +33,3 @@ def unavailable(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(loader.get_template("503.html").render(), status=503)
     response["Retry-After"] = retry_after
     return response
-
-
-def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
-    """handler500: a database that is away answers 503 (retryable), anything else the friendly 500 page."""
-    if database_unavailable(sys.exc_info()[1]):
-        return unavailable(request)
-    return defaults.server_error(request, template_name)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from yiwang.core.api_auth import ErrorOut
 from yiwang.core.errors import Problem, ProblemsError
@@ -21,7 +21,12 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 
 
 class SubscriptionIn(Schema):
-    url: str = Field(..., description="HTTPS address that receives POSTed events")
+    url: str = Field(
+        ...,
+        max_length=500,
+        description="HTTPS address that receives POSTed events; it must lead to a public address (not loopback, "
+        "private, link-local or reserved) unless the operator allows that network",
+    )
     actions: list[str] = Field(default_factory=list, description="Only these case actions; empty for all")
 
 
@@ -50,25 +55,12 @@ class DeliveryOut(Schema):
     delivered_at: dt.datetime | None
 
 
-def _url_problem(url: str, debug_allows_http: bool) -> Problem | None:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        return Problem("url", _("Give a full https:// address."), "invalid")
-    if parts.scheme == "http" and not debug_allows_http:
-        return Problem("url", _("Webhooks are sent only to https:// addresses."), "insecure")
-    return None
-
-
 @router.post("/subscriptions", response={201: SubscriptionOut, **ERRORS}, auth=AUTH, summary="Subscribe to case events")
 def create(request: HttpRequest, payload: SubscriptionIn):
-    from django.conf import settings
-
     from yiwang.cases.states import TRANSITIONS
 
     problems = []
-    if p := _url_problem(payload.url.strip(), settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_HTTP", False)):
+    if p := webhooks.url_problem(payload.url):
         problems.append(p)
     unknown = [a for a in payload.actions if a not in TRANSITIONS and a != "submit"]
     if unknown:
@@ -109,8 +101,8 @@ def delete(request: HttpRequest, sub_id: int):
     auth=AUTH,
     summary="Recent deliveries and their state",
 )
-def deliveries(request: HttpRequest, sub_id: int, status: str | None = None, limit: int = 100):
+def deliveries(request: HttpRequest, sub_id: int, status: str | None = None, limit: int = Query(100, ge=1, le=500)):
     qs = Delivery.objects.filter(subscription=_mine(request, sub_id))
     if status:
         qs = qs.filter(status=status)
-    return list(qs.order_by("-id")[: max(1, min(limit, 500))])
+    return list(qs.order_by("-id")[:limit])

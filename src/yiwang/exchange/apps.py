@@ -10,7 +10,7 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.catalog import sources
 
-        from . import connectors, handlers  # noqa: F401  (the department connector slot; webhook feed of case events)
+        from . import checks, connectors, handlers  # noqa: F401  (start-up check; connector slot; webhook feed)
         from .models import DataResource
 
         handlers.register()

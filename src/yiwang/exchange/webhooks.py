@@ -11,6 +11,9 @@
 - Two workers never send the same case's events at once: each takes a short lease on the first pending delivery
   with a conditional UPDATE, which works the same on SQLite and PostgreSQL and holds no transaction open
   during the HTTP call.
+- Receivers are checked against server-side request forgery (core.netguard): only public addresses, or networks
+  in WEBHOOKS_ALLOWED_NETWORKS, when subscribing and again at each delivery, over a connection pinned to the
+  address just checked. A refused address is a failed attempt ("refused: ..."), retried like any other.
 - Body: the event as the feed API shows it. Headers: `X-Yiwang-Event` (event id), `X-Yiwang-Delivery`,
   `X-Yiwang-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 """
@@ -26,10 +29,14 @@ import secrets
 import time
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
+
+from yiwang.core import netguard
+from yiwang.core.errors import Problem
 
 from .models import Delivery, DeliveryStatus, Subscription
 
@@ -37,6 +44,23 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 LEASE_SECONDS = 60
 TIMEOUT_SECONDS = 10
+
+
+def _allow_http() -> bool:
+    return bool(settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_HTTP", False))
+
+
+def allowed_networks() -> tuple[netguard.Network, ...]:
+    return netguard.parse_networks(getattr(settings, "WEBHOOKS_ALLOWED_NETWORKS", ()))
+
+
+def url_problem(url: str) -> Problem | None:
+    """Why a receiver URL is refused (scheme, or an address in a network it may not reach), or None."""
+    try:
+        netguard.check_url(url, allow_http=_allow_http(), allowed=allowed_networks())
+    except netguard.Refused as refused:
+        return Problem("url", refused.message, refused.code)
+    return None
 
 
 def new_secret() -> str:
@@ -133,7 +157,17 @@ def _post(sub: Subscription, delivery: Delivery, body: bytes) -> tuple[int | Non
         "X-Yiwang-Signature": sign(sub.secret, body),
     }
     try:
-        r = requests.post(sub.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False)
+        r = netguard.post(
+            sub.url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            allow_http=_allow_http(),
+            allowed=allowed_networks(),
+            verify=getattr(settings, "WEBHOOKS_CA_BUNDLE", "") or True,
+        )
+    except netguard.Refused as refused:
+        return None, f"refused: {refused.code}"
     except requests.RequestException as exc:
         return None, type(exc).__name__
     return r.status_code, "" if 200 <= r.status_code < 300 else f"HTTP {r.status_code}"

@@ -193,10 +193,12 @@ class ReusableMaterialAdmin(admin.ModelAdmin):
     list_display = ("title", "person", "enterprise", "content_type", "size", "reusable", "uploaded_at", "deleted_at")
     list_filter = ("reusable", "content_type")
     list_select_related = ("person", "enterprise")
+    # The file's name only: private files have no public link (core.storage); owners download them from My Space.
+    exclude = ("file",)
     readonly_fields = (
         "person",
         "enterprise",
-        "file",
+        "stored_file",
         "content_type",
         "size",
         "sha256",
@@ -207,6 +209,10 @@ class ReusableMaterialAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("file"))
+    def stored_file(self, obj: ReusableMaterial) -> str:
+        return obj.file.name
 
 
 @admin.register(DataUse)

@@ -23,21 +23,14 @@ from ninja import Field, Router, Schema, Status
 from ninja.utils import check_csrf
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.clientip import client_ip
 from yiwang.core.errors import Problem, ProblemsError, both_languages, problems_from_validation_error
 from yiwang.orgs.models import Membership
 
-from . import access, crypto, otp
+from . import access, accounts, crypto, otp
 from .middleware import end_sessions, sign_in
 from .models import Enterprise, Person, UserSession
 from .views import over_limit, rate_limited
-from .views.auth import (
-    client_ip,
-    lockout_until,
-    register_account,
-    register_legal_person,
-    reset_with_code,
-    send_reset_email,
-)
 
 router = Router(tags=["identity"])
 
@@ -274,7 +267,7 @@ def sign_in_api(request: HttpRequest, payload: SignInIn):
     if user is None:
         if getattr(request, "axes_locked_out", False):
             request.axes_locked_out = False  # type: ignore[attr-defined]  (this answer, not axes's page)
-            until = lockout_until(request)
+            until = accounts.lockout_until(request)
             return Status(
                 429,
                 {
@@ -352,7 +345,7 @@ def register_api(request: HttpRequest, payload: RegisterIn):
     _csrf(request)
     if over_limit(request, "register"):
         return rate_limited(request)
-    _person, user, check = register_account(**payload.dict())
+    _person, user, check = accounts.register_account(**payload.dict())
     sign_in(request, user, "sms")
     return Status(201, {**me_for(request, user), "verified": bool(check and check.passed)})
 
@@ -370,7 +363,7 @@ def register_enterprise_api(request: HttpRequest, payload: EnterpriseIn):
         raise ProblemsError(
             [Problem("__all__", _("Only a registered natural person can register a legal person."), "no_person")]
         )
-    ent = register_legal_person(person=person, **payload.dict())
+    ent = accounts.register_legal_person(person=person, **payload.dict())
     return Status(
         201,
         {
@@ -397,9 +390,9 @@ def password_reset(request: HttpRequest, payload: ResetIn):
             validate_email(payload.email.strip())
         except ValidationError:
             raise ProblemsError([Problem("email", _("Enter a valid email address."), "invalid")]) from None
-        send_reset_email(request, payload.email.strip())
+        accounts.send_reset_email(payload.email.strip(), domain=request.get_host(), use_https=request.is_secure())
         return Status(202, {"done": False})
-    reset_with_code(
+    accounts.reset_with_code(
         phone=payload.phone, code=payload.code, password1=payload.new_password1, password2=payload.new_password2
     )
     return Status(200, {"done": True})

@@ -8,15 +8,21 @@ sets the request's `access.Actor` to the client: its organisation, and the scope
 `require_scope("catalog:write")` is the same check plus a scope: a valid token without the scope is refused
 with 403 (the caller is known, the act is not allowed); a missing, expired or revoked token is 401.
 `session_or_client` lets an endpoint take either a signed-in person or a client.
+
+A request that carries an Authorization header is judged by that header alone (`BearerOnlyMiddleware`): a token
+that is not valid is refused with 401 before any endpoint runs, and the session cookie is never consulted — a bad
+token plus a browser's cookie must not act as the person signed in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +31,7 @@ from ninja.security import HttpBearer
 from oauth2_provider.models import AccessToken
 
 from yiwang.core.api_auth import session_auth
+from yiwang.core.errors import both_languages
 
 from .access import Actor, Reach, actor_for_client
 from .models import MachineClient
@@ -52,6 +59,47 @@ def _token(raw: str) -> AccessToken | None:
     )
 
 
+_BEARER = "_yiwang_bearer"
+
+
+def bearer_token(request: HttpRequest) -> AccessToken | None:
+    """The live machine-client token in the request's `Authorization: Bearer` header (looked up once), or None."""
+    cached = getattr(request, _BEARER, False)
+    if cached is not False:
+        return cached
+    scheme, _sep, raw = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    access = _token(raw) if scheme.lower() == "bearer" else None
+    if access is not None:
+        client = getattr(access.application, "machine_client", None)
+        if access.expires <= timezone.now() or client is None or client.revoked_at is not None:
+            access = None
+    setattr(request, _BEARER, access)
+    return access
+
+
+class BearerOnlyMiddleware:
+    """Under /api/: an Authorization header that is not a live token is 401; with one, the session is ignored.
+
+    Place after AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
+            if bearer_token(request) is None:
+                message = _("The access token is missing, malformed, expired or revoked.")
+                response = JsonResponse(
+                    {"detail": [{"field": "__all__", "code": "unauthenticated", **both_languages(message)}]},
+                    status=401,
+                )
+                response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+                return response
+            request.user = AnonymousUser()  # the token speaks for the request, never a cookie beside it
+        return self.get_response(request)
+
+
 def _check_rate(request: HttpRequest, client: MachineClient) -> None:
     usage = get_usage(
         request,
@@ -72,12 +120,10 @@ class ClientAuth(HttpBearer):
         self.scopes = frozenset(scopes)
 
     def authenticate(self, request: HttpRequest, token: str) -> MachineClient | None:
-        access = _token(token)
-        if access is None or access.expires <= timezone.now():
+        access = bearer_token(request)
+        if access is None:
             return None
-        client = getattr(access.application, "machine_client", None)
-        if client is None or client.revoked_at is not None:
-            return None
+        client = access.application.machine_client
         _check_rate(request, client)
         granted = frozenset(access.scope.split()) & frozenset(client.scopes)
         if self.scopes and not (granted & self.scopes):

@@ -15,9 +15,11 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.cache import add_never_cache_headers
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_paging import Pages
+from yiwang.core.api_types import IsoDate
 
 from . import access, space
 from .models import Agent, AgentPermission, Enterprise, Person, ReusableMaterial
@@ -75,7 +77,7 @@ class SpaceOut(Schema):
     acting_for: int | None = Field(None, description="The enterprise chosen in the switcher (session), if any")
 
 
-class MaterialOut(Schema):
+class SpaceMaterialOut(Schema):
     id: int
     title: str
     content_type: str
@@ -99,14 +101,14 @@ class MaterialOut(Schema):
 class MaterialPatch(Schema):
     title: str | None = None
     reusable: bool | None = None
-    valid_until: dt.date | None = Field(None, description="null clears the date")
+    valid_until: IsoDate | None = Field(None, description="null clears the date")
 
 
 class ConsentIn(Schema):
     allowed: bool
 
 
-class UseOut(Schema):
+class DataUseOut(Schema):
     at: dt.datetime
     category: str
     what: str
@@ -130,11 +132,11 @@ class PrefillOut(Schema):
     values: dict[str, str] = Field(..., description="Empty when the profile reuse switch is off (nothing recorded)")
 
 
-class RevealIn(Schema):
+class ProfileRevealIn(Schema):
     field: str = Field(..., description="name, doc_number, phone, email or address")
 
 
-class RevealOut(Schema):
+class ProfileRevealOut(Schema):
     field: str
     value: str
 
@@ -166,7 +168,7 @@ class AgentIn(Schema):
     doc_type: str = Field(..., description="The agent's document type (identity DocType)")
     doc_number: str = Field(..., description="Exact document number; only an exact match is accepted")
     permissions: list[str] = Field(..., description="apply, view_cases, materials, licenses, manage_agents")
-    valid_until: dt.date | None = None
+    valid_until: IsoDate | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -218,16 +220,16 @@ def my_space(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/me/reveal",
-    response={200: RevealOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: ProfileRevealOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Full value of one of my own fields",
 )
-def reveal(request: HttpRequest, payload: RevealIn) -> dict[str, str]:
+def reveal(request: HttpRequest, payload: ProfileRevealIn) -> dict[str, str]:
     """The subject seeing their own data: no reason asked, nothing cached."""
     return {"field": payload.field, "value": space.reveal(_person(request), payload.field)}
 
 
 @router.get(
-    "/me/materials", response={200: list[MaterialOut], 401: ErrorOut, 404: ErrorOut}, summary="My stored materials"
+    "/me/materials", response={200: list[SpaceMaterialOut], 401: ErrorOut, 404: ErrorOut}, summary="My stored materials"
 )
 def list_materials(request: HttpRequest, enterprise: int | None = None) -> Any:
     """The person's own materials, or (with `enterprise`) the enterprise's, given the materials permission."""
@@ -236,8 +238,8 @@ def list_materials(request: HttpRequest, enterprise: int | None = None) -> Any:
 
 @router.post(
     "/me/materials",
-    response={201: MaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
-    summary="Store a material (PDF, JPEG or PNG, at most 10 MB)",
+    response={201: SpaceMaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Store a material (PDF, JPEG, PNG or OFD, at most 10 MB)",
 )
 def upload_material(
     request: HttpRequest,
@@ -247,7 +249,7 @@ def upload_material(
     reusable: Form[bool] = True,
     enterprise: Form[int | None] = None,
 ):
-    """The type is decided by the file's content (magic bytes), never by its name."""
+    """The type is decided by the file's content, and a file name's extension must agree with it."""
     subject = _subject(request, enterprise, AgentPermission.MATERIALS)
     material = space.store_material(
         subject, upload=file, title=title, valid_until=valid_until, reusable=reusable, uploaded_by=request.user
@@ -275,7 +277,7 @@ def material_file(request: HttpRequest, material_id: int):
 
 @router.patch(
     "/me/materials/{material_id}",
-    response={200: MaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: SpaceMaterialOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Rename, mark reusable or not, set the validity date",
 )
 def patch_material(request: HttpRequest, material_id: int, payload: MaterialPatch):
@@ -303,8 +305,8 @@ def put_consent(request: HttpRequest, category: str, payload: ConsentIn, enterpr
     return next(c for c in space.consents(subject) if c["category"] == category)
 
 
-@router.get("/me/uses", response={200: list[UseOut], 401: ErrorOut, 404: ErrorOut}, summary="Every use of my data")
-@paginate(PageNumberPagination, page_size=20)
+@router.get("/me/uses", response={200: list[DataUseOut], 401: ErrorOut, 404: ErrorOut}, summary="Every use of my data")
+@paginate(Pages, page_size=20)
 def list_uses(request: HttpRequest, enterprise: int | None = None) -> Any:
     """Newest first; with `enterprise`, the enterprise's uses (needs manage_agents)."""
     return space.uses(_subject(request, enterprise, AgentPermission.MANAGE_AGENTS))

@@ -14,9 +14,12 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_paging import Pages
+from yiwang.core.api_types import IsoDate
+from yiwang.core.clientip import client_ip
 from yiwang.core.errors import both_languages
 
 from . import staff_tools as tools
@@ -34,7 +37,7 @@ class LookupIn(Schema):
     phone: str = ""
 
 
-class VerificationOut(Schema):
+class IdentityVerificationOut(Schema):
     at: dt.datetime
     level: int
     level_label: str
@@ -45,7 +48,7 @@ class VerificationOut(Schema):
     performed_by: str
 
 
-class PersonOut(Schema):
+class PersonRecordOut(Schema):
     """Masked values; the name is masked too for supervisors."""
 
     ref: str = Field(..., description="Reference for the other /people/{ref} endpoints, valid 12 hours, yours only")
@@ -61,11 +64,11 @@ class PersonOut(Schema):
     level_label: str
     verified_at: dt.datetime | None
     has_account: bool
-    verifications: list[VerificationOut]
+    verifications: list[IdentityVerificationOut]
 
 
 class LookupOut(Schema):
-    results: list[PersonOut]
+    results: list[PersonRecordOut]
 
 
 class CounterIn(Schema):
@@ -76,12 +79,12 @@ class CounterIn(Schema):
     document_valid: bool = Field(False, description="The document is within its validity period")
 
 
-class RevealIn(Schema):
+class StaffRevealIn(Schema):
     field: str = Field(..., description="doc_number, phone, address or email")
     reason: str = Field(..., description="Why the full value is needed (recorded)")
 
 
-class RevealOut(Schema):
+class StaffRevealOut(Schema):
     field: str
     value: str
 
@@ -118,8 +121,8 @@ class AccessOut(Schema):
 
 
 class AccessFilter(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     field: str = ""
 
 
@@ -158,7 +161,7 @@ def lookup(request: HttpRequest, body: LookupIn):
 
 @router.get(
     "/people/{ref}",
-    response={200: PersonOut, 404: ErrorOut},
+    response={200: PersonRecordOut, 404: ErrorOut},
     summary="A found person's masked record, level and real-name checks",
 )
 def person(request: HttpRequest, ref: str):
@@ -170,7 +173,7 @@ def person(request: HttpRequest, ref: str):
 
 @router.post(
     "/people/{ref}/verify-in-person",
-    response={200: VerificationOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: IdentityVerificationOut, 400: ErrorOut, 404: ErrorOut},
     summary="Window clerks: verify a person in person (level 3) after the checklist",
 )
 def verify_in_person(request: HttpRequest, ref: str, body: CounterIn):
@@ -183,15 +186,15 @@ def verify_in_person(request: HttpRequest, ref: str, body: CounterIn):
 
 @router.post(
     "/people/{ref}/reveal",
-    response={200: RevealOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: StaffRevealOut, 400: ErrorOut, 404: ErrorOut},
     summary="Clerks, reviewers and approvers: one full value, with a reason (recorded)",
 )
-def reveal(request: HttpRequest, ref: str, body: RevealIn, response: HttpResponse):
+def reveal(request: HttpRequest, ref: str, body: StaffRevealIn, response: HttpResponse):
     a = actor(request)
     if not tools.may_look_up(a):
         raise Http404
     p = tools.person_from_ref(a.user_id, ref)
-    value = tools.reveal(a, request.user, p, body.field, body.reason[:300], ip=request.META.get("REMOTE_ADDR"))
+    value = tools.reveal(a, request.user, p, body.field, body.reason[:300], ip=client_ip(request))
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
     return {"field": body.field, "value": value}
@@ -202,7 +205,7 @@ def reveal(request: HttpRequest, ref: str, body: RevealIn, response: HttpRespons
     response={200: list[AccessOut], 404: ErrorOut},
     summary="Supervisors and system administrators: full-value views by staff in scope, newest first",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def pii_access_log(request: HttpRequest, filters: Query[AccessFilter]):
     a = actor(request)
     field = filters.field if filters.field in tools.REVEALABLE else ""

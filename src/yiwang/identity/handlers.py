@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
+from yiwang.core.clientip import client_ip
+
 from .models import UserSession
 
 
@@ -19,7 +21,7 @@ def track_session(sender, request, user, **kwargs) -> None:
         defaults={
             "user": user,
             "method": getattr(request, "_yiwang_sign_in_method", "password"),
-            "ip": request.META.get("REMOTE_ADDR") or None,
+            "ip": client_ip(request),
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
         },
     )

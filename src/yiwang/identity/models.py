@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.storage import private_storage
+
 from . import crypto, masking
 from .documents import DocType
 from .fields import EncryptedTextField
@@ -399,7 +401,8 @@ class ReusableMaterial(models.Model):
         Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="materials"
     )
     title = models.CharField(_("title"), max_length=120)
-    file = models.FileField(_("file"), upload_to=material_path, max_length=300)
+    # Private storage (core.storage): served only through the checked My Space pages and endpoints.
+    file = models.FileField(_("file"), upload_to=material_path, storage=private_storage, max_length=300)
     content_type = models.CharField(_("content type"), max_length=80)
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)

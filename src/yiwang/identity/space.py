@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core import uploads
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.plugins import Hook
 
@@ -44,7 +45,10 @@ from .models import (
 Subject = Person | Enterprise
 
 SESSION_KEY = "acting_for"
-MAX_MATERIAL_BYTES = 10 * 1024 * 1024
+# Stored materials are checked as core.uploads' "stored_material": PDF, JPEG, PNG or OFD, by content, the name
+# agreeing, at most SPACE_UPLOAD_MAX_BYTES (MAX_MATERIAL_BYTES, 10 MB, by default).
+UPLOAD_USE = "stored_material"
+MAX_MATERIAL_BYTES = uploads.USES[UPLOAD_USE].default_max
 TITLE_MAX = 120
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -321,21 +325,11 @@ def uses(subject: Subject) -> QuerySet[DataUse]:
 # Stored materials
 # ---------------------------------------------------------------------------------------------------------------
 
-# (magic bytes, content type, extension): the file's own first bytes decide, never its name.
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
-EXTENSIONS = {ctype: ext for _magic, ctype, ext in SIGNATURES}
-
 
 def sniff(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the first bytes of a file, or None for anything but PDF, JPEG and PNG."""
-    for magic, ctype, ext in SIGNATURES:
-        if head.startswith(magic):
-            return ctype, ext
-    return None
+    """(content type, extension) of a file from its bytes (core.uploads: PDF, JPEG, PNG or OFD), or None."""
+    kind = uploads.sniff(head, uploads.USES[UPLOAD_USE].kinds)
+    return (kind.content_type, kind.extension) if kind else None
 
 
 def _date_problem(value: Any, field: str = "valid_until") -> tuple[dt.date | None, Problem | None]:
@@ -358,27 +352,9 @@ def _title_problems(title: str) -> list[Problem]:
 
 
 def read_upload(upload: Any) -> tuple[bytes, str, str]:
-    """Reads an uploaded file (at most 10 MB) and checks what it really is; (content, type, extension)."""
-    if upload is None:
-        raise ProblemsError([Problem("file", _("Choose a file to upload."), "required")])
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_MATERIAL_BYTES:
-        raise ProblemsError([Problem("file", _("The file is larger than 10 MB."), "too_large")])
-    chunks, total = [], 0
-    for chunk in upload.chunks():
-        total += len(chunk)
-        if total > MAX_MATERIAL_BYTES:
-            raise ProblemsError([Problem("file", _("The file is larger than 10 MB."), "too_large")])
-        chunks.append(chunk)
-    content = b"".join(chunks)
-    if not content:
-        raise ProblemsError([Problem("file", _("The file is empty."), "empty")])
-    kind = sniff(content[:16])
-    if kind is None:
-        raise ProblemsError(
-            [Problem("file", _("Only PDF, JPEG and PNG files can be stored; this file is none of them."), "type")]
-        )
-    return content, kind[0], kind[1]
+    """Reads and checks an uploaded file with the platform's one upload check; (content, type, extension)."""
+    checked = uploads.check_or_raise(upload, "file", UPLOAD_USE)
+    return checked.content, checked.content_type, checked.extension
 
 
 def store_material(
@@ -467,7 +443,8 @@ def material_for(request: HttpRequest, material_id: int) -> ReusableMaterial:
 
 
 def download_name(material: ReusableMaterial) -> str:
-    ext = EXTENSIONS.get(material.content_type, "bin")
+    kind = uploads.BY_CONTENT_TYPE.get(material.content_type)
+    ext = kind.extension if kind else "bin"
     return f"{material.title}.{ext}"
 
 

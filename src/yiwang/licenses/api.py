@@ -19,7 +19,10 @@ from django_ratelimit.core import is_ratelimited
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from yiwang.core import uploads
 from yiwang.core.api_auth import ErrorOut, session_auth
+from yiwang.core.api_types import IsoDate
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError, both_languages
 from yiwang.identity.access import actor
 from yiwang.identity.api_security import require_scope, scoped_client
@@ -35,7 +38,7 @@ router = Router(tags=["licenses"])
 VERIFY_RATE = "120/m"
 
 
-class VerificationOut(Schema):
+class LicenseVerificationOut(Schema):
     identifier: str
     outcome: str
     label: str
@@ -90,8 +93,8 @@ class IssueIn(Schema):
     holder_name: str
     holder_doc_type: str = DocType.RESIDENT_ID
     fields: dict[str, Any] = {}
-    issued_on: dt.date | None = None
-    expires_on: dt.date | None = None
+    issued_on: IsoDate | None = None
+    expires_on: IsoDate | None = None
     trust_level: str | None = None
     case_number: str = ""
 
@@ -102,7 +105,7 @@ class ChangeIn(Schema):
     holder_name: str | None = None
 
 
-class ReasonIn(Schema):
+class LicenseReasonIn(Schema):
     reason: str = ""
 
 
@@ -111,14 +114,14 @@ class UseIn(Schema):
     case_number: str = ""
 
 
-class UseOut(Schema):
+class LicenseUseOut(Schema):
     identifier: str
     purpose: str
     case_number: str
     at: dt.datetime
 
 
-class ImportOut(Schema):
+class LicenseImportOut(Schema):
     rows: int
     created: int
     identifiers: list[str]
@@ -128,7 +131,7 @@ def _limited(request: HttpRequest) -> bool:
     """The public per-address limit; a client with licenses:verify is counted against its own limit instead."""
     if scoped_client(request, "licenses:verify") is not None:
         return False
-    return is_ratelimited(request, group="licenses.api.verify", key="ip", rate=VERIFY_RATE, increment=True)
+    return is_ratelimited(request, group="licenses.api.verify", key=ratelimit_key, rate=VERIFY_RATE, increment=True)
 
 
 def _too_many() -> ProblemsError:
@@ -160,7 +163,7 @@ def _verification(identifier: str, verdict) -> dict[str, Any]:
     return out
 
 
-@router.get("/verify/{identifier}", response={200: VerificationOut, 429: ErrorOut}, auth=None)
+@router.get("/verify/{identifier}", response={200: LicenseVerificationOut, 429: ErrorOut}, auth=None)
 def verify(request: HttpRequest, identifier: str, s: str | None = None):
     """Public: genuine and in force? outcome is valid, suspended, revoked, superseded, expired, key_revoked,
     forged (wrong check character, signature or fingerprint `s`), not_found or malformed."""
@@ -169,7 +172,7 @@ def verify(request: HttpRequest, identifier: str, s: str | None = None):
     return Status(200, _verification(identifier, verify_identifier(identifier, s)))
 
 
-@router.post("/verify", response={200: VerificationOut, 429: ErrorOut}, auth=None)
+@router.post("/verify", response={200: LicenseVerificationOut, 429: ErrorOut}, auth=None)
 def verify_presented(request: HttpRequest, payload: DocumentIn):
     """Public: verify a license document (the signed JSON from GET /{identifier}/document) and its signature
     (base64 or hex DER). A changed field makes the signature fail: outcome "forged"."""
@@ -204,14 +207,15 @@ def _out(lic: License, full: bool) -> dict[str, Any]:
     }
 
 
-@router.post("/import", response={201: ImportOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
+@router.post("/import", response={201: LicenseImportOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
 def import_file(request: HttpRequest, file: File[UploadedFile]):
     """Bulk import from CSV or xlsx: all rows issued and signed, or nothing and every problem (row/column)."""
     a = actor(request)
     allowed = set(access.issuing_orgs(a).values_list("credit_code", flat=True))
     if not allowed:
         raise Http404
-    result = importer.import_licenses(file.read(), file.name or "upload.csv", actor=request.user, allowed=allowed)
+    checked = uploads.check_or_raise(file, "file", "license_import")  # CSV or xlsx by content, the name agreeing
+    result = importer.import_licenses(checked.content, checked.original_name, actor=request.user, allowed=allowed)
     if result.problems:
         raise ProblemsError(result.problems)
     return Status(201, {"rows": result.rows, "created": result.created, "identifiers": result.identifiers[:1000]})
@@ -295,7 +299,7 @@ def document(request: HttpRequest, identifier: str):
     )
 
 
-@router.post("/{identifier}/uses", response={201: UseOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
+@router.post("/{identifier}/uses", response={201: LicenseUseOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
 def use(request: HttpRequest, identifier: str, payload: UseIn):
     """The holder presents a license in place of paper; refused when they do not hold it or it is not valid."""
     a = actor(request)
@@ -364,13 +368,13 @@ def change(request: HttpRequest, identifier: str, payload: ChangeIn):
 
 
 @router.post("/{identifier}/renew", response={201: LicenseOut, 400: ErrorOut, 404: ErrorOut}, auth=session_auth)
-def renew(request: HttpRequest, identifier: str, payload: ReasonIn):
+def renew(request: HttpRequest, identifier: str, payload: LicenseReasonIn):
     lic = services.renew(_staff_license(request, identifier), reason=payload.reason, actor=request.user)
     return Status(201, _out(lic, False))
 
 
 def _status_endpoint(action: str):
-    def endpoint(request: HttpRequest, identifier: str, payload: ReasonIn):
+    def endpoint(request: HttpRequest, identifier: str, payload: LicenseReasonIn):
         lic = getattr(services, action)(_staff_license(request, identifier), reason=payload.reason, actor=request.user)
         return Status(200, _out(lic, False))
 

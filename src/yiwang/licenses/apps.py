@@ -11,7 +11,7 @@ class LicensesConfig(AppConfig):
         from yiwang.catalog import sources
         from yiwang.identity import scopes, space
 
-        from . import cases_link, checks, keys  # noqa: F401 - the deploy check; the key store slot
+        from . import cases_link, checks, keys, mapping  # noqa: F401 - the deploy check; the key store slot
         from .models import LicenseType
 
         scopes.API_SCOPES.add("licenses:verify", _("Verify e-licenses presented by applicants"), order=40)
@@ -25,6 +25,8 @@ class LicensesConfig(AppConfig):
                 exists=lambda codes: set(LicenseType.objects.filter(code__in=codes).values_list("code", flat=True)),
                 label=lambda code: LicenseType.objects.filter(code=code).values_list("name", flat=True).first(),
                 labels=lambda codes: dict(LicenseType.objects.filter(code__in=codes).values_list("code", "name")),
+                # A version resulting in a license must be able to fill it: refused at publishing otherwise.
+                result_problems=mapping.result_problems,
             ),
         )
         cases_link.connect()  # issued on approval, license-free applications

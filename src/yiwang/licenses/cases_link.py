@@ -2,9 +2,10 @@
 
 1. Issued on approval. When a case is approved (outbox topic `cases.case_changed`, action "approve") for an item whose
    result is a license type, a task issues the license through `services.issue_from_case`: holder = the case's
-   enterprise, else its person; field values = the case's form data by field name (or by the same label), then
-   facts of the case and holder (`CASE_FACTS`); issuer = the case's organisation, which must be one of the type's
-   issuers. The task runs after the approval committed, so signing never slows or breaks an approval; it locks
+   enterprise, else its person; field values = the version's mapping (`mapping.values`: form fields, facts of the
+   applicant and the case, dates, fixed values; the certificate number from the type's numbering rule); issuer =
+   the case's organisation, which must be one of the type's issuers. Publishing already refused a version whose
+   mapping cannot be filled (`mapping.version_problems`); what is checked here guards older versions. The task runs after the approval committed, so signing never slows or breaks an approval; it locks
    the case row and looks for a license already issued for the case first, so a re-sent signal issues nothing
    twice. The result (or why there is none) is written to the case through `cases.services.record_result_license`.
 2. License-free application (免证办). `find_license` is registered with `cases.uploads`: a catalog material naming
@@ -36,55 +37,22 @@ from yiwang.core.errors import Problem, ProblemsError, render
 from yiwang.identity import services as identity
 from yiwang.identity.models import Enterprise, Person, ReuseCategory
 
-from . import services
+from . import mapping, services
 from .models import HolderKind, License, LicenseType, Status
 
 log = logging.getLogger(__name__)
 
-# License field names that are filled from the case when the application form has no field of that name.
-CASE_FACTS = {
-    "holder_name": lambda case: case.applicant_name,
-    "name": lambda case: case.applicant_name,
-    "legal_rep": lambda case: case.enterprise.legal_rep_name if case.enterprise_id else "",
-    "address": lambda case: case.enterprise.address if case.enterprise_id else "",
-    "item_name": lambda case: case.item_name,
-    "case_number": lambda case: case.case_number,
-    "issuer": lambda case: case.organisation.name,
-    "approved_on": lambda case: timezone.localdate(case.concluded_at or timezone.now()).isoformat(),
-}
-
-
 # --- 1. issued on approval ---------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    """A form value as license field text (lists joined, booleans as 是/否)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list | tuple):
-        return "、".join(str(v) for v in value if str(v).strip())
-    return str(value).strip()
+def license_fields(case: Case, license_type: LicenseType, issued_on: dt.date | None = None) -> dict[str, str]:
+    """The license's field values taken from the case through the version's mapping (`mapping.values`)."""
+    return mapping.values(case, license_type, issued_on or approval_day(case))
 
 
-def license_fields(case: Case, license_type: LicenseType) -> dict[str, str]:
-    """The license's field values taken from the case: form fields by name, then by label, then case facts."""
-    from yiwang.cases import forms
-
-    form = case.form_data or {}
-    by_label = {f.label.strip(): f.name for f in forms.fields_of(case.version)}
-    out: dict[str, str] = {}
-    for spec in license_type.field_specs():
-        name = spec["name"]
-        value = _text(form.get(name))
-        if not value and spec["label"].strip() in by_label:
-            value = _text(form.get(by_label[spec["label"].strip()]))
-        if not value and name in CASE_FACTS:
-            value = _text(CASE_FACTS[name](case))
-        if value:
-            out[name] = value
-    return out
+def approval_day(case: Case) -> dt.date:
+    """The license is issued on the day the case was approved (also when the task runs later)."""
+    return timezone.localdate(case.concluded_at or timezone.now())
 
 
 def _who(case: Case) -> case_services.Who:
@@ -133,14 +101,16 @@ def issue_for_case(case_id: int, actor: Any = None) -> str:
             case_services.record_result_license(case, "", _who(case), problem=problem)
             return ""
         holder: Person | Enterprise = case.enterprise if case.enterprise_id else case.person
+        day = approval_day(case)
         try:
             lic = services.issue_from_case(
                 holder=holder,
                 license_type=license_type,
-                fields=license_fields(case, license_type),
+                fields=license_fields(case, license_type, day),
                 issuer=case.organisation,
                 case_number=case.case_number,
                 actor=actor,
+                issued_on=day,
             )
         except ProblemsError as exc:
             case_services.record_result_license(case, "", _who(case), problem=_reasons(exc.problems))

@@ -26,7 +26,7 @@ from yiwang.identity.documents import DocType
 from yiwang.identity.models import Enterprise, Person
 from yiwang.orgs.models import Organisation
 
-from . import services
+from . import numbering, services
 from .models import HolderKind, License, LicenseEvent, LicenseType, TrustLevel
 
 MAX_ROWS = 1_000_000
@@ -127,7 +127,7 @@ class _Lookups:
             lt = LicenseType.objects.filter(code=code.upper()).first()
             self.types[code] = lt
             if lt is not None:
-                self.type_issuers[lt.pk] = set(lt.issuers.values_list("id", flat=True))
+                self.type_issuers[lt.pk] = lt.issuer_ids()
                 cols = {}
                 for spec in lt.field_specs():
                     cols[spec["name"].lower()] = spec["name"]
@@ -382,6 +382,7 @@ def write(rows: list[_Row], *, actor: Any = None, progress: Any = None, workers:
     for group in by_pair.values():
         lt, issuer = group[0].license_type, group[0].issuer
         signer = signers.get(issuer.pk) or signers.setdefault(issuer.pk, services.Signer.for_issuer(issuer))
+        _fill_numbers(lt, issuer, group)
         groups.append(_Group(group, services.take_serials(lt, issuer, len(group)), signer))
     persons = _persons(rows)
     enterprises = _enterprises(rows)
@@ -407,6 +408,23 @@ def write(rows: list[_Row], *, actor: Any = None, progress: Any = None, workers:
         if progress:
             progress(done, len(rows))
     return created
+
+
+def _fill_numbers(lt: LicenseType, issuer: Organisation, rows: list[_Row]) -> None:
+    """Rows of a numbered type without a certificate number get the next ones of the issuer's rule."""
+    if not lt.is_numbered:
+        return
+    by_year: dict[int, list[_Row]] = defaultdict(list)
+    yearly = numbering.uses_year(lt.number_pattern)
+    for r in rows:
+        if not r.fields.get(lt.number_field):
+            by_year[r.issued_on.year if yearly else 0].append(r)
+    specs = lt.field_specs()
+    for year, todo in by_year.items():
+        first = numbering.take(lt, issuer, year, len(todo))
+        for i, r in enumerate(todo):
+            number = numbering.render(lt.number_pattern, first + i, issuer, r.issued_on, r.fields, specs)
+            r.fields = {**r.fields, lt.number_field: number}
 
 
 def _persons(rows: list[_Row]) -> dict[str, int]:

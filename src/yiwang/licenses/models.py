@@ -53,6 +53,21 @@ class LicenseType(models.Model):
     default_trust = models.CharField(
         _("default trust level"), max_length=1, choices=TrustLevel.choices, default=TrustLevel.A
     )
+    number_field = models.CharField(
+        _("certificate number field"),
+        max_length=40,
+        blank=True,
+        help_text=_("The field that carries the certificate number the numbering rule gives (e.g. certificate_no)."),
+    )
+    number_pattern = models.CharField(
+        _("numbering rule"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "The issuer's certificate numbers, e.g. JY{choice:business_kind}{division}{serial:6}{check}; "
+            "see docs/licenses.md."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -65,6 +80,30 @@ class LicenseType(models.Model):
     @property
     def has_expiry(self) -> bool:
         return bool(self.validity_years or self.validity_months)
+
+    def issuer_ids(self) -> set[int]:
+        """Ids of the issuing organisations, read from the link table alone.
+
+        Going through `issuers` would join organisations and divisions for their default ordering — a plan that
+        takes minutes on PostgreSQL inside the transaction that just inserted a whole demo city (no statistics).
+        """
+        return set(
+            LicenseType.issuers.through.objects.filter(licensetype_id=self.pk).values_list("organisation_id", flat=True)
+        )
+
+    @property
+    def is_numbered(self) -> bool:
+        """Whether the platform gives the certificate numbers (the type has a numbering rule)."""
+        return bool(self.number_pattern and self.number_field)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .numbering import pattern_problems
+
+        problems = pattern_problems(self.number_pattern, self.number_field, self.field_specs())
+        if problems:
+            raise ValidationError({p.field: str(p) for p in problems})
 
     def field_specs(self) -> list[dict]:
         """The declared fields, each with defaults filled in (label = name, type text, optional)."""
@@ -131,6 +170,25 @@ class SerialCounter(models.Model):
         return f"{self.license_type_id}/{self.issuer_id}: {self.last}"
 
 
+class CertificateCounter(models.Model):
+    """The last certificate serial of one license type at one issuer in one year (year 0: a rule without the year).
+
+    Incremented in place by `numbering.take`, which holds the row until its transaction commits."""
+
+    license_type = models.ForeignKey(LicenseType, on_delete=models.CASCADE, related_name="+")
+    issuer = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["license_type", "issuer", "year"], name="licenses_certificate_counter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.license_type_id}/{self.issuer_id}/{self.year}: {self.last}"
+
+
 class License(models.Model):
     """One version of an electronic license. Changing or renewing makes the next version; this one is superseded."""
 
@@ -170,6 +228,8 @@ class License(models.Model):
     signature = models.BinaryField(_("signature (DER)"))
     payload_hash = models.CharField(_("payload SM3 hash"), max_length=64)
     case_number = models.CharField(_("case number"), max_length=64, blank=True)
+    # The type's certificate number (its number_field), kept as a column so that no two can be the same.
+    certificate_no = models.CharField(_("certificate number"), max_length=80, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -179,7 +239,12 @@ class License(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["license_type", "issuer", "serial", "version"], name="licenses_version_unique"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["license_type", "issuer", "certificate_no", "version"],
+                condition=~models.Q(certificate_no=""),
+                name="licenses_certificate_no_unique",
+            ),
         ]
         indexes = [models.Index(fields=["issuer", "status"]), models.Index(fields=["license_type", "holder_code"])]
 

@@ -24,7 +24,7 @@ from yiwang.identity.documents import DocType, document_number_error
 from yiwang.identity.models import Agent, AgentPermission, Enterprise, MachineClient, Person, doc_hash
 from yiwang.orgs.models import Organisation
 
-from . import identifiers, keys, signing
+from . import identifiers, keys, numbering, signing
 from .models import (
     HolderKind,
     License,
@@ -75,7 +75,9 @@ def parse_date(value: Any) -> dt.date | None:
 
 
 def field_problems(license_type: LicenseType, values: dict[str, Any] | None) -> tuple[dict[str, str], list[Problem]]:
-    """Checks field values against the type's schema; returns them in canonical string form and the problems."""
+    """Checks field values against the type's schema; returns them in canonical string form and the problems.
+
+    The certificate number of a numbered type may be left out: `with_number` fills it from the type's rule."""
     values = dict(values or {})
     specs = license_type.field_specs()
     known = {s["name"] for s in specs}
@@ -87,13 +89,15 @@ def field_problems(license_type: LicenseType, values: dict[str, Any] | None) -> 
                 f"fields.{name}", _("This license type has no field %(name)s."), "unknown_field", params={"name": name}
             )
         )
+    numbered = license_type.number_field if license_type.is_numbered else None
     for spec in specs:
         name, label = spec["name"], spec["label"]
         raw = values.get(name)
         text = "" if raw is None else (raw.isoformat() if isinstance(raw, dt.date) else str(raw)).strip()
         where = f"fields.{name}"
         if not text:
-            if spec["required"]:
+            # A numbered type's certificate number is given by its rule when the license is issued.
+            if spec["required"] and name != numbered:
                 problems.append(Problem(where, _("%(label)s is required."), "required", params={"label": label}))
             continue
         kind = spec["type"]
@@ -162,7 +166,7 @@ def holder_problems(kind: str, number: str, name: str, doc_type: str) -> list[Pr
 
 
 def issuer_problems(license_type: LicenseType, issuer: Organisation) -> list[Problem]:
-    issuer_ids = set(license_type.issuers.values_list("id", flat=True))
+    issuer_ids = license_type.issuer_ids()
     if issuer_ids and issuer.pk not in issuer_ids:
         return [
             Problem(
@@ -199,6 +203,15 @@ class Signer:
     def for_issuer(cls, issuer: Organisation) -> Signer:
         key = keys.current_key(issuer)
         return cls(key, keys.private_key(key))
+
+
+def with_number(
+    license_type: LicenseType, issuer: Organisation, issued_on: dt.date, fields: dict[str, str]
+) -> dict[str, str]:
+    """`fields` with the certificate number from the type's numbering rule when the type has one and none is given."""
+    if not license_type.is_numbered or fields.get(license_type.number_field):
+        return fields
+    return {**fields, license_type.number_field: numbering.numbers(license_type, issuer, issued_on, [fields])[0]}
 
 
 def take_serials(license_type: LicenseType, issuer: Organisation, count: int) -> list[str]:
@@ -275,6 +288,7 @@ def build(
         signature=signing.sign(signer.private, data),
         payload_hash=signing.sm3_hex(data),
         case_number=case_number,
+        certificate_no=fields.get(license_type.number_field, "")[:80] if license_type.number_field else "",
     )
 
 
@@ -345,6 +359,7 @@ def issue(
     if problems:
         raise ProblemsError(problems)
     serial = take_serials(license_type, issuer, 1)[0]
+    clean = with_number(license_type, issuer, day, clean)  # type: ignore[arg-type]
     lic = build(
         license_type=license_type,
         issuer=issuer,
@@ -427,6 +442,8 @@ def _new_version(
     problems: list[Problem] = []
     if fields is not None:
         clean, problems = field_problems(lt, fields)
+        if lt.is_numbered and not clean.get(lt.number_field) and old.field_values.get(lt.number_field):
+            clean[lt.number_field] = old.field_values[lt.number_field]  # a change keeps the certificate number
     else:
         clean = dict(old.field_values)
     name = old.holder_name if holder_name is None else holder_name

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core import uploads
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity.access import actor
 from yiwang.identity.documents import DocType
@@ -35,7 +37,7 @@ def _problem_map(problems: list[Problem]) -> dict[str, list[str]]:
 def verify(request: HttpRequest, identifier: str = "") -> HttpResponse:
     """Public: is this license genuine and in force? Shows only what the printed license shows."""
     identifier = identifier or request.GET.get("identifier", "").strip()
-    if is_ratelimited(request, group="licenses.verify", key="ip", rate=VERIFY_RATE, increment=True):
+    if is_ratelimited(request, group="licenses.verify", key=ratelimit_key, rate=VERIFY_RATE, increment=True):
         return render(request, "licenses/verify.html", {"limited": True}, status=429)
     verdict = verify_identifier(identifier, request.GET.get("s")) if identifier else None
     ctx: dict[str, Any] = {"identifier": identifier, "verdict": verdict}
@@ -221,8 +223,11 @@ def staff_import(request: HttpRequest) -> HttpResponse:
             problems = [Problem("file", _("Choose a CSV or xlsx file."), "required")]
         else:
             try:
+                checked = uploads.check_or_raise(upload, "file", "license_import")
                 allowed = set(access.issuing_orgs(a).values_list("credit_code", flat=True))
-                result = importer.import_licenses(upload.read(), upload.name, actor=request.user, allowed=allowed)
+                result = importer.import_licenses(
+                    checked.content, checked.original_name, actor=request.user, allowed=allowed
+                )
                 problems = result.problems
             except ProblemsError as exc:
                 problems = exc.problems

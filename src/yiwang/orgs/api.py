@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.core.api_auth import ErrorOut
+from yiwang.core.api_paging import Pages
 from yiwang.core.errors import Problem, ProblemsError
 
 from .models import Division, Hall, Organisation, Window
@@ -116,7 +117,7 @@ def division_or_problem(code: str, field: str = "division") -> Division:
 
 
 @router.get("/divisions", response=list[DivisionOut], summary="List administrative divisions")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_divisions(request: HttpRequest, filters: Query[DivisionFilter]) -> QuerySet[Division]:
     qs = Division.objects.select_related("parent").order_by("code")
     if filters.parent:
@@ -145,7 +146,7 @@ def get_division(request: HttpRequest, code: str) -> Division:
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="List organisations")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_organisations(request: HttpRequest, filters: Query[OrganisationFilter]) -> QuerySet[Organisation]:
     qs = Organisation.objects.select_related("division").order_by("division__code", "name")
     if filters.division:
@@ -168,7 +169,7 @@ def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation
 
 
 @router.get("/halls", response=list[HallOut], summary="List service halls with their windows")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def list_halls(request: HttpRequest, filters: Query[HallFilter]) -> QuerySet[Hall]:
     qs = (
         Hall.objects.select_related("division")

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 from yiwang.identity import access, masking, space
@@ -199,7 +199,7 @@ def material_file(request: HttpRequest, case_number: str, pk: int) -> HttpRespon
     case = _my_case(request, case_number)
     m = access.get_or_404(CaseMaterial.objects.filter(case=case).exclude(file=""), pk=pk)
     try:
-        fh = default_storage.open(m.file.name, "rb")
+        fh = m.file.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
     ext = uploads.EXTENSIONS.get(m.content_type, "bin")
@@ -226,7 +226,7 @@ def track(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"errors": {}, "values": {}, "case": None}
     status = 200
     if request.method == "POST":
-        if is_ratelimited(request, group="cases.track", key="ip", rate=TRACK_RATE, increment=True):
+        if is_ratelimited(request, group="cases.track", key=ratelimit_key, rate=TRACK_RATE, increment=True):
             from yiwang.identity.views import rate_limited
 
             return rate_limited(request)

@@ -92,7 +92,7 @@ class Column:
 
     key: str
     header: str
-    kind: str = "text"  # text, int, bool, choice, list
+    kind: str = "text"  # text, int, bool, choice, list, json (a JSON array or object; JSON text in xlsx)
     required: bool = False  # the column must be present (and typed cells non-blank)
     choices: dict | None = None
     default: object = None  # value of a blank cell when the column is optional
@@ -151,6 +151,20 @@ ITEM_COLUMNS: list[Column] = [
     Column("themes", "主题", "list", default=(), note="主题代码，多个用 | 分隔"),
     Column("change_note", "变更说明", default="", max_length=_len(ItemVersion, "change_note")),
     Column("version", "版本号", export_only=True, note="仅供阅读，导入时忽略"),
+    Column(
+        "form_fields",
+        "申请表字段",
+        "json",
+        default=(),
+        note="JSON 数组，每个字段一个对象（见 docs/application-forms.md）；空白为默认申请表；可省略",
+    ),
+    Column(
+        "result_fields",
+        "结果证照字段来源",
+        "json",
+        default={},
+        note='JSON 对象 {"证照字段": "来源"}，如 {"premises": "form:premises"}（见 docs/licenses.md）；可省略',
+    ),
     Column(
         "min_identity_level",
         "最低实名认证等级",

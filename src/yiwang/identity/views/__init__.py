@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import both_languages
 
-# Requests per IP address; a city behind one NAT (a hall's Wi-Fi) raises them in settings.
+# Requests per client address (core.clientip); a city behind one NAT (a hall's Wi-Fi) raises them in settings.
 RATES = {
     "sign_in": "20/m",
     "send_code": "10/m",
@@ -27,7 +28,7 @@ def rate(group: str) -> str:
 
 def over_limit(request: HttpRequest, group: str) -> bool:
     """Counts this request against the per-address limit of `group`; True when it is over."""
-    return is_ratelimited(request, group=f"identity.{group}", key="ip", rate=rate(group), increment=True)
+    return is_ratelimited(request, group=f"identity.{group}", key=ratelimit_key, rate=rate(group), increment=True)
 
 
 def rate_limited(request: HttpRequest, exception: Any = None) -> HttpResponse:

@@ -1,30 +1,25 @@
 """How people and staff get in and out: sign-in (password or SMS code), registration, sessions, password reset.
 
-The pages and the API (`identity.api_auth`) share the flows below (`register_account`, `reset_with_code`,
-`register_legal_person`), so a rule holds whichever door a person uses.
+The flows themselves (registration, password reset, legal-person registration) are in `identity.accounts`, which
+the API (`identity.api_auth`) calls too; these views only turn requests into those calls and answers into pages.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, get_user_model, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, path, reverse, reverse_lazy
-from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -32,22 +27,17 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yiwang.core.errors import Problem, ProblemsError, problems_from_validation_error
+from yiwang.core.clientip import client_ip
+from yiwang.core.errors import ProblemsError
 
-from .. import crypto, oidc, otp, services
+from .. import accounts, crypto, oidc, otp
 from ..documents import DocType
 from ..masking import mask_phone
 from ..middleware import end_sessions, sign_in
-from ..models import EnterpriseKind, Level, OneTimePurpose, Person, UserSession, phone_hash
+from ..models import EnterpriseKind, OneTimePurpose, Person, UserSession
 from . import over_limit, rate_limited
 
-log = logging.getLogger("yiwang.identity")
-
 RESET_PHONE = "_yiwang_reset_phone"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Shared flows (pages and API)
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -62,195 +52,12 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
         return "/"
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def password_problems(password1: str, password2: str, user: Any = None, field: str = "password1") -> list[Problem]:
-    """AUTH_PASSWORD_VALIDATORS, plus "typed the same twice"."""
-    if not password1:
-        return [Problem(field, _("Enter a password."), "required")]
-    problems = []
-    try:
-        validate_password(password1, user=user)
-    except ValidationError as exc:
-        problems += [Problem(field, p.message, p.code, params=p.params) for p in problems_from_validation_error(exc)]
-    if password1 != password2:
-        problems.append(Problem(field.replace("1", "2"), _("The two passwords are not the same."), "mismatch"))
-    return problems
-
-
-def phone_taken(phone: str) -> bool:
-    return Person.objects.filter(phone_hash=phone_hash(crypto.normalise(phone)), user__isnull=False).exists()
-
-
-def register_account(
-    *, name: str, doc_type: str, doc_number: str, phone: str, code: str, password1: str, password2: str
-) -> tuple[Person, Any, Any]:
-    """Registers a natural person with an account (level PHONE after the code), then checks the population library.
-
-    Every field is checked before the code is used up and before anything is written; a refused registration
-    leaves no rows. Returns (person, user, verification or None).
-    """
-    problems = services.person_problems(name, doc_type, doc_number, phone)
-    if not (phone or "").strip():
-        problems.append(Problem("phone", _("Enter your mobile number."), "required"))
-    if not (code or "").strip():
-        problems.append(Problem("code", _("Enter the code from the text message."), "required"))
-    # An unsaved account stands in for the one to be made, so the password is compared with the name.
-    problems += password_problems(password1, password2, user=get_user_model()(first_name=name.strip()[:150]))
-    existing = services.find_person(doc_type, doc_number) if not problems else None
-    # A person a window clerk recorded (no account yet) may claim the record with the same name and phone.
-    claim = (
-        existing is not None
-        and existing.user_id is None
-        and existing.name == name.strip()
-        and existing.phone == crypto.normalise(phone)
-    )
-    if existing is not None and not claim:
-        # Says only that the number is taken, never by whom.
-        problems.append(
-            Problem(
-                "doc_number",
-                _("This document number already has an account. Sign in, or reset the password if you forgot it."),
-                "taken",
-            )
-        )
-    if problems:
-        raise ProblemsError(problems)
-    otp.check(OneTimePurpose.REGISTER, phone, code)
-    if not claim and phone_taken(phone):
-        raise ProblemsError(
-            [
-                Problem(
-                    "phone",
-                    _("This mobile number already belongs to an account. Sign in with it, or reset the password."),
-                    "taken",
-                )
-            ]
-        )
-    with transaction.atomic():
-        person = (
-            existing
-            if claim
-            else services.register_person(name=name, doc_type=doc_type, doc_number=doc_number, phone=phone)
-        )
-        services.raise_level(person=person, level=Level.PHONE)
-        user = services.create_account(person, password1)
-    verification = None
-    try:
-        from .. import verification as verifying
-
-        verification = verifying.verify_person(person, level=Level.ID, method="library")
-    except (ImportError, ProblemsError) as exc:  # no provider configured: the account stays at PHONE level
-        log.warning("Registration: ID check not run: %s", exc)
-    person.refresh_from_db()
-    return person, user, verification
-
-
-def reset_with_code(*, phone: str, code: str, password1: str, password2: str) -> Any:
-    """Sets a new password for the account owning `phone`, proven by the RESET code; ends every session."""
-    problems = []
-    if p := otp.phone_problem(phone):
-        problems.append(p)
-    person = (
-        Person.objects.filter(phone_hash=phone_hash(crypto.normalise(phone)), user__isnull=False)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-        if not problems
-        else None
-    )
-    problems += password_problems(password1, password2, user=person.user if person else None)
-    if problems:
-        raise ProblemsError(problems)
-    # A number without an account never received a code, so this fails exactly like a wrong code.
-    otp.check(OneTimePurpose.RESET, phone, code)
-    if person is None:  # pragma: no cover - no code is ever delivered to such a number
-        raise ProblemsError([Problem("code", _("The code is wrong or has expired."), "invalid")])
-    user = person.user
-    user.set_password(password1)
-    user.save(update_fields=["password"])
-    end_sessions(user)
-    return user
-
-
-def send_reset_email(request: HttpRequest, email: str) -> None:
-    """Django's reset link by email, when an active account has that address (silently nothing otherwise)."""
-    form = PasswordResetForm({"email": email})
-    if form.is_valid():
-        form.save(
-            request=request,
-            use_https=request.is_secure(),
-            subject_template_name="identity/auth/reset_email_subject.txt",
-            email_template_name="identity/auth/reset_email.txt",
-        )
-
-
-def register_legal_person(*, person: Person, credit_code: str, name: str, kind: str, declared: bool) -> Any:
-    """A signed-in person registers the enterprise they legally represent; the legal-person library must agree.
-
-    When the library does not list them as its legal representative nothing is kept: otherwise anyone could
-    claim an enterprise and act for it.
-    """
-    from .. import verification as verifying
-
-    problems = services.enterprise_problems(credit_code, name, person.name, kind)
-    if not declared:
-        problems.append(
-            Problem("declared", _("Confirm that you are the legal representative of this legal person."), "required")
-        )
-    if problems:
-        raise ProblemsError(problems)
-
-    class _Refused(Exception):
-        pass
-
-    try:
-        with transaction.atomic():
-            enterprise = services.register_enterprise(
-                credit_code=credit_code, name=name, legal_rep_name=person.name, kind=kind, legal_rep=person
-            )
-            check = verifying.verify_enterprise(enterprise)
-            if not check.passed:
-                raise _Refused(check.detail)
-    except _Refused as refused:
-        log.info("Enterprise registration refused by the legal-person library: %s", refused)
-        raise ProblemsError(
-            [
-                Problem(
-                    "credit_code",
-                    _(
-                        "The legal-person library does not list this name and code with you as legal representative. "
-                        "Check the business licence, or register at a service window."
-                    ),
-                    "not_verified",
-                    extra={"reason": verifying.detail_text(str(refused))},
-                )
-            ]
-        ) from None
-    enterprise.refresh_from_db()
-    return enterprise
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Pages
-
-
-def lockout_until(request: HttpRequest) -> str:
-    """When sign-in may be tried again (local time), for the lockout page and the API's 429."""
-    from axes.helpers import get_cool_off
-
-    cool_off = get_cool_off(request) or timedelta(minutes=15)
-    return formats.time_format(timezone.localtime(timezone.now() + cool_off), "H:i")
-
-
 def locked_out(request: HttpRequest) -> HttpResponse:
     """The lockout page with the time to come back; django-axes's middleware then leaves this answer alone."""
     from axes.helpers import get_failure_limit
 
     request.axes_locked_out = False  # type: ignore[attr-defined]
-    ctx = {"failure_limit": get_failure_limit(request, None), "until": lockout_until(request)}
+    ctx = {"failure_limit": get_failure_limit(request, None), "until": accounts.lockout_until(request)}
     return render(request, "identity/locked_out.html", ctx, status=429)
 
 
@@ -412,7 +219,7 @@ def reset(request: HttpRequest) -> HttpResponse:
             except ValidationError:
                 ctx["errors"] = {"account": [str(_("Enter a mobile number or an email address."))]}
             else:
-                send_reset_email(request, account)
+                accounts.send_reset_email(account, domain=request.get_host(), use_https=request.is_secure())
                 return redirect("identity:reset_email_sent")
         else:
             try:
@@ -439,7 +246,7 @@ def reset_code(request: HttpRequest) -> HttpResponse:
         if over_limit(request, "reset"):
             return rate_limited(request)
         try:
-            reset_with_code(
+            accounts.reset_with_code(
                 phone=phone,
                 code=request.POST.get("code", ""),
                 password1=request.POST.get("new_password1", ""),
@@ -500,7 +307,7 @@ def register(request: HttpRequest) -> HttpResponse:
             if over_limit(request, "register"):
                 return rate_limited(request)
             try:
-                _person, user, check = register_account(
+                _person, user, check = accounts.register_account(
                     **values,
                     password1=request.POST.get("password1", ""),
                     password2=request.POST.get("password2", ""),
@@ -536,7 +343,7 @@ def register_enterprise(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"errors": {}, "v": values, "kinds": EnterpriseKind.choices, "person": person}
     if request.method == "POST" and person is not None:
         try:
-            enterprise = register_legal_person(
+            enterprise = accounts.register_legal_person(
                 person=person,
                 credit_code=values["credit_code"],
                 name=values["name"],

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core.clientip import client_ip
 from yiwang.core.errors import ProblemsError
 
 from .. import staff_tools as tools
@@ -37,10 +38,6 @@ PAGE_SIZE = 50
 
 def _lookup_rate() -> str:
     return getattr(settings, "IDENTITY_RATES", {}).get("staff_lookup", LOOKUP_RATE)
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _errors(exc: ProblemsError) -> dict[str, list[str]]:
@@ -159,7 +156,7 @@ def person_reveal(request: HttpRequest, ref: str) -> HttpResponse:
     field = request.POST.get("field", "")
     reason = request.POST.get("reason", "").strip()[:300]
     try:
-        value = tools.reveal(a, request.user, person, field, reason, ip=_client_ip(request))
+        value = tools.reveal(a, request.user, person, field, reason, ip=client_ip(request))
     except ProblemsError as exc:
         return _person_page(
             request, person, status=400, errors=_errors(exc), reveal_values={"field": field, "reason": reason}

@@ -13,7 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
+from yiwang.core.clientip import client_ip_from_meta
+
+# %(h)s is the client's address as core.clientip sees it (behind PROXY_COUNT proxies, not the proxy's).
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 
 
@@ -131,6 +135,7 @@ class Command(BaseCommand):
             "max_requests_jitter": options["max_requests"] // 10 if options["max_requests"] else 0,
             "accesslog": access_log,
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": AccessLogger,
             "errorlog": "-",
             "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
             "forwarded_allow_ips": options["forwarded_allow_ips"],
@@ -152,6 +157,15 @@ class Command(BaseCommand):
         # The master never serves requests: close what the checks opened so no connection is shared by a fork.
         connections.close_all()
         YiwangApplication(config).run()
+
+
+class AccessLogger(Logger):
+    """Gunicorn's logger, with the client's address in the access log computed like every limit's (PROXY_COUNT)."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["h"] = client_ip_from_meta(environ) or "-"
+        return atoms
 
 
 def post_worker_init(worker: Any) -> None:

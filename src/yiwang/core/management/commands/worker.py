@@ -1,9 +1,11 @@
-"""`yiwang worker`: the background-task worker (django-tasks' database backend, `db_worker` underneath).
+"""`yiwang worker`: the background-task worker (django-tasks' database backend).
 
 Tasks wait in a database table; any number of worker processes, on any number of machines, take them one at a
-time with row locks, so adding workers is how background work scales out. Each process also runs
-`yiwang.core.background.Background` beside its task loop: the outbox dispatcher, its heartbeat (so a task it was
-running when it died goes back in the queue) and the periodic jobs.
+time with row locks, so adding workers is how background work scales out. Each process runs
+`yiwang.core.taskworker.ResilientWorker` (django-tasks-db's worker loop that waits out a locked SQLite database
+instead of dying on it) and, beside it, `yiwang.core.background.Background`: the outbox dispatcher, its heartbeat
+(so a task it was running when it died goes back in the queue) and the periodic jobs. A database that goes away
+(a PostgreSQL restart, a failover) does not end the process: it waits, then goes on under a new worker id.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ import os
 import time
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError, connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django.utils.crypto import get_random_string
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from yiwang.core import outbox
 from yiwang.core.background import Background
 from yiwang.core.processes import Supervisor, child_env, yiwang_command
+from yiwang.core.taskworker import ResilientWorker
 
 log = logging.getLogger("yiwang.worker")
 
@@ -88,30 +93,43 @@ class Command(BaseCommand):
             raise CommandError(f"a worker process failed (exit code {code})", returncode=code)
 
     def run_one(self, options: dict[str, Any]) -> None:
+        """One worker process in this process (what django-tasks-db's `db_worker` does, with our worker loop), the
+        outbox dispatcher and periodic jobs in a thread beside it."""
+        DbWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(options["verbosity"])
         worker_id = get_random_string(32)
+        worker = ResilientWorker(
+            queue_names=options["queue"].split(","),
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=True,
+            max_tasks=options["max_tasks"] or None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
         background = Background(worker_id)
         if options["batch"]:
             outbox.drain()  # hand over what waits first: subscribers enqueue tasks this run should do
-        else:
+        if options["reload"] and not options["batch"]:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()  # only the reloaded child handles signals
+                background.start()
+            try:
+                run_with_reloader(worker.run)
+            finally:
+                background.stop()
+            return
+        worker.configure_signals()
+        if not options["batch"]:
             background.start()
-        kwargs: dict[str, Any] = {
-            "worker_id": worker_id,
-            "queue_name": options["queue"],
-            "interval": options["interval"],
-            "batch": options["batch"],
-            "reload": options["reload"],
-            "verbosity": options["verbosity"],
-        }
-        if options["max_tasks"]:
-            kwargs["max_tasks"] = options["max_tasks"]
         pause = 0.5
         try:
             while True:
                 try:
-                    call_command("db_worker", **kwargs)
+                    worker.run()
                     break
                 except (OperationalError, InterfaceError) as exc:
-                    if options["batch"]:
+                    if options["batch"] or not worker.running:
                         raise
                     # The database went away (a restart, a failover): wait for it, then go on under a new worker
                     # id, so the task that was interrupted is put back in the queue when its lease runs out.
@@ -119,7 +137,8 @@ class Command(BaseCommand):
                     connections.close_all()
                     time.sleep(pause)
                     pause = min(pause * 2, 10.0)
-                    kwargs["worker_id"] = background.worker_id = get_random_string(32)
+                    worker.worker_id = background.worker_id = get_random_string(32)
+                    worker.startup_delay = False
         finally:
             background.stop()
         if options["batch"]:
