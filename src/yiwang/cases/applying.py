@@ -40,6 +40,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.calendar import workdays
 from yiwang.catalog import audience
 from yiwang.catalog.models import OnlineDepth, ServiceItem, VersionStatus
 from yiwang.core.codes import credit_code_error
@@ -202,7 +203,8 @@ class Parties:
 @dataclass
 class Applied:
     """What the command did: the case, whether it was created now (False: the key was seen before), whether it
-    was accepted on the spot, and the query code (only when created: shown once)."""
+    was accepted on the spot, and the query code (when created, and to a retry of the same submission while the
+    code is kept: CASE_QUERY_CODE_RETRY_SECONDS)."""
 
     case: Case
     created: bool
@@ -229,6 +231,7 @@ class _Plan:
 def _version(item_code: str) -> Any:
     item = (
         ServiceItem.objects.select_related("current", "organisation", "organisation__division")
+        .annotate(**workdays.state_annotations())  # the calendar's version: the deadlines need no query of their own
         .filter(item_code=(item_code or "").strip())
         .first()
     )
@@ -517,7 +520,10 @@ def _paper_rows(plan: _Plan, who: services.Who) -> list[dict]:
 
 def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]) -> tuple[Case, bool]:
     p, version = plan.parties, plan.version
-    with transaction.atomic():
+    # One transaction around everything when a person is registered or verified on the way; otherwise the case's
+    # own (services.submit takes the case number like a sequence value before it begins).
+    registering = (p.person is None and p.person_ref is not None) or plan.counter_check
+    with transaction.atomic() if registering else contextlib.nullcontext():
         if p.person is None and p.person_ref is not None:
             ref = p.person_ref
             p.person = identity.register_person(
@@ -553,6 +559,7 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
             event_data=event_data,
             delivery_choice=plan.delivery,
             delivery_choice_address=plan.delivery_address,
+            key_checked=True,  # apply() looked the key up a moment ago
         )
 
 
@@ -595,7 +602,8 @@ def apply(caller: Caller, req: ApplyRequest) -> Applied:
     scope = services.idempotency_scope(getattr(caller.user, "pk", None), getattr(caller.client, "pk", None))
     earlier = services.submitted_case(scope, req.idempotency_key)
     if earlier is not None:
-        return Applied(case=earlier, created=False)
+        # A retry whose first answer was lost: the same case, with its query code while it is kept.
+        return Applied(case=earlier, created=False, query_code=services.kept_query_code(earlier))
     plan = _plan(caller, req)
     stored_now: list[str] = []
     try:
@@ -605,7 +613,7 @@ def apply(caller: Caller, req: ApplyRequest) -> Applied:
         raise
     if not created:  # the same key won a race a moment ago: that case stands, nothing new is kept
         uploads.discard(stored_now)
-        return Applied(case=case, created=False)
+        return Applied(case=case, created=False, query_code=services.kept_query_code(case))
     query_code = getattr(case, "query_code", "")
     _record_uses(plan, case)
     if plan.draft is not None:

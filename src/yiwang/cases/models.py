@@ -85,6 +85,12 @@ class Case(models.Model):
     state = models.CharField(_("state"), max_length=14, choices=State.choices, default=State.SUBMITTED)
     # Optimistic-lock counter: bumped by every transition (the API returns it; clients may send it back).
     revision = models.PositiveIntegerField(default=1)
+    # The sequence number of the case's last event (the next event is event_seq + 1, no query needed).
+    event_seq = models.PositiveIntegerField(default=0, editable=False)
+    # The query code, SM4-encrypted, kept for a short while (CASE_QUERY_CODE_RETRY_SECONDS) so that a retried
+    # submission whose first answer was lost gives the same submitter the same code; then cleared.
+    query_code_retry = models.CharField(max_length=120, blank=True, editable=False)
+    query_code_retry_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -133,6 +139,12 @@ class Case(models.Model):
                 fields=["concluded_at", "id", "organisation"],
                 name="case_to_deliver",
                 condition=models.Q(state__in=["approved", "refused"], delivered_at__isnull=True),
+            ),
+            # The periodic job that forgets the query codes kept for retries.
+            models.Index(
+                fields=["query_code_retry_until"],
+                condition=~models.Q(query_code_retry=""),
+                name="case_query_code_retry",
             ),
         ]
 
@@ -371,6 +383,9 @@ class Message(models.Model):
     text = models.TextField(_("message"))
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When its SMS and its email went out (a notice task run again sends only what is missing).
+    sms_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -193,6 +193,14 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["yiwang.core.replica.Router"]
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # A database that does not answer is a quick, retryable error (503), never a hung request.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    )
+# Seconds a client is asked to wait (Retry-After) when the database is away for a moment.
+UNAVAILABLE_RETRY_AFTER = int(os.environ.get("UNAVAILABLE_RETRY_AFTER", "5"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2id first; older hashes are upgraded on the next successful sign-in.
@@ -294,8 +302,10 @@ AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
 AXES_USERNAME_CALLABLE = "yiwang.identity.backends.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "yiwang.core.clientip.client_ip"
 AXES_VERBOSE = False
-# django-ratelimit counts in the shared cache (the database cache table), so every worker process agrees.
-RATELIMIT_USE_CACHE = "default"
+# django-ratelimit counts in the "ratelimit" cache: counters in the database, one statement per check
+# (yiwang.core.counters), shared by every process. A deployment with its own cache (Redis, memcached) may define it
+# in CACHES and name it here.
+RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_USE_CACHE", "ratelimit")
 # Every limit keyed on the client address counts the same address (core.clientip), the built-in "ip" key too.
 RATELIMIT_IP_META_KEY = "yiwang.core.clientip.ratelimit_ip"
 RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
@@ -379,7 +389,10 @@ OAUTH2_PROVIDER = {
 # Named so migrations can point at the (swappable) OAuth2 application model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"},
+    "ratelimit": {"BACKEND": "yiwang.core.counters.CounterCache"},
+}
 
 LOGGING = {
     "version": 1,
@@ -435,6 +448,21 @@ WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
 # How case events reach department systems (exchange.connectors): the signed webhook by default.
 DEPARTMENT_CONNECTOR = os.environ.get("DEPARTMENT_CONNECTOR", "webhook")
 DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})
+
+# The transactional outbox (core.outbox, docs/outbox.md): the task workers hand events to the subscribers.
+# OUTBOX_DISPATCH_ON_COMMIT also hands them over in the process that committed them, right after the commit (tests;
+# a single-process setup without a worker); the worker remains the guarantee.
+OUTBOX_DISPATCH_ON_COMMIT = env_bool("OUTBOX_DISPATCH_ON_COMMIT", False)
+OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "0.5"))
+OUTBOX_BATCH = int(os.environ.get("OUTBOX_BATCH", "200"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
+# A task whose worker stopped beating for TASK_LEASE_SECONDS goes back in the queue (a worker killed mid-task);
+# after TASK_MAX_RUNS such runs it is failed. Tasks claimed by a worker without a heartbeat: TASK_ORPHAN_SECONDS.
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "60"))
+TASK_MAX_RUNS = int(os.environ.get("TASK_MAX_RUNS", "5"))
+TASK_ORPHAN_SECONDS = float(os.environ.get("TASK_ORPHAN_SECONDS", "3600"))
+
 # Webhooks go to public addresses only (core.netguard: no loopback, private, link-local, reserved ... address, checked
 # when subscribing and again at each delivery). Networks listed here ("10.20.0.0/16,fd00:1::/64") are allowed too.
 WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")

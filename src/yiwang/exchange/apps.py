@@ -13,6 +13,7 @@ class ExchangeConfig(AppConfig):
         from . import checks, connectors, handlers  # noqa: F401  (start-up check; connector slot; webhook feed)
         from .models import DataResource
 
+        handlers.register()
         sources.MATERIAL_SOURCES.add(
             "data",
             sources.SourceKind(

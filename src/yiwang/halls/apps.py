@@ -8,6 +8,7 @@ class HallsConfig(AppConfig):
     verbose_name = _("Service halls")
 
     def ready(self) -> None:
-        from . import handlers, panels  # noqa: F401 - receivers: case changes
+        from . import handlers, panels
 
+        handlers.register()  # the outbox subscriber on case events
         panels.register()

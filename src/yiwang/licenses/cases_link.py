@@ -1,6 +1,6 @@
 """Where e-licenses meet cases — from the licenses side only (licenses depends on cases, never the reverse).
 
-1. Issued on approval. When a case is approved (`cases.signals.case_changed`, action "approve") for an item whose
+1. Issued on approval. When a case is approved (outbox topic `cases.case_changed`, action "approve") for an item whose
    result is a license type, a task issues the license through `services.issue_from_case`: holder = the case's
    enterprise, else its person; field values = the version's mapping (`mapping.values`: form fields, facts of the
    applicant and the case, dates, fixed values; the certificate number from the type's numbering rule); issuer =
@@ -31,8 +31,8 @@ from django_tasks import task
 
 from yiwang.cases import applying, results, uploads
 from yiwang.cases import services as case_services
-from yiwang.cases import signals as case_signals
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource, State
+from yiwang.core import outbox
 from yiwang.core.errors import Problem, ProblemsError, render
 from yiwang.identity import services as identity
 from yiwang.identity.models import Enterprise, Person, ReuseCategory
@@ -374,9 +374,14 @@ def result_holder_kind(license_type_code: str) -> str | None:
     return LicenseType.objects.filter(code=license_type_code).values_list("holder_kind", flat=True).first()
 
 
+def on_outbox_event(event: outbox.Event) -> None:
+    """Outbox subscriber "licenses.issue_on_approval" (at least once per case event, in the worker)."""
+    on_case_changed(sender=Case, **event.payload)
+
+
 def connect() -> None:
     """Called from LicensesConfig.ready()."""
-    case_signals.case_changed.connect(on_case_changed, dispatch_uid="licenses.issue_on_approval")
+    outbox.subscribe("licenses.issue_on_approval", {case_services.TOPIC}, on_outbox_event, order=30)
     post_save.connect(on_material_saved, sender=CaseMaterial, dispatch_uid="licenses.case_material_use")
     uploads.LICENSE_FINDERS.add("licenses.held", find_license, order=10)
     applying.RESULT_HOLDERS.add("licenses.holder_kind", result_holder_kind)

@@ -1,10 +1,8 @@
 """Ratings hears cases' events: one small handler, idempotent on the event id.
 
-Today it is a receiver of `cases.signals.case_changed` (sent after each case transition commits). When the
-transactional outbox (core.outbox) arrives, the same `handle` becomes an outbox subscriber of the topic
-"cases.case_changed" with the same payload — nothing else changes:
-
-    outbox.subscribe("ratings", {"cases.case_changed"}, lambda event: handle(**event.payload))
+It is the outbox subscriber "ratings.cases" on the topic `cases.case_changed` (core.outbox): the worker hands each
+case event over at least once, after the case's change committed; a failure is retried by the outbox (and ends as
+a dead letter an operator sees), never the case's failure.
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from yiwang.cases.signals import case_changed
+from yiwang.core import outbox
 
 from . import services
 
@@ -24,12 +22,12 @@ def handle(case_id: int, event_id: int, action: str, **_: Any) -> bool:
     return services.record_case_event(case_id, event_id, action)
 
 
-def on_case_changed(sender: Any, case_id: int, event_id: int, action: str = "", **kwargs: Any) -> None:
-    try:
-        handle(case_id=case_id, event_id=event_id, action=action)
-    except Exception:  # a ratings failure must never be the case's failure (the case change committed already)
-        log.exception("ratings could not take case event %s (%s) into account", event_id, action)
+def on_event(event: outbox.Event) -> None:
+    p = event.payload
+    handle(case_id=p["case_id"], event_id=p["event_id"], action=p.get("action", ""))
 
 
 def connect() -> None:
-    case_changed.connect(on_case_changed, dispatch_uid="ratings.subscriber")
+    from yiwang.cases.services import TOPIC
+
+    outbox.subscribe("ratings.cases", {TOPIC}, on_event, order=50)

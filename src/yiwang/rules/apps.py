@@ -8,4 +8,6 @@ class RulesConfig(AppConfig):
     verbose_name = _("Instant-approval rules")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401 - receiver: a submitted case is decided by its item's rules
+        from . import handlers
+
+        handlers.register()  # the outbox subscriber: a submitted case is decided by its item's rules

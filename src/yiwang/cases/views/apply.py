@@ -294,7 +294,7 @@ def _submit(request: HttpRequest, caller: actions.Caller, item: Any, item_code: 
             key=key,
             status=400,
         )
-    if done.created:
+    if done.query_code:  # created now, or a retry whose first answer was lost (the code is kept for a while)
         request.session[CODE_SESSION_PREFIX + done.case.case_number] = done.query_code
     return redirect(reverse("cases:kiosk_receipt" if kiosk else "cases:receipt", args=[done.case.case_number]))
 

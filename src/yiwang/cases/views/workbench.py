@@ -89,10 +89,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if queue not in keys:
         queue = queries.default_queue(available, counts)
     f = queries.parse_filters(request.GET)
-    page = queries.list_page(a, queue, f, request.GET.get("page", 1))
+    spec = queries.QUEUE_BY_KEY[queue]
+    counts, counted = queries.queue_counts(a, available, also=(spec, f))
+    page = queries.list_page(a, queue, f, request.GET.get("page", 1), counted=counted)
     params = f.as_params()
     params["queue"] = queue
-    spec = queries.QUEUE_BY_KEY[queue]
     context = {
         "queues": available,
         "queue": spec,
@@ -559,9 +560,9 @@ def batch(request: HttpRequest) -> HttpResponse:
             continue
         try:
             with transaction.atomic():
-                locked = Case.objects.select_for_update().select_related("version", "organisation").get(pk=case.pk)
-                step = _current_step(locked, list(locked.steps.order_by("order")))
-                acts = actions.available(caller, locked, step)
+                locked = services.lock(case.pk)
+                step = _current_step(locked.case, services.steps_of(locked.case))
+                acts = actions.available(caller, locked.case, step)
                 expected = -1 if rev is None else rev
                 if op == "accept":
                     if not acts["accept"]:
@@ -804,7 +805,10 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
                 text += " " + _("Query code for the applicant (shown once): %(code)s") % {"code": result.query_code}
             messages.success(request, text)
         else:
-            messages.info(request, _("This application was already submitted; here is the case."))
+            text = _("This application was already submitted; here is the case.")
+            if result.query_code:
+                text += " " + _("Query code for the applicant: %(code)s") % {"code": result.query_code}
+            messages.info(request, text)
         return redirect("cases:workbench_case", case_number=case.case_number)
     # Before the clerk types anything: would the command refuse this applicant for this item? (A counter check of
     # the document can still establish the real-name level, so that one is offered on the form instead.)
