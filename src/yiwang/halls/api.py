@@ -23,6 +23,7 @@ from yiwang.catalog.models import ServiceItem
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access as id_access
+from yiwang.identity.api_security import require_scope
 from yiwang.identity.models import AgentPermission, Person
 from yiwang.orgs.models import Hall, Role, Window
 
@@ -384,7 +385,9 @@ def _hall_out(hall: Hall, today: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/{int:hall_id}", response={200: HallQueueOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours")
+@router.get(
+    "/{int:hall_id}", response={200: HallQueueOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours"
+)
 def get_hall(request: HttpRequest, hall_id: int):
     return _hall_out(_hall(hall_id), timezone.localdate())
 
@@ -395,7 +398,9 @@ def display(request: HttpRequest, hall_id: int):
 
 
 @router.get(
-    "/lines/{int:line_id}/availability", response={200: list[BookingDayOut], 404: ErrorOut}, summary="Free appointment times"
+    "/lines/{int:line_id}/availability",
+    response={200: list[BookingDayOut], 404: ErrorOut},
+    summary="Free appointment times",
 )
 def availability(request: HttpRequest, line_id: int, date_from: dt.date | None = None, days: int | None = None):
     line = _line_or_404(line_id)
@@ -540,18 +545,30 @@ def check_in(request: HttpRequest, code: str):
 @router.post(
     "/{int:hall_id}/tickets",
     response={201: TicketOut, 200: TicketOut, **ERRORS},
-    auth=session_auth,
+    auth=[require_scope("halls:kiosk"), session_auth],
     summary="Take a number",
 )
 def take(request: HttpRequest, hall_id: int, payload: TicketIn):
     """A person takes a number (as from the hall's QR code); a clerk of the hall issues one from the front desk,
-    with a priority group if the person belongs to one."""
+    with a priority group if the person belongs to one; a kiosk of the hall's operator (a machine client with
+    scope halls:kiosk) issues one as the kiosk page does."""
     hall = _hall(hall_id)
+    client = getattr(request, "machine_client", None)
+    if client is not None and client.organisation_id != hall.organisation_id:
+        raise Http404
     line = BusinessLine.objects.filter(hall=hall, pk=payload.line_id).first()
     if line is None:
         raise ProblemsError([Problem("line_id", _("Choose a line of this hall."), "invalid")])
     a = id_access.actor(request)
-    if access.clerk_halls(a).filter(pk=hall.pk).exists():
+    if client is not None:
+        ticket, created = services.take_ticket(
+            line,
+            source=TicketSource.KIOSK,
+            by=services.By(name=client.name, channel="kiosk"),
+            priority_group=payload.priority_group,
+            client_ref=payload.client_ref,
+        )
+    elif access.clerk_halls(a).filter(pk=hall.pk).exists():
         ticket, created = services.take_ticket(
             line,
             source=TicketSource.DESK,
@@ -606,7 +623,9 @@ def _window_out(window: Window, called: Ticket | None = None, current: Any = _UN
     }
 
 
-@router.get("/windows/{int:window_id}", response={200: CallingWindowOut, **ERRORS}, auth=session_auth, summary="A window")
+@router.get(
+    "/windows/{int:window_id}", response={200: CallingWindowOut, **ERRORS}, auth=session_auth, summary="A window"
+)
 def get_window(request: HttpRequest, window_id: int):
     window = access.window_or_404(_staff(request), window_id)
     out = _window_out(window)

@@ -32,6 +32,24 @@ def appointments_context(request, subject) -> dict[str, Any] | None:
     return {"appointments": upcoming, "surveys": pending}
 
 
+def assisted_context(request, subject) -> dict[str, Any] | None:
+    """What helpers and bank outlets applied for the person (or the enterprise): who helped, where, with which
+    consent; the case number links to the case page."""
+    from yiwang.identity import access as id_access
+    from yiwang.identity.models import AgentPermission, Enterprise
+
+    from .models import AssistedCase
+
+    if isinstance(subject, Enterprise):
+        if not id_access.actor(request).acts_for(subject.pk, AgentPermission.VIEW_CASES):
+            return None
+        qs = AssistedCase.objects.filter(enterprise_id=subject.pk)
+    else:
+        qs = AssistedCase.objects.filter(person_id=subject.pk, enterprise__isnull=True)
+    rows = list(qs.select_related("case", "hall", "consent").order_by("-created_at")[:10])
+    return {"rows": rows} if rows else None
+
+
 def register() -> None:
     try:
         from yiwang.identity import space
@@ -44,4 +62,11 @@ def register() -> None:
         context=appointments_context,
         order=15,
         permission="apply",
+    )
+    space.register_panel(
+        "assisted",
+        title=_("Applied for me by a helper or a bank outlet"),
+        template="halls/_assisted_panel.html",
+        context=assisted_context,
+        order=16,
     )
