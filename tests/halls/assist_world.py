@@ -18,7 +18,9 @@ def build_assist() -> dict[str, Any]:
     point = Hall.objects.create(name="曹山街道便民服务站", organisation=township, division=county, address="曹山路1号")
     services.ensure_profile(point, kind=HallKind.SERVICE_POINT)
     bank_org = OrganisationFactory(name="蚌埠农商银行", division=county, kind=OrgKind.PUBLIC_INSTITUTION)
-    outlet = Hall.objects.create(name="蚌埠农商银行龙子湖支行", organisation=bank_org, division=county, address="胜利路8号")
+    outlet = Hall.objects.create(
+        name="蚌埠农商银行龙子湖支行", organisation=bank_org, division=county, address="胜利路8号"
+    )
     services.ensure_profile(outlet, kind=HallKind.BANK)
     helper = UserFactory(username="helper-wang", first_name="王帮办")
     HallStaff.objects.create(hall=point, user=helper, kind=StaffKind.HELPER)

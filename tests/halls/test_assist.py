@@ -69,7 +69,8 @@ def test_a_helper_applies_with_the_sms_code_the_person_reads_out(w, outbox):
     assert ok["Location"] == f"/workbench/halls/assist/consent/{consent.pk}/apply/"
     form = c.get(ok["Location"])
     assert form.status_code == 200 and "食品经营许可证核发" in form.content.decode()
-    done = c.post(ok["Location"], {"key": "k1"})
+    done = c.post(ok["Location"], {"key": "k1", "contact_phone": "13912345678"})
+    assert done.status_code == 302, re.findall(r'role="alert".*?</ul>', done.content.decode(), re.S)
     case = Case.objects.get()
     assert done["Location"] == f"/workbench/halls/assist/cases/{case.case_number}/"
     assert case.channel == "helper" and case.hall_id == w["point"].pk and case.person_id == w["citizen"].pk
@@ -90,11 +91,13 @@ def test_a_signature_is_consent_too_and_a_bad_one_is_refused(w):
     c = login(w["helper"])
     bad = start(c, w, w["point"], method="signature", signature="data:image/png;base64,bm90IGEgcG5n")
     assert bad.status_code == 400 and not Consent.objects.exists()
-    good = start(c, w, w["point"], method="signature", signature="data:image/png;base64," + base64.b64encode(PNG).decode())
+    good = start(
+        c, w, w["point"], method="signature", signature="data:image/png;base64," + base64.b64encode(PNG).decode()
+    )
     consent = Consent.objects.get()
     assert consent.confirmed_at is not None and bytes(consent.signature) == PNG
     assert good["Location"] == f"/workbench/halls/assist/consent/{consent.pk}/apply/"
-    assert c.post(good["Location"], {"key": "k2"}).status_code == 302
+    assert c.post(good["Location"], {"key": "k2", "contact_phone": "13912345678"}).status_code == 302
     assert Case.objects.get().channel == "helper"
 
 
@@ -116,12 +119,14 @@ def test_who_may_help_and_for_what(w):
 def test_free_agency_for_an_enterprise_project_is_listed_per_helper(w):
     legal_rep = w["citizen"]
     firm = enterprise("蚌埠新材料有限公司", legal_rep=legal_rep)
-    project = AgencyProject.objects.create(enterprise=firm, name="年产万吨新材料项目", hall=w["point"], helper=w["helper"])
+    project = AgencyProject.objects.create(
+        enterprise=firm, name="年产万吨新材料项目", hall=w["point"], helper=w["helper"]
+    )
     c = login(w["helper"])
     sig = "data:image/png;base64," + base64.b64encode(PNG).decode()
     r = start(c, w, w["point"], method="signature", signature=sig, credit_code=firm.credit_code, project=project.pk)
     assert r.status_code == 302, r.content.decode()
-    assert c.post(r["Location"], {"key": "k3"}).status_code == 302
+    assert c.post(r["Location"], {"key": "k3", "contact_phone": "13912345678"}).status_code == 302
     case = Case.objects.get()
     assert case.enterprise_id == firm.pk and AssistedCase.objects.get().project == project
     page = c.get("/workbench/halls/assist/").content.decode()
@@ -134,7 +139,7 @@ def test_bank_staff_apply_only_for_items_opened_to_bank_outlets(w):
     assert closed.status_code == 400 and "银行" in closed.content.decode()
     r = start(c, w, w["outlet"])
     assert r["Location"] == "/workbench/halls/assist/bank/apply/"
-    done = c.post(r["Location"], {"key": "b1"})
+    done = c.post(r["Location"], {"key": "b1", "contact_phone": "13912345678"})
     case = Case.objects.get()
     assert done["Location"] == f"/workbench/halls/assist/cases/{case.case_number}/"
     row = AssistedCase.objects.get()

@@ -774,6 +774,9 @@ class Consent(models.Model):
         verbose_name = _("consent to assisted handling")
         verbose_name_plural = _("consents to assisted handling")
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.item_code} ({self.person_id})"
+
 
 class AgencyProject(models.Model):
     """Free agency (代办) for an enterprise's project: an assigned helper follows it through its cases."""
@@ -827,3 +830,6 @@ class AssistedCase(models.Model):
             models.Index(fields=["person", "created_at"], name="halls_assisted_person"),
             models.Index(fields=["helper", "created_at"], name="halls_assisted_helper"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id} @ {self.hall_id}"
