@@ -120,6 +120,25 @@ RESULT_HOLDERS: Hook[ResultHolder] = Hook(
 )
 
 
+# --- what the receipt offers next (registered by other modules: the halls app offers booking the one visit) ------
+
+AfterApply = Callable[[Case], tuple[str, str] | None]
+AFTER_APPLY: Hook[AfterApply] = Hook(
+    "cases.after_apply",
+    doc="`offer(case)` → (label, url) the applicant's receipt offers as the next step (book the visit), or None.",
+)
+
+
+def after_apply_offers(case: Case) -> list[tuple[str, str]]:
+    """The next steps other modules offer on the receipt of a case just applied for (label, url)."""
+    out = []
+    for offer in AFTER_APPLY:
+        found = offer(case)
+        if found:
+            out.append(found)
+    return out
+
+
 def result_holder(version: Any) -> str | None:
     """Who may hold the item's result, when the result is a license of a known type; else None (no rule)."""
     code = (getattr(version, "result_license_type", "") or "").strip()

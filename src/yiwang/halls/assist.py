@@ -172,7 +172,8 @@ def start_consent(
         consent.save(update_fields=["code_hash"])
     text = str(
         _(
-            "【一网通办】%(hall)s的帮办员%(helper)s将代您申请“%(item)s”。同意请将验证码 %(code)s 告诉帮办员（%(minutes)s分钟内有效）。"
+            "[Yiwang] %(helper)s, a helper at %(hall)s, will apply for “%(item)s” on your behalf. If you agree, "
+            "tell the helper the code %(code)s (valid %(minutes)s minutes)."
         )
     ) % {"hall": hall.name, "helper": staff_name(helper), "item": item_code, "code": code, "minutes": CODE_MINUTES}
     try:

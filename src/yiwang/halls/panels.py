@@ -50,7 +50,27 @@ def assisted_context(request, subject) -> dict[str, Any] | None:
     return {"rows": rows} if rows else None
 
 
+def visit_offer(case) -> tuple[str, str] | None:
+    """On the receipt of a depth-III item (applied for online, one visit): book that visit, linked to the case
+    (网上预审 + 预约). Only where a hall takes appointments for the item."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from yiwang.catalog.models import OnlineDepth
+
+    from . import queries
+
+    if case.version.online_depth != OnlineDepth.ONE_VISIT or not queries.lines_for_item(case.item):
+        return None
+    query = urlencode({"item": case.item.item_code, "case": case.case_number})
+    return str(_("Book your one visit to the hall now")), f"{reverse('halls:book')}?{query}"
+
+
 def register() -> None:
+    from yiwang.cases import applying
+
+    applying.AFTER_APPLY.add("halls.visit", visit_offer)
     try:
         from yiwang.identity import space
     except ImportError:  # pragma: no cover - My Space not installed
