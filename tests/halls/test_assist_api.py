@@ -66,7 +66,7 @@ def test_a_helper_applies_through_the_api_once_per_key(w):
     # Without a confirmed consent nothing is applied for.
     early = post(c, "/assist/applications", {"consent_id": consent_id, "form_data": FORM})
     assert early.status_code == 400 and early.json()["detail"][0]["code"] == "consent_required"
-    code = re.search(r"验证码 (\d{6})", OutboxSmsSender.outbox[-1].text).group(1)
+    code = re.search(r"(?:验证码|code) (\d{6})", OutboxSmsSender.outbox[-1].text).group(1)
     assert post(c, f"/assist/consents/{consent_id}/confirm", {"code": code}).json()["confirmed"]
     first = post(c, "/assist/applications", {"consent_id": consent_id, "form_data": FORM}, key="a-1")
     again = post(c, "/assist/applications", {"consent_id": consent_id, "form_data": FORM}, key="a-1")

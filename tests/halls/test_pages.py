@@ -216,7 +216,7 @@ def test_a_depth_three_application_offers_its_one_visit_and_the_booking_links_th
     from yiwang.cases import applying
     from yiwang.cases.actions import Caller
 
-    one_visit = make_item(w["dept"], name="餐饮服务食品安全现场核查", online_depth=3)
+    one_visit = make_item(w["dept"], name="餐饮服务食品安全现场核查", online_depth=3, visits_required=1)
     services.set_window_items(w["windows"][0], [w["item"], one_visit])
     me = client_for(w["citizen"].user)
     done = applying.apply(
