@@ -41,7 +41,7 @@ def test_a_helper_applies_with_the_persons_signature(page, live_server, world, b
     page.wait_for_url("**/apply/")
     consent = Consent.objects.get()
     assert consent.method == "signature" and bytes(consent.signature).startswith(b"\x89PNG")
-    page.get_by_label("联系电话", exact=True).fill("13912345678")
+    page.locator("input[name=contact_phone]").fill("13912345678")
     shot(page, "halls-assist-form")
     page.get_by_role("button", name="代申请人提交").click()
     page.wait_for_url("**/workbench/halls/assist/cases/**")
