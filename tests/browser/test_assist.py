@@ -24,7 +24,7 @@ def test_a_helper_applies_with_the_persons_signature(page, live_server, world, b
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     person = world["citizen"]
     sign_in(page, live_server, world["helper"])
-    page.goto("/workbench/halls/assist/")
+    page.goto("/workbench/halls/assist/", timeout=60000)  # the live server's first page is slow on a loaded box
     page.get_by_label("姓名（与证件一致）", exact=True).fill(person.name)
     page.get_by_label("证件号码", exact=True).fill(person.doc_number)
     page.locator("#as-item").fill(world["item"].item_code)
