@@ -1001,9 +1001,10 @@ api(
 # (tests/halls/test_assist.py); a machine client needs halls:bank and a place as a smart teller of an outlet.
 ASSIST = ex(DENY, anon=AUTH)
 MISSING.update(consent_id=999999)
+CONSENT = {"consent_id": lambda w, _a: 999999}  # nobody in this world is a helper: refused before any look-up
 page("GET+POST", "workbench/halls/assist/", ASSIST, body={"hall": "0"})
-page("GET+POST", "workbench/halls/assist/consent/<int:consent_id>/", ASSIST, body={"code": "123456"})
-page("GET+POST", "workbench/halls/assist/consent/<int:consent_id>/apply/", ASSIST, body={"key": "x"})
+page("GET+POST", "workbench/halls/assist/consent/<int:consent_id>/", ASSIST, params=CONSENT, body={"code": "123456"})
+page("GET+POST", "workbench/halls/assist/consent/<int:consent_id>/apply/", ASSIST, params=CONSENT, body={"key": "x"})
 page("GET+POST", "workbench/halls/assist/bank/apply/", ASSIST, body={"key": "x"})
 page("GET", "workbench/halls/assist/cases/<str:case_number>/", ASSIST)
 API_ASSIST = _no_machines(ASSIST)
@@ -1013,7 +1014,7 @@ api(
     API_ASSIST,
     body={"hall_id": 0, "applicant": {"name": "x", "doc_number": "x"}, "item_code": "x", "method": "sms"},
 )
-api("POST", "/halls/assist/consents/{consent_id}/confirm", API_ASSIST, body={"code": "123456"})
+api("POST", "/halls/assist/consents/{consent_id}/confirm", API_ASSIST, params=CONSENT, body={"code": "123456"})
 api("POST", "/halls/assist/applications", API_ASSIST, body={"consent_id": 0})
 api("GET", "/halls/assist/projects", API_ASSIST)
 api(
