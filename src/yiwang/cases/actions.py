@@ -110,6 +110,8 @@ def who(
     channel: str | None = None,
     on_behalf_of: str = "",
     person: Any = None,
+    organisation_id: int | None = None,
+    client_channel: str | None = None,
 ) -> Who:
     """The one place a `Who` is built: from the caller, the role acted in, the case (or the organisation handling
     the matter) and the channel.
@@ -119,7 +121,10 @@ def who(
       clerk, "workbench" otherwise, unless the caller names the channel;
     - anyone else acts as the applicant (role "applicant"), named by their person record, channel "portal" unless
       named (mobile, kiosk, api).
-    `on_behalf_of` names whom the actor acts for when that is not themself.
+    `on_behalf_of` names whom the actor acts for when that is not themself. `organisation_id` names the acting
+    organisation where no role reach decides it (a helper at a service point, a bank outlet's staff: the hall's
+    operator, see cases.applying.CHANNEL_RULES); `client_channel` the channel a machine client acts through when it
+    is not the API (a bank outlet's smart teller).
     """
     if caller.is_system:
         return Who(name=caller.system, role=SYSTEM, channel=SYSTEM)
@@ -129,14 +134,16 @@ def who(
             name=c.name,
             role=CLIENT,
             organisation_id=c.organisation_id,
-            channel=Channel.API,
+            channel=client_channel or Channel.API,
             client_id=c.pk,
             on_behalf_of=on_behalf_of[:200],
         )
     user = caller.user
     if role and role != APPLICANT:
-        org_id = None
-        if case is not None:
+        org_id = organisation_id
+        if org_id is not None:
+            pass
+        elif case is not None:
             org_id = policy.acting_org(caller.actor, role, case)
         elif organisation is not None:
             org_id = policy.acting_org_for(caller.actor, role, organisation.pk, organisation.parent_id)

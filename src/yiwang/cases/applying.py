@@ -33,7 +33,7 @@ and a Chinese and English message. Pages map the codes to their own friendly pag
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from yiwang.catalog import audience
 from yiwang.catalog.models import OnlineDepth, ServiceItem, VersionStatus
 from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import Problem, ProblemsError
+from yiwang.core.plugins import Hook
 from yiwang.identity import access, verification
 from yiwang.identity import services as identity
 from yiwang.identity.models import AgentPermission, Enterprise, Level, Person
@@ -57,7 +58,7 @@ from .models import Case, Channel, Delivery, MaterialSource
 # Channels where the applicant applies by themself, online: the item must be open online (depth Ⅱ or more).
 ONLINE_CHANNELS = (Channel.PORTAL, Channel.MOBILE, Channel.KIOSK, Channel.API)
 # Channels where a staff member applies for a person who is present, and the role whose reach must cover the
-# item's organisation. A bank outlet or a helper (帮办代办) channel is one more entry here.
+# item's organisation. Channels opened by other modules (helpers, bank outlets) are rules in CHANNEL_RULES below.
 ASSISTED_CHANNELS: dict[str, str] = {Channel.WINDOW: Role.WINDOW_CLERK}
 
 HOLDER_PERSON, HOLDER_ENTERPRISE = audience.HOLDER_PERSON, audience.HOLDER_ENTERPRISE
@@ -120,6 +121,64 @@ RESULT_HOLDERS = audience.RESULT_HOLDERS
 result_holder = audience.result_holder
 
 
+# --- what the receipt offers next (registered by other modules: the halls app offers booking the one visit) ------
+
+AfterApply = Callable[[Case], tuple[str, str] | None]
+AFTER_APPLY: Hook[AfterApply] = Hook(
+    "cases.after_apply",
+    doc="`offer(case)` → (label, url) the applicant's receipt offers as the next step (book the visit), or None.",
+)
+
+
+def after_apply_offers(case: Case) -> list[tuple[str, str]]:
+    """The next steps other modules offer on the receipt of a case just applied for (label, url)."""
+    out = []
+    for offer in AFTER_APPLY:
+        found = offer(case)
+        if found:
+            out.append(found)
+    return out
+
+
+# --- channels other modules open (帮办代办 at service points, 政银通办 at bank outlets) ------------------------
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """An assisted channel another module opens (the halls module: helpers, bank outlets), so that module's rules
+    (who may use it, for which items, the person's consent) run inside the one door without cases importing it.
+
+    - `check(caller, request, version)` → a Problem refusing the channel or the item for this caller, or None;
+    - `organisation_id(caller, request)` → the acting organisation recorded on the events (the hall's operator);
+    - `record(caller, request, case)` runs in the submit transaction once the case exists (who helped, where, for
+      whom; the consent used); raising ProblemsError there undoes the whole submission;
+    - `role` is the role named on the events; `clients` whether a machine client may use the channel.
+    The person applied for is present or has consented: such channels are assisted (paper materials, a named
+    person), never online.
+    """
+
+    role: str
+    check: Callable[[Caller, ApplyRequest, Any], Problem | None]
+    organisation_id: Callable[[Caller, ApplyRequest], int | None]
+    record: Callable[[Caller, ApplyRequest, Case], None]
+    clients: bool = False
+
+
+CHANNEL_RULES: Hook[ChannelRule] = Hook(
+    "cases.channel_rules", doc="channel → ChannelRule: assisted channels other modules open (helper, bank)."
+)
+
+
+def is_assisted(channel: str) -> bool:
+    """Whether a staff member (or a machine at an outlet) applies for a named person through this channel."""
+    return channel in ASSISTED_CHANNELS or channel in CHANNEL_RULES
+
+
+def refusal(field_name: str, code: str, params: dict | None = None) -> Problem:
+    """One of the command's refusals (REFUSALS), for channel rules to return."""
+    return _refusal(field_name, code, params)
+
+
 # --- the request -----------------------------------------------------------------------------------------------
 
 
@@ -179,6 +238,7 @@ class ApplyRequest:
     accept_now: bool = False
     delivery: str = ""
     delivery_address_id: Any = None
+    channel_data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -242,8 +302,19 @@ def _version(item_code: str) -> Any:
     return version
 
 
-def _channel_problem(caller: Caller, channel: str, version: Any) -> Problem | None:
+def published_version(item_code: str) -> Any:
+    """The item's current published version (with its item, organisation and division), or `unknown_item`."""
+    return _version(item_code)
+
+
+def _channel_problem(caller: Caller, req: ApplyRequest, version: Any) -> Problem | None:
     """Whether the caller may apply through this channel for this item (the channel's own rule)."""
+    channel = req.channel
+    rule = CHANNEL_RULES.get(channel)
+    if rule is not None:
+        if (caller.is_client and not rule.clients) or (not caller.is_client and caller.user is None):
+            return _refusal("channel", "invalid_channel")
+        return rule.check(caller, req, version)
     if caller.is_client:
         if channel != Channel.API:
             return _refusal("channel", "invalid_channel")
@@ -284,7 +355,7 @@ def _named_person(ref: PersonRef, *, may_register: bool) -> tuple[Person | None,
 
 def _person(caller: Caller, req: ApplyRequest) -> tuple[Person | None, PersonRef | None]:
     given = req.person
-    if caller.is_client or req.channel in ASSISTED_CHANNELS:
+    if caller.is_client or is_assisted(req.channel):
         if given is None:
             raise _refuse("applicant", "applicant_required")
         if isinstance(given, Person):
@@ -389,7 +460,7 @@ def check(caller: Caller, req: ApplyRequest) -> tuple[Any, Parties]:
     Pages call it before showing a form, so a refusal is explained before anyone types anything.
     """
     version = _version(req.item_code)
-    if (problem := _channel_problem(caller, req.channel, version)) is not None:
+    if (problem := _channel_problem(caller, req, version)) is not None:
         raise ProblemsError([problem])
     p = parties(caller, req)
     problems = eligibility_problems(version, p, counter_check_allowed=_counter_check(req, version, p))
@@ -403,7 +474,7 @@ def _materials(req: ApplyRequest, version: Any, p: Parties, plan: _Plan) -> list
     if m is None:
         return []
     if isinstance(m, PaperMaterials):
-        if req.channel not in ASSISTED_CHANNELS:
+        if not is_assisted(req.channel):
             return [Problem("materials", _("Only a window can check original materials on paper."), "invalid")]
         by_id = {x.pk: x for x in version.materials.all().order_by("order", "id")}
         if any(i not in by_id for i in m.material_ids):
@@ -444,7 +515,7 @@ def _delivery(req: ApplyRequest, p: Parties, plan: _Plan) -> list[Problem]:
 
 
 def _incomplete(req: ApplyRequest, version: Any, plan: _Plan) -> list[Problem]:
-    if not (req.accept_now and req.channel in ASSISTED_CHANNELS):
+    if not (req.accept_now and is_assisted(req.channel)):
         return []
     checked = {m.pk for m in plan.paper}
     missing = [
@@ -487,6 +558,16 @@ def _keep_checked_files(req: ApplyRequest, plan: _Plan, problems: list[Problem])
 
 def _who(caller: Caller, req: ApplyRequest, plan: _Plan) -> services.Who:
     p, version = plan.parties, plan.version
+    rule = CHANNEL_RULES.get(req.channel)
+    if rule is not None:
+        return actions.who(
+            caller,
+            role=rule.role,
+            organisation_id=rule.organisation_id(caller, req),
+            channel=req.channel,
+            client_channel=req.channel,
+            on_behalf_of=p.name,
+        )
     if caller.is_client:
         return actions.who(caller, on_behalf_of=p.name)
     if req.channel in ASSISTED_CHANNELS:
@@ -547,7 +628,7 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
             event_data["delivery"] = plan.delivery
         if p.enterprise is not None:
             event_data["enterprise"] = p.enterprise.credit_code
-        return services.submit(
+        case, created = services.submit(
             version=version,
             person=p.person,
             enterprise=p.enterprise,
@@ -561,6 +642,9 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
             delivery_choice_address=plan.delivery_address,
             key_checked=True,  # apply() looked the key up a moment ago
         )
+        if created and (rule := CHANNEL_RULES.get(req.channel)) is not None:
+            rule.record(caller, req, case)
+        return case, created
 
 
 def _record_uses(plan: _Plan, case: Case) -> None:
@@ -619,7 +703,7 @@ def apply(caller: Caller, req: ApplyRequest) -> Applied:
     if plan.draft is not None:
         plan.draft.delete()  # its files now belong to the case
     accepted = False
-    if req.accept_now and req.channel in ASSISTED_CHANNELS:
+    if req.accept_now and is_assisted(req.channel):
         # Accepting is its own action, with its own permission: a staff member who may submit but not accept
         # leaves the case awaiting acceptance.
         with contextlib.suppress(actions.NotAllowed):

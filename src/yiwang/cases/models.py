@@ -21,6 +21,8 @@ class Channel(models.TextChoices):
     WINDOW = "window", _("Comprehensive window")
     KIOSK = "kiosk", _("Self-service kiosk")
     API = "api", _("Department system (API)")
+    HELPER = "helper", _("Assisted handling (帮办代办)")
+    BANK = "bank", _("Bank outlet (政银通办)")
 
 
 class State(models.TextChoices):

@@ -315,7 +315,13 @@ def _receipt(request: HttpRequest, case_number: str, kiosk: bool) -> HttpRespons
     a = access.actor(request)
     case = access.get_or_404(policy.receipt_cases(a).select_related("version", "organisation"), case_number=case_number)
     code = request.session.pop(CODE_SESSION_PREFIX + case.case_number, None)
-    context = {"case": case, "version": case.version, "query_code": code, "kiosk": kiosk}
+    context = {
+        "case": case,
+        "version": case.version,
+        "query_code": code,
+        "kiosk": kiosk,
+        "offers": [] if kiosk else applying.after_apply_offers(case),
+    }
     response = render(request, "cases/apply/receipt.html", context)
     if kiosk:
         # The kiosk is shared: the receipt is the last page shown to this person.
