@@ -10,11 +10,12 @@ class HallsConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.identity.scopes import API_SCOPES
 
-        from . import assist, handlers, panels
+        from . import assist, handlers, panels, visits
 
         handlers.register()  # the outbox subscriber on case events
         panels.register()
         assist.register()
+        visits.register()  # finished tickets, rated on the spot when ratings is installed
         API_SCOPES.add("halls:bank", _("Apply at a bank outlet's smart teller (政银通办)"), order=50)
         API_SCOPES.add(
             "halls:kiosk", _("Issue queue numbers and read the calling screen of halls (kiosks, screens)"), order=51

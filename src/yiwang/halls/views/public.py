@@ -21,7 +21,7 @@ from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access as id_access
 from yiwang.orgs.models import Hall
 
-from .. import hours, queries, services
+from .. import hours, queries, services, visits
 from ..models import (
     Appointment,
     BusinessLine,
@@ -184,7 +184,8 @@ def ticket_page(request: HttpRequest, key: str) -> HttpResponse:
     """A number's own page (phone or kiosk slip QR): state, window when called, people ahead; it updates itself."""
     ticket = _ticket(key)
     state = queries.ticket_state(ticket)
-    return render(request, "halls/ticket.html", {"ticket": ticket, "live": state})
+    context = {"ticket": ticket, "live": state, "rate_url": visits.rating_link(ticket)}
+    return render(request, "halls/ticket.html", context)
 
 
 @require_GET
