@@ -82,6 +82,11 @@ def _empty_cache() -> None:
     for cache in caches.all(initialized_only=True):
         if not isinstance(cache, CounterCache):  # its rows live in the test's database, rolled back or flushed
             cache.clear()
+    # The per-process memo of a published version's steps: SQLite reuses the ids of rolled-back rows, so the next
+    # test's version may carry an id the memo already knows with other steps.
+    from yiwang.cases import services
+
+    services._process_of.cache_clear()
 
 
 # Host names the tests use for webhook receivers and other outbound calls, and the (public) addresses they resolve

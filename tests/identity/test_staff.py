@@ -169,7 +169,7 @@ def test_an_incomplete_checklist_is_refused_and_nothing_is_logged(zhang):
 def test_only_clerks_verify_in_person(role, zhang):
     c = signed_in(member(role))
     url = find(c, zhang)
-    assert "verify/" not in c.get(url).content.decode()
+    assert url + "verify/" not in c.get(url).content.decode()
     assert c.post(url + "verify/", CHECKED).status_code == 404
     assert not Verification.objects.exists()
 
