@@ -2,8 +2,9 @@
 
 The apply pages (portal, phone and kiosk) are thin over this module and `cases.applying` (the one apply command).
 For every catalog material the applicant chooses a source — a new upload (cases.uploads), a stored material from
-My Space, the applicant's e-license, paper brought to the window, or the file kept in the draft; `resolve` checks
-the choices without storing anything, and `store_rows` stores the files once the whole application passed.
+My Space, the applicant's e-license, shared data fetched with their consent (cases.uploads.SHARED_DATA), paper
+brought to the window, or the file kept in the draft; `resolve` checks the choices without storing anything, and
+`store_rows` stores the files once the whole application passed.
 
 Drafts (`Draft`) keep what was typed and the files already checked, per applicant and item version, so an
 application can be finished later on another device.
@@ -50,6 +51,7 @@ class MaterialSlot:
     material: Any
     options: list[str]
     license: uploads.LicenseRef | None = None
+    shared: uploads.SharedDataRef | None = None  # shared data offered (available), or why it cannot be (upload)
     stored: list[Any] = field(default_factory=list)  # My Space materials offered for reuse
     draft_row: dict[str, Any] | None = None
     chosen: str = ""
@@ -92,9 +94,15 @@ def slots(version: Any, applicant: Applicant, draft: Draft | None = None) -> lis
         if m.source == "government":
             continue
         required = m.requirement == "required"
+        shared = None
         if m.source == "shared":
-            out.append(MaterialSlot(m, [SHARED], chosen=SHARED, required=required))
-            continue
+            shared = uploads.shared_data_for(applicant.subject, m.data_resource_code, version.item.organisation)
+            if shared is None:  # no source knows it: listed for the department to obtain
+                out.append(MaterialSlot(m, [SHARED], chosen=SHARED, required=required))
+                continue
+            if shared.available:  # fetched at submission with the applicant's consent; an upload stays possible
+                out.append(MaterialSlot(m, [SHARED, UPLOAD], chosen=SHARED, required=required, shared=shared))
+                continue
         lic = uploads.license_for(applicant.subject, m.license_type_code) if m.license_type_code else None
         options = []
         if lic is not None:
@@ -107,7 +115,7 @@ def slots(version: Any, applicant: Applicant, draft: Draft | None = None) -> lis
         row = draft_rows.get(m.pk)
         if row is not None and row.get("source") == MaterialSource.UPLOAD and row.get("file"):
             options.insert(0, DRAFT)
-        slot = MaterialSlot(m, options, license=lic, stored=stored, draft_row=row, required=required)
+        slot = MaterialSlot(m, options, license=lic, shared=shared, stored=stored, draft_row=row, required=required)
         if row is not None:
             slot.chosen = {
                 MaterialSource.UPLOAD: DRAFT,
@@ -198,6 +206,18 @@ def resolve(
                     params=label,
                 )
             )
+        elif choice == SHARED and SHARED in slot.options and slot.shared is not None:
+            if not for_draft and not post.get(f"{slot.key}-consent"):
+                problems.append(
+                    Problem(
+                        slot.field,
+                        _("Tick the box to agree that %(label)s is fetched from shared government data."),
+                        "consent",
+                        params=label,
+                    )
+                )
+                continue
+            pending.append(Pending(slot, MaterialSource.SHARED))
         elif choice == PAPER and PAPER in slot.options:
             pending.append(Pending(slot, MaterialSource.PAPER))
         elif choice == DRAFT and DRAFT in slot.options and slot.draft_row:
@@ -218,7 +238,19 @@ def store_rows(pending: list[Pending], stored_now: list[str]) -> list[dict[str, 
     rows = []
     for p in pending:
         m = p.slot.material
-        if p.row is not None:
+        if p.source == MaterialSource.SHARED:
+            # The fetched copy and its call (cases.applying fetched it), or the resource's code alone (a draft).
+            rows.append(
+                p.row
+                if p.row is not None
+                else uploads.material_row(
+                    name=m.name,
+                    catalog_material_id=m.pk,
+                    source=MaterialSource.SHARED,
+                    reference=m.data_resource_code,
+                )
+            )
+        elif p.row is not None:
             rows.append(
                 uploads.material_row(
                     name=m.name,
@@ -268,15 +300,6 @@ def store_rows(pending: list[Pending], stored_now: list[str]) -> list[dict[str, 
                     catalog_material_id=m.pk,
                     source=MaterialSource.LICENSE,
                     reference=lic.identifier if lic else m.license_type_code,
-                )
-            )
-        elif p.source == MaterialSource.SHARED:
-            rows.append(
-                uploads.material_row(
-                    name=m.name,
-                    catalog_material_id=m.pk,
-                    source=MaterialSource.SHARED,
-                    reference=m.data_resource_code,
                 )
             )
         else:
