@@ -8,12 +8,18 @@ PORT ?= 8000
 DEMO_SEED ?= 2026
 DEMO_ITEMS ?= 15000
 PIP := $(BIN)/python -m pip -q --disable-pip-version-check
-PYTEST := $(BIN)/pytest -p no:cacheprovider -q --durations=10
+# Tests run in parallel (pytest-xdist), one worker per CPU the system shows (`logical`: on a 2-vCPU machine 2,
+# where `auto` may count 1 physical core); `make test WORKERS=0` runs them one by one.
+# Each test file stays on one worker (`--dist loadfile`, in pyproject.toml).
+# `make test REVERSE=1` runs every test in reverse order, to catch tests that depend on the order.
+WORKERS ?= logical
+REVERSE ?=
+PYTEST := $(BIN)/pytest -p no:cacheprovider -q --durations=10 -n $(WORKERS) $(if $(REVERSE),--reverse)
 export PYTHON
 export DJANGO_SETTINGS_MODULE ?= yiwang.conf.dev
 
 .PHONY: demo test venv system-deps lint messages i18n i18n-check prepare test-sqlite test-postgres test-browser \
-	bench clean lock
+	test-reverse bench clean lock
 
 # The virtualenv, rebuilt when the lock file or the package metadata change.
 $(BIN)/yiwang: pyproject.toml requirements.lock
@@ -51,11 +57,15 @@ demo: prepare
 	$(BIN)/yiwang demo_accounts
 	$(BIN)/yiwang demo_identities
 	$(BIN)/yiwang seed_licenses --if-empty
+	$(BIN)/yiwang seed_hotline --if-empty
+	$(BIN)/yiwang seed_halls --if-empty
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)
 
+# ruff, and the layering contracts of .importlinter (docs/architecture.md).
 lint: venv
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/lint-imports --no-cache --no-logo
 
 test: system-deps venv messages lint i18n-check test-sqlite test-postgres
 
@@ -69,6 +79,10 @@ test-postgres: venv messages
 
 test-browser: venv messages
 	DJANGO_SETTINGS_MODULE=yiwang.conf.test $(PYTEST) -m browser
+
+# The whole suite on SQLite in reverse order (now and then, and before a release).
+test-reverse: venv messages
+	DJANGO_SETTINGS_MODULE=yiwang.conf.test $(PYTEST) --reverse
 
 # Benchmarks (not timed tests); each script's docstring tells its options.
 bench: venv

@@ -1,14 +1,15 @@
-"""Benchmark: import a whole demo city's catalog (20,000 items) from xlsx and from JSON into a fresh database.
+"""Benchmark: import a whole demo city's catalog (20,000 items) from xlsx and from JSON into a fresh database,
+then export it again.
 
-    .venv/bin/python bench/import_bench.py --items 20000 [xlsx] [json]
+    .venv/bin/python bench/import_bench.py --items 20000 [xlsx] [json] [export]
     bin/run-with-postgres .venv/bin/python bench/import_bench.py --items 20000
 
 The demo city comes from `yiwang.ops.demo.generate_city` (deterministic for a seed). The
 parent process writes both files once; each import runs in a child process on a fresh database
 (a new SQLite file, or the PostgreSQL database of DATABASE_URL flushed) holding only the
 organisations, license types, data resources and themes, so the child's peak RSS is the import's.
-Printed per format: file size, wall time of the import (whole-file validation + bulk write) and of
-the search-index refresh that follows, peak RSS (ru_maxrss) of the child, and the time of a second
+Printed per format: file size, wall time of the import (whole-file validation + bulk write in batches) and of
+the search indexing of the batches as they commit, peak RSS (VmHWM) of the child, and the time of a second
 import of the same file (every item unchanged). `--tracemalloc` adds the Python heap peak (slower).
 """
 
@@ -18,14 +19,13 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from machine_info import cpu_model
+from machine_info import cpu_model, peak_rss_mib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -142,18 +142,19 @@ def child(fmt: str, path: str, items: int, seed: int, use_tracemalloc: bool) -> 
     del plan
     from django.db import connection
 
+    from yiwang.catalog import handlers
     from yiwang.catalog.io import service
 
     search_seconds = []
-    original = service.refresh_search
+    original = handlers.index_items
 
-    def timed_refresh(ids):
+    def timed_index(ids):
         t = time.perf_counter()
         original(ids)
         search_seconds.append(time.perf_counter() - t)
 
-    service.refresh_search = timed_refresh
-    before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    handlers.index_items = timed_index  # the search listener indexes each committed batch
+    before_rss = peak_rss_mib()
     if use_tracemalloc:
         import tracemalloc
 
@@ -168,7 +169,7 @@ def child(fmt: str, path: str, items: int, seed: int, use_tracemalloc: bool) -> 
 
         heap = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_rss = peak_rss_mib()
     again = time.perf_counter()
     with open(path, "rb") as fh:
         second = service.import_catalog(fh, channel="import")
@@ -185,27 +186,60 @@ def child(fmt: str, path: str, items: int, seed: int, use_tracemalloc: bool) -> 
         "indexed": SearchEntry.objects.count(),
         "import_s": round(wall - sum(search_seconds), 2),
         "search_refresh_s": round(sum(search_seconds), 2),
-        "rss_before_mib": round(before_rss / 1024, 1),
-        "peak_rss_mib": round(peak_rss / 1024, 1),
+        "rss_before_mib": before_rss,
+        "peak_rss_mib": peak_rss,
         "tracemalloc_peak_mib": round(heap / 1024 / 1024, 1) if heap is not None else None,
         "reimport_unchanged": second.unchanged,
         "reimport_s": round(again, 2),
     }
 
 
+def export_child(fmt: str) -> dict:
+    """Runs in its own process on the imported database: one export timed, peak RSS of this process."""
+    from django.db import connection
+
+    from yiwang.catalog.io import published_versions, write_json, write_xlsx
+
+    before_rss = peak_rss_mib()
+    versions = published_versions()
+    count = versions.count()
+    with tempfile.NamedTemporaryFile(suffix=f".{fmt}") as fh:
+        started = time.perf_counter()
+        (write_xlsx if fmt == "xlsx" else write_json)(versions, fh)
+        fh.flush()
+        wall = time.perf_counter() - started
+        size = os.path.getsize(fh.name)
+    return {
+        "format": fmt,
+        "database": connection.vendor,
+        "items": count,
+        "export_s": round(wall, 2),
+        "size_mib": round(size / 1024 / 1024, 1),
+        "rss_before_mib": before_rss,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("formats", nargs="*", help="xlsx and/or json (default both)")
+    parser.add_argument("formats", nargs="*", help="xlsx, json and/or export (default all three)")
     parser.add_argument("--items", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--tracemalloc", action="store_true", help="also measure the Python heap peak (slower)")
     parser.add_argument("--child", nargs=2, metavar=("FORMAT", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--export-child", metavar="FORMAT", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    formats = args.formats or ["xlsx", "json"]
-    if set(formats) - {"xlsx", "json"}:
-        parser.error("formats are xlsx and json")
+    formats = args.formats or ["xlsx", "json", "export"]
+    if set(formats) - {"xlsx", "json", "export"}:
+        parser.error("formats are xlsx, json and export")
+    export = "export" in formats
+    formats = [f for f in formats if f != "export"] or (["json"] if export else [])
 
+    if args.export_child:
+        setup_django(args.db)
+        print(json.dumps(export_child(args.export_child)))
+        return
     if args.child:
         setup_django(args.db)
         print(json.dumps(child(args.child[0], args.child[1], args.items, args.seed, args.tracemalloc)))
@@ -241,6 +275,7 @@ def main() -> None:
         print(f"wrote {path.name}: {path.stat().st_size / 1024 / 1024:.1f} MiB in {time.perf_counter() - t:.1f} s")
     del objs
 
+    db = ""
     for fmt in formats:
         db = pg or f"sqlite:///{tmp / f'bench-{fmt}.sqlite3'}"
         cmd = [sys.executable, __file__, "--child", fmt, str(files[fmt]), "--db", db, "--items", str(args.items)]
@@ -259,6 +294,17 @@ def main() -> None:
             )
             + f"; re-import of the same file {figures['reimport_s']} s ({figures['reimport_unchanged']} unchanged)"
         )
+
+    if export:
+        for fmt in ("xlsx", "json"):
+            cmd = [sys.executable, __file__, "--export-child", fmt, "--db", db]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            figures = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"export {fmt:4} on {figures['database']}: {figures['items']} items in {figures['export_s']} s, "
+                f"{figures['size_mib']} MiB; peak RSS {figures['peak_rss_mib']} MiB "
+                f"(before export {figures['rss_before_mib']} MiB)"
+            )
 
 
 if __name__ == "__main__":

@@ -13,3 +13,20 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine() or "unknown"
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB.
+
+    VmHWM from /proc/self/status where there is one: ru_maxrss survives fork and exec on Linux, so a child started
+    by a big parent would report the parent's peak instead of its own.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -1,6 +1,7 @@
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck
@@ -12,6 +13,46 @@ hypothesis_settings.register_profile("yiwang", deadline=None, suppress_health_ch
 hypothesis_settings.load_profile("yiwang")
 
 LOCALE = Path(__file__).resolve().parents[1] / "src" / "yiwang" / "locale"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse",
+        action="store_true",
+        help="run the tests in reverse order (Django's grouping kept), to find tests that depend on order",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]):
+    """With --reverse, reverses the collected tests before pytest-django sorts them into Django's groups (tests
+    in a transaction, then transactional ones, then those without a database); its sort is stable, so each group
+    runs in reverse order."""
+    if config.getoption("reverse"):
+        items.reverse()
+    return (yield)
+
+
+# Packages whose files share a world built once per package (a package-scoped fixture): under pytest-xdist their
+# files go to one worker together, so the world is built once rather than on every worker.
+SHARED_WORLD_PACKAGES = ("tests/access/",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (pyproject.toml), with the files of each SHARED_WORLD_PACKAGES package as one unit.
+
+    (`--dist loadgroup` with xdist_group marks would say the same, but pytest 9.2 drops the group from the node
+    ids: pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileOrSharedPackage(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return next((package for package in SHARED_WORLD_PACKAGES if path.startswith(package)), path)
+
+    return FileOrSharedPackage(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:

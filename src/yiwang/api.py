@@ -255,6 +255,8 @@ def _register() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.exchange.api import router as exchange_router
+    from yiwang.halls.api import router as halls_router
+    from yiwang.hotline.api import router as hotline_router
     from yiwang.identity.api import router as identity_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.orgs.api import router as orgs_router
@@ -266,6 +268,8 @@ def _register() -> None:
     api.add_router("/licenses/", licenses_router)
     api.add_router("/cases/", cases_router)
     api.add_router("/exchange/", exchange_router)
+    api.add_router("/hotline/", hotline_router)
+    api.add_router("/halls/", halls_router)
 
 
 _register()

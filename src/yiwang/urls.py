@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("yiwang.calendar.urls")),
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.cases.urls")),
+    path("", include("yiwang.hotline.urls")),
+    path("", include("yiwang.halls.urls")),
     # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
     path("oauth/", include("yiwang.identity.oauth_urls")),
     # Sign-in through the provincial identity platform (OpenID Connect); its pages answer 404 while it is off.

@@ -163,6 +163,12 @@ def build_world() -> World:
     w.rec["material"] = space.store_material(a, upload=upload, title="身份证复印件", uploaded_by=a.user)
     w.rec["draft"] = catalog.start_draft(item, actor=w.users["catalog_admin"])
     item.refresh_from_db()
+    # A background catalog import the catalog administrator started (its page and API are theirs alone).
+    from yiwang.catalog.models import ImportJob
+
+    w.rec["import_job"] = ImportJob.objects.create(
+        created_by=w.users["catalog_admin"], filename="catalog.xlsx", state=ImportJob.State.DONE
+    )
 
     # E-licenses: a personal one for A, an enterprise one for E, issued by the handling organisation.
     cert = LicenseType.objects.create(
@@ -185,6 +191,8 @@ def build_world() -> World:
 
     # The calendar: one special day (the API deletes or replaces it).
     w.rec["special_day"] = calendar.set_day(dt.date(2026, 10, 9), "holiday", "国庆节", user=sysadmin)
+
+    _hotline(w, centre, handling, a)
 
     # Machine clients: the handling organisation's with every scope, the same organisation's with a scope that
     # opens nothing here, and another organisation's with every scope.
@@ -210,7 +218,59 @@ def build_world() -> World:
     assert set(MACHINE_ACTORS) == set(w.tokens)
     assert get_user_model().objects.filter(pk=a.user.pk).exists()
     assert Case.objects.count() == 2
+    from tests.halls.access_world import extend as add_halls
+
+    add_halls(w)  # halls, windows, an appointment, a number, a survey (tests/halls/access_world.py)
     return w
+
+
+def _hotline(w: World, centre, handling, a) -> None:
+    """12345: the centre (its operator and supervisor), H's handler, a work order A made online and the centre
+    dispatched to H (with a photo), a published knowledge entry of H, an Open311 key and token."""
+    from django.contrib.auth.models import Permission
+
+    from yiwang.hotline import knowledge, open311
+    from yiwang.hotline import services as hotline
+    from yiwang.hotline.models import Category, Centre, IntakeToken
+
+    Centre.objects.create(organisation=centre, division=centre.division, is_default=True)
+    road = Category.objects.filter(code="road").first() or Category.objects.create(code="road", name="道路设施")
+    operator = staff(centre, Role.HOTLINE_OPERATOR, username="m-operator")
+    chief = staff(centre, Role.HOTLINE_OPERATOR, username="m-chief")
+    Membership.objects.filter(user__in=[operator, chief]).update(covers_division=True)
+    chief.user_permissions.add(Permission.objects.get(codename="supervise", content_type__app_label="hotline"))
+    handler = staff(handling, Role.HOTLINE_HANDLER, username="m-handler")
+    second = staff(handling, Role.HOTLINE_HANDLER, username="m-handler2")
+    w.users.update(operator=operator, handler=handler, centre_sup=chief)
+    png = ContentFile(b"\x89PNG\r\n\x1a\n" + b"\0" * 32, name="p.png")
+    order, _ = hotline.create_order(
+        who=hotline.Who(user=a.user, name=a.name, channel="web"),
+        order_type="complaint",
+        category=road,
+        content="东风路路面塌陷，请尽快修补。",
+        person=a,
+        caller_phone="13900001111",
+        channel="web",
+        photos=[png],
+    )
+    hotline.dispatch(order, hotline.Who(user=operator, name="话务员", role=Role.HOTLINE_OPERATOR), handling)
+    order.refresh_from_db()
+    w.rec.update(work_order=order, wo_photo=order.attachments.get())
+    entry = knowledge.create_entry(
+        organisation=handling,
+        user=handler,
+        title="路灯不亮找谁",
+        answer="城市管理部门负责路灯维护。",
+        review_due=dt.date.today() + dt.timedelta(days=365),
+    )
+    version = entry.versions.get()
+    knowledge.submit(version, handler)
+    knowledge.review(version, second, True)
+    entry.refresh_from_db()
+    w.rec["kb_entry"] = entry
+    key, raw = open311.new_key("城市随手拍", centre)
+    w.rec["o311_key"] = raw
+    w.rec["o311_token"] = IntakeToken.objects.create(token="t" * 32, api_key=key, order=order)
 
 
 @pytest.fixture(scope="package")

@@ -25,6 +25,9 @@ SHORT = {
     "supervisor": "sup",
     "catalog_admin": "cat",
     "sysadmin": "sys",
+    "operator": "ops",
+    "handler": "hdl",
+    "centre_sup": "chief",
     "client": "mc",
     "client_bare": "mc0",
     "client_other": "mc2",
@@ -37,7 +40,7 @@ Generated from `tests/access/expectations.py` by `python -m tests.access.docs`; 
 cell below against the running application (a test fails when this file is out of date, and when a page or an
 API operation exists that has no row here).
 
-## The rules (identity.access, cases.policy, licenses.access, identity.staff_tools)
+## The rules (identity.access, cases.policy, licenses.access, identity.staff_tools, hotline.policy)
 
 - **Applicants** reach their own records; as the legal representative or an agent they reach their enterprise's
   records within the permissions granted (an agent with apply + view_cases sees the enterprise's cases and its
@@ -81,6 +84,9 @@ API operation exists that has no row here).
 | sup | supervisor of H (read-only across the division) |
 | cat | catalog administrator of H |
 | sys | system administrator |
+| ops | 12345 operator of the city's hotline centre (covering the division) |
+| hdl | 12345 handler of H (the work order "wo", made online by A, is dispatched to H) |
+| chief | 12345 centre supervisor: an operator holding `hotline.supervise` (extensions, send-backs, rules) |
 | mc | H's machine client with every scope |
 | mc0 | H's machine client with a scope that opens none of these (introspection) |
 | mc2 | another department's machine client with every scope |

@@ -102,6 +102,11 @@ PARAMS: dict[str, Any] = {
     "token": lambda w, _a: "bad-token",
     "ref": lambda w, a: _ref(w, a, w.rec["person_a"].pk),
     "url": lambda w, _a: "",
+    "job_id": _rec("import_job", "pk"),
+    "wo": _rec("work_order", "number"),
+    "wo_photo": _rec("wo_photo", "pk"),
+    "kb": _rec("kb_entry", "key"),
+    "o311_token": _rec("o311_token", "token"),
 }
 
 

@@ -29,7 +29,18 @@ SIGN_IN = "/accounts/sign-in/"
 ADMIN_SIGN_IN = "/admin/login/"  # staff_member_required pages and the admin send people there (→ SIGN_IN)
 
 PEOPLE = ("citizen_a", "citizen_b", "agent", "revoked_agent", "legal_rep")
-STAFF = ("clerk", "reviewer", "approver", "other_reviewer", "supervisor", "catalog_admin", "sysadmin")
+STAFF = (
+    "clerk",
+    "reviewer",
+    "approver",
+    "other_reviewer",
+    "supervisor",
+    "catalog_admin",
+    "sysadmin",
+    "operator",
+    "handler",
+    "centre_sup",
+)
 MACHINE_ACTORS = ("client", "client_bare", "client_other")
 ACTORS = ("anon", *PEOPLE, *STAFF, *MACHINE_ACTORS)
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -41,6 +52,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # staff reaching H's cases: the city window, H's reviewer and approver, the supervisor (read), the sysadmin
     "case_staff": ("clerk", "reviewer", "approver", "supervisor", "sysadmin"),
     "e_side": ("agent", "legal_rep"),
+    # 12345: the centre's operator and its supervisor, and H's hotline handler
+    "hotline_staff": ("operator", "handler", "centre_sup"),
 }
 
 # Routes deliberately left out of the matrix, with the reason (each is a pattern from the resolver walk).
@@ -74,6 +87,8 @@ MISSING: dict[str, Any] = {
     "sub_id": 999999,
     "session_id": 999999,
     "item_code": "X" * 31,
+    "job_id": "00000000-0000-4000-8000-000000000000",
+    "key": "KB0000000000",
     "ref": lambda w, a: _missing_ref(w, a),
 }
 
@@ -181,6 +196,13 @@ page("GET+POST", "admin/", ex(OK, anon=AUTH, people=AUTH), note="Django admin in
 page("GET", "workbench/catalog/", ex(OK, anon=AUTH, people=AUTH), note="each staff member sees the items they edit")
 page("GET+POST", "workbench/catalog/import/", ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=OK))
 page("GET", "workbench/catalog/export/", ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=OK))
+page(
+    "GET",
+    "workbench/catalog/imports/<uuid:job_id>/",
+    ex(DENY, anon=AUTH, people=AUTH, catalog_admin=OK, sysadmin=HIDDEN),
+    guess=("job_id",),
+    note="a background import: its starter's alone",
+)
 
 # Sign-in, registration, password reset: open to everyone.
 page("GET+POST", "accounts/sign-in/", PUBLIC, body={"identifier": "nobody", "password": "x"})
@@ -307,7 +329,7 @@ page("GET+POST", "notices/<str:number>/pdf/", NOTICE, params={"number": "notice"
 # The workbench.
 # The workbench: only accounts holding a case role (window, review, approval, supervision) get in at all (403 for
 # the rest, whatever the case number); inside, a case out of reach is not found.
-WORKBENCH = ex(OK, anon=AUTH, people=DENY, catalog_admin=DENY)
+WORKBENCH = ex(OK, anon=AUTH, people=DENY, catalog_admin=DENY, hotline_staff=DENY)
 page("GET", "workbench/cases/", WORKBENCH)
 page(
     "POST",
@@ -315,7 +337,7 @@ page(
     WORKBENCH,
     body=lambda w, a: {"op": "claim", "cases": [f"{w.rec['case_a'].case_number}:{w.rec['case_a'].revision}"]},
 )
-CASE_STAFF = ex(HIDDEN, anon=AUTH, case_staff=OK, people=DENY, catalog_admin=DENY)
+CASE_STAFF = ex(HIDDEN, anon=AUTH, case_staff=OK, people=DENY, catalog_admin=DENY, hotline_staff=DENY)
 page("GET", "workbench/cases/<str:case_number>/", CASE_STAFF, guess=("case_number",))
 page(
     "GET",
@@ -332,6 +354,7 @@ page(
         anon=AUTH,
         people=DENY,
         catalog_admin=DENY,
+        hotline_staff=DENY,
         reviewer=OK,
         sysadmin=OK,
         clerk=DENY,
@@ -345,6 +368,75 @@ page(
 WINDOW = ex(DENY, anon=AUTH, clerk=OK, sysadmin=OK)
 page("GET+POST", "workbench/window/apply/", WINDOW, body={"op": "find", "doc_type": "resident_id", "doc_number": "1"})
 page("GET+POST", "workbench/window/apply/<str:item_code>/", WINDOW)
+
+# 12345 hotline (hotline.policy): citizens' pages are open; the workbench is for hotline staff (and the supervisor of
+# H, who reads); inside, each step is for the centre (operator, centre supervisor) or the assigned department (H's
+# handler). The world's work order "wo" was made online by A and dispatched to H.
+HL_WB = ex(DENY, anon=AUTH, hotline_staff=OK, supervisor=OK, sysadmin=OK)
+HL_OPERATORS = ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, sysadmin=OK)
+HL_WRITERS = ex(DENY, anon=AUTH, handler=OK, sysadmin=OK)
+WO = {"number": "wo"}
+page("GET+POST", "12345/", PUBLIC, body={"order_type": "consult", "content": "x"})
+page(
+    "GET",
+    "12345/receipt/<str:number>/",
+    ex(HIDDEN),
+    params=WO,
+    guess=("number",),
+    note="only the browser that made the request",
+)
+page("GET", "12345/track/", PUBLIC)
+page("GET", "12345/mine/", SIGNED)
+page("GET", "12345/mine/<str:number>/", ONLY_A, params=WO, guess=("number",))
+page("GET", "workbench/hotline/", HL_WB)
+page("GET+POST", "workbench/hotline/intake/", HL_OPERATORS, body={"op": "save"})
+page("GET+POST", "workbench/hotline/grid/", ex(DENY, anon=AUTH, hotline_staff=OK, sysadmin=OK), body={"content": "x"})
+page("GET", "workbench/hotline/orders/<str:number>/", HL_WB, params=WO, guess=("number",))
+page(
+    "GET",
+    "workbench/hotline/orders/<str:number>/photos/<int:pk>/",
+    HL_WB,
+    params={**WO, "pk": "wo_photo"},
+    guess=("number",),
+)
+page(
+    "POST",
+    "workbench/hotline/orders/<str:number>/<str:action>/",
+    HL_WRITERS,
+    params={**WO, "action": lambda w, a: "sign"},
+    guess=("number",),
+    note="signing for the order (H's handler)",
+)
+page("GET", "workbench/hotline/knowledge/", HL_WB)
+page("GET+POST", "workbench/hotline/knowledge/new/", HL_WRITERS)
+page("GET", "workbench/hotline/knowledge/<str:key>/", HL_WB, params={"key": "kb"}, guess=("key",))
+page("POST", "workbench/hotline/knowledge/<str:key>/", HL_WRITERS, params={"key": "kb"}, guess=("key",))
+page(
+    "POST",
+    "workbench/hotline/knowledge/<str:key>/<str:action>/",
+    HL_WRITERS,
+    params={"key": "kb", "action": lambda w, a: "retire"},
+    guess=("key",),
+    note="retiring H's entry",
+)
+page("GET", "workbench/hotline/rules/", ex(DENY, anon=AUTH, centre_sup=OK, sysadmin=OK))
+page("GET", "workbench/hotline/stats/", ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, supervisor=OK, sysadmin=OK))
+# Open311 GeoReport v2: public reading; posting needs an API key (a machine client's bearer token is not read here).
+FMT = {"fmt": lambda w, a: "json"}
+page("GET", "open311/v2/services.<str:fmt>", PUBLIC, params=FMT)
+page("GET", "open311/v2/services/<str:code>.<str:fmt>", PUBLIC, params={**FMT, "code": lambda w, a: "road"})
+page("GET", "open311/v2/requests.<str:fmt>", PUBLIC, params=FMT)
+page("POST", "open311/v2/requests.<str:fmt>", ex(DENY), params=FMT, note="without an API key")
+page(
+    "POST",
+    "open311/v2/requests.<str:fmt>",
+    PUBLIC,
+    params=FMT,
+    variant="with an API key",
+    body=lambda w, a: {"api_key": w.rec["o311_key"], "service_code": "road", "description": "x"},
+)
+page("GET", "open311/v2/requests/<str:number>.<str:fmt>", PUBLIC, params={**FMT, **WO})
+page("GET", "open311/v2/tokens/<str:token>.<str:fmt>", PUBLIC, params={**FMT, "token": "o311_token"})
 
 # --- API ----------------------------------------------------------------------------------------------------
 
@@ -484,6 +576,13 @@ VERSION = {
 }
 # client_other imports for its own organisation: it gets in, and the file is judged.
 api("POST", "/catalog/import", {**CAT_WRITE, "client_other": OK}, json=False, body=lambda w, a: {"file": csv_upload()})
+api(
+    "GET",
+    "/catalog/imports/{job_id}",
+    ex(HIDDEN, anon=AUTH, client_bare=DENY, catalog_admin=OK),
+    guess=("job_id",),
+    note="a background import: seen by the person or client that started it",
+)
 api("GET", "/catalog/export", OPEN)
 api("GET", "/catalog/items", OPEN)
 # client_other may create items, for its own organisation: naming H's is judged as a bad body (400).
@@ -619,6 +718,283 @@ api(
     guess=("sub_id",),
 )
 
+# 12345 hotline API.
+api("GET", "/hotline/categories", OPEN)
+api("GET", "/hotline/knowledge/search", OPEN, body={"q": "路灯"})
+api("GET", "/hotline/knowledge/{key}", OPEN, params={"key": "kb"}, note="a public entry")
+api("GET", "/hotline/orders", ex(OK, anon=AUTH, client_bare=DENY))
+api(
+    "POST",
+    "/hotline/orders",
+    ex(OK, anon=AUTH, client_bare=DENY),
+    body={"order_type": "x", "category": "x", "content": "x"},
+)
+WO_READ = ex(
+    HIDDEN,
+    anon=AUTH,
+    citizen_a=OK,
+    hotline_staff=OK,
+    supervisor=OK,
+    sysadmin=OK,
+    client=OK,
+    client_bare=DENY,
+)
+for suffix in ("", "/events"):
+    api("GET", f"/hotline/orders/{{number}}{suffix}", WO_READ, params=WO, guess=("number",))
+HL_SESSION_OPS = ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, sysadmin=OK)
+api("GET", "/hotline/callers", HL_SESSION_OPS, body={"phone": "13900001111"})
+api("GET", "/hotline/duplicates", HL_SESSION_OPS, body={"category": "road"})
+api("POST", "/hotline/routing/propose", HL_SESSION_OPS, body={"category": "road"})
+api("GET", "/hotline/stats", ex(DENY, anon=AUTH, operator=OK, centre_sup=OK, supervisor=OK, sysadmin=OK))
+
+
+def hotline_act(*allowed: str) -> dict[str, str]:
+    """Who may take a step on the world's order: the ones named; who sees it but may not: 403; others: 404."""
+    table = {**WO_READ}
+    for actor, outcome in table.items():
+        if outcome == OK:
+            table[actor] = DENY
+    table.update(dict.fromkeys(allowed, OK))
+    return table
+
+
+CENTRE_STEP = ("operator", "centre_sup", "sysadmin")
+DEPT_STEP = ("handler", "sysadmin", "client")
+for op, body, allowed in (
+    ("dispatch", {"department": "x"}, CENTRE_STEP),
+    ("answer", {"answer": ""}, CENTRE_STEP),
+    ("callback", {"reached": False}, CENTRE_STEP),
+    ("conclude", {"note": ""}, CENTRE_STEP),
+    ("merge", {"master": "x"}, CENTRE_STEP),
+    ("void", {"reason": ""}, CENTRE_STEP),
+    ("case", {"case_number": "x"}, CENTRE_STEP),
+    ("sign", {}, DEPT_STEP),
+    ("sub-dispatch", {"sub_unit": "x"}, DEPT_STEP),
+    ("progress", {"note": ""}, DEPT_STEP),
+    ("co-reply", {"text": ""}, DEPT_STEP),
+    ("reply", {"text": ""}, DEPT_STEP),
+    ("extension", {"amount": 0, "reason": ""}, DEPT_STEP),
+    ("send-back", {"reason": ""}, DEPT_STEP),
+    ("decide", {"request_id": 0, "approve": False}, ("centre_sup", "sysadmin")),
+    ("urge", {"note": ""}, ("centre_sup", "sysadmin")),
+):
+    api("POST", f"/hotline/orders/{{number}}/{op}", hotline_act(*allowed), params=WO, guess=("number",), body=body)
+# --- service halls (yiwang.halls) ------------------------------------------------------------------------------
+# The world's hall belongs to the city's service centre, where the matrix's clerk works (covering the division):
+# the clerk operates its windows and front desk; the supervisor (and the system administrator) read the manager's
+# figures; A holds an appointment, a hold and an on-site survey of A's case (the reviewer's and approver's work).
+# Public pages carry no personal data; a ticket's page and a kiosk are reached by their unguessable keys.
+
+
+def _pk(attr: str):
+    return lambda w, _a: w.rec[attr].pk
+
+
+HALL = {"hall_id": _pk("hall")}
+WINDOW = {"window_id": _pk("window")}
+TICKET_KEY = {"key": lambda w, _a: w.rec["ticket"].key}
+KIOSK_KEY = {"key": lambda w, _a: w.rec["hall_profile"].kiosk_key}
+APPOINTMENT = {"code": lambda w, _a: w.rec["appointment"].code}
+HOLD = {"token": lambda w, _a: w.rec["hold"].token}
+SURVEY = {"pk": _pk("survey")}
+SURVEY_API = {"survey_id": _pk("survey")}
+MISSING.update(
+    hall_id=999999,
+    window_id=999999,
+    survey_id=999999,
+    photo_id=999999,
+    key="nosuchkey0000000000000",
+    code="ZZZZZZZZ",
+    token="nosuchtoken00000000000",
+)
+
+for route in (
+    "halls/",
+    "halls/<int:hall_id>/",
+    "halls/<int:hall_id>/qr.svg",
+    "halls/<int:hall_id>/display/",
+    "halls/<int:hall_id>/display/state/",
+):
+    page("GET", route, PUBLIC, params=HALL)
+page("GET", "halls/items/<str:item_code>/", PUBLIC, note="where and when an item is handled (linked from its guide)")
+page("GET+POST", "halls/<int:hall_id>/take/", PUBLIC, params=HALL, body=lambda w, a: {"line": w.rec["line"].pk})
+page("GET", "halls/t/<str:key>/", PUBLIC, params=TICKET_KEY)
+page("GET", "halls/t/<str:key>/state/", PUBLIC, params=TICKET_KEY)
+page("POST", "halls/t/<str:key>/cancel/", PUBLIC, params=TICKET_KEY, note="the number's key is its credential")
+page(
+    "GET+POST",
+    "halls/kiosk/<str:key>/",
+    PUBLIC,
+    params=KIOSK_KEY,
+    body=lambda w, a: {"line": w.rec["line"].pk, "ref": "matrix"},
+    note="the kiosk's key is its credential",
+)
+page("GET+POST", "halls/book/", APPLICANTS, body=lambda w, a: {"line": w.rec["line"].pk, "starts_at": "x", "seats": 1})
+ONLY_A_PERSON = ex(HIDDEN, anon=AUTH, staff=DENY, citizen_a=OK)  # staff accounts book nothing (no person)
+page("GET+POST", "halls/book/hold/<str:token>/", ONLY_A_PERSON, params=HOLD, guess=("token",))
+page("GET", "my/appointments/", SIGNED)
+page("GET", "my/appointments/<str:code>/", ONLY_A, params=APPOINTMENT, guess=("code",))
+page("POST", "my/appointments/<str:code>/cancel/", ONLY_A, params=APPOINTMENT, guess=("code",))
+page("POST", "my/appointments/<str:code>/change/", ONLY_A, params=APPOINTMENT, guess=("code",), body={"starts_at": "x"})
+page("GET+POST", "my/surveys/<int:pk>/", ONLY_A, params=SURVEY, guess=("pk",), body={"option": 0})
+page(
+    "GET+POST",
+    "survey/<str:token>/",
+    PUBLIC,
+    params={"token": lambda w, _a: w.rec["survey_token"]},
+    body={"option": 0},
+    note="the signed link sent by SMS is its credential",
+)
+HALL_STAFF = ex(DENY, anon=AUTH, people=DENY)  # no hall role (clerk, hall manager, supervisor): refused
+page("GET", "workbench/halls/", {**HALL_STAFF, "clerk": OK, "supervisor": OK, "sysadmin": OK})
+CLERKS = {**HALL_STAFF, "clerk": OK, "sysadmin": OK, "supervisor": HIDDEN}
+page("GET", "workbench/halls/windows/<int:window_id>/", CLERKS, params=WINDOW, guess=("window_id",))
+page("GET", "workbench/halls/windows/<int:window_id>/state/", CLERKS, params=WINDOW, guess=("window_id",))
+page(
+    "POST",
+    "workbench/halls/windows/<int:window_id>/<str:action>/",
+    CLERKS,
+    params={**WINDOW, "action": lambda w, _a: "open"},
+    guess=("window_id",),
+    note="sitting down at the window",
+)
+page(
+    "GET+POST",
+    "workbench/halls/<int:hall_id>/desk/",
+    CLERKS,
+    params=HALL,
+    guess=("hall_id",),
+    body=lambda w, a: {"line": w.rec["line"].pk, "ref": "matrix-desk"},
+)
+page(
+    "GET",
+    "workbench/halls/<int:hall_id>/manage/",
+    {**HALL_STAFF, "supervisor": OK, "sysadmin": OK, "clerk": HIDDEN},
+    params=HALL,
+    guess=("hall_id",),
+)
+page(
+    "POST",
+    "workbench/halls/<int:hall_id>/manage/",
+    {**HALL_STAFF, "sysadmin": OK, "supervisor": HIDDEN, "clerk": HIDDEN},
+    params=HALL,
+    guess=("hall_id",),
+    note="hall managers close days; supervisors only read",
+)
+SURVEY_STAFF = ex(DENY, anon=AUTH, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK, other_reviewer=OK)
+page("GET", "workbench/surveys/", SURVEY_STAFF)
+page(
+    "GET",
+    "workbench/surveys/<int:pk>/",
+    {**SURVEY_STAFF, "other_reviewer": HIDDEN},
+    params=SURVEY,
+    guess=("pk",),
+)
+page(
+    "POST",
+    "workbench/surveys/<int:pk>/",
+    {**SURVEY_STAFF, "other_reviewer": HIDDEN, "supervisor": DENY},
+    params=SURVEY,
+    guess=("pk",),
+    body={"address": "", "start_0": "x"},
+    note="proposing times: whoever may start the case's special procedure",
+)
+page(
+    "GET",
+    "workbench/surveys/<int:pk>/photos/<int:photo_id>/",
+    ex(HIDDEN, anon=AUTH, citizen_a=OK, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK),
+    params={**SURVEY, "photo_id": _pk("survey_photo")},
+    guess=("pk",),
+)
+
+for path in ("/halls/", "/halls/{hall_id}", "/halls/{hall_id}/display"):
+    api("GET", path, OPEN, params=HALL)
+api("GET", "/halls/lines/{line_id}/availability", OPEN, params={"line_id": _pk("line")})
+api("GET", "/halls/items/{item_code}/where", OPEN)
+api("GET", "/halls/tickets/{key}", OPEN, params=TICKET_KEY)
+api("POST", "/halls/tickets/{key}/cancel", OPEN, params=TICKET_KEY)
+BOOKERS = ex(OK, anon=AUTH, machines=AUTH, staff=DENY)
+api("POST", "/halls/holds", BOOKERS, body=lambda w, a: {"line_id": w.rec["line"].pk, "starts_at": "2020-01-01T09:00"})
+api(
+    "POST",
+    "/halls/appointments",
+    BOOKERS,
+    body=lambda w, a: {"line_id": w.rec["line"].pk, "starts_at": "2020-01-01T09:00", "items": []},
+)
+api("GET", "/halls/appointments", SESSION)
+APPT_READ = ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK, clerk=OK, supervisor=OK, sysadmin=OK)
+api("GET", "/halls/appointments/{code}", APPT_READ, params=APPOINTMENT, guess=("code",))
+api(
+    "POST",
+    "/halls/appointments/{code}/cancel",
+    {**APPT_READ, "supervisor": DENY},
+    params=APPOINTMENT,
+    guess=("code",),
+    note="the booker until the cut-off; the hall's clerks and managers with a reason",
+)
+api(
+    "POST",
+    "/halls/appointments/{code}/change",
+    {**APPT_READ, "clerk": DENY, "supervisor": DENY, "sysadmin": DENY},
+    params=APPOINTMENT,
+    guess=("code",),
+    body={"starts_at": "2020-01-01T09:00"},
+)
+api(
+    "POST",
+    "/halls/appointments/{code}/check-in",
+    {**APPT_READ, "supervisor": DENY},
+    params=APPOINTMENT,
+    guess=("code",),
+)
+api(
+    "POST",
+    "/halls/{hall_id}/tickets",
+    ex(OK, anon=AUTH, machines=AUTH, staff=DENY, clerk=OK, sysadmin=OK),
+    params=HALL,
+    body=lambda w, a: {"line_id": w.rec["line"].pk},
+    note="a person takes a number; the hall's clerks issue one at the front desk",
+)
+API_CLERKS = {**_no_machines(HALL_STAFF), "clerk": OK, "sysadmin": OK, "supervisor": HIDDEN}
+api("GET", "/halls/windows/{window_id}", API_CLERKS, params=WINDOW, guess=("window_id",))
+for op in ("open", "close", "pause", "resume", "call-next", "recall", "start", "finish", "skip", "transfer"):
+    api("POST", f"/halls/windows/{{window_id}}/{op}", API_CLERKS, params=WINDOW, guess=("window_id",))
+api(
+    "GET",
+    "/halls/{hall_id}/figures",
+    {**_no_machines(HALL_STAFF), "supervisor": OK, "sysadmin": OK, "clerk": HIDDEN},
+    params=HALL,
+    guess=("hall_id",),
+)
+SURVEY_READ = ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK, reviewer=OK, approver=OK, supervisor=OK, sysadmin=OK)
+api("GET", "/halls/surveys/{survey_id}", SURVEY_READ, params=SURVEY_API, guess=("survey_id",))
+SURVEY_WORK = {**SURVEY_READ, "citizen_a": HIDDEN, "supervisor": DENY}
+api(
+    "POST",
+    "/halls/surveys/{survey_id}/propose",
+    SURVEY_WORK,
+    params=SURVEY_API,
+    guess=("survey_id",),
+    body={"address": "x", "options": []},
+)
+api(
+    "POST",
+    "/halls/surveys/{survey_id}/result",
+    SURVEY_WORK,
+    params=SURVEY_API,
+    guess=("survey_id",),
+    json=False,
+    body={"conclusion": "x", "findings": "x"},
+)
+api(
+    "POST",
+    "/halls/surveys/{survey_id}/choose",
+    ex(HIDDEN, anon=AUTH, machines=AUTH, citizen_a=OK),
+    params=SURVEY_API,
+    guess=("survey_id",),
+    body={"option_id": 0},
+)
+
 # Pages and endpoints that show the same record: the same people must get through both (machine clients aside).
 SAME_RECORD: list[tuple[str, list[str]]] = [
     ("GET /api/v1/cases/{case_number}", ["GET my/cases/<str:case_number>/", "GET workbench/cases/<str:case_number>/"]),
@@ -627,4 +1003,10 @@ SAME_RECORD: list[tuple[str, list[str]]] = [
     ("GET /api/v1/identity/people/{ref}", ["GET workbench/people/<str:ref>/"]),
     ("GET /api/v1/identity/clients/{pk}", ["GET workbench/clients/<int:pk>/"]),
     ("GET /api/v1/catalog/items/{item_code}", ["GET items/<str:item_code>/"]),
+    (
+        "GET /api/v1/hotline/orders/{number}",
+        ["GET workbench/hotline/orders/<str:number>/", "GET 12345/mine/<str:number>/"],
+    ),
+    ("GET /api/v1/halls/surveys/{survey_id}", ["GET my/surveys/<int:pk>/", "GET workbench/surveys/<int:pk>/"]),
+    ("GET /api/v1/halls/windows/{window_id}", ["GET workbench/halls/windows/<int:window_id>/"]),
 ]

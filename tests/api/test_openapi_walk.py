@@ -20,7 +20,6 @@ from openapi_core.testing import MockRequest, MockResponse
 from tests import factories
 from tests.cases.apply_world import PDF
 from tests.licenses.conftest import TEACHER_FIELDS
-from yiwang.catalog.models import ItemVersion
 from yiwang.core.api_errors import is_error_shape
 from yiwang.identity.clients import create_client
 from yiwang.licenses.models import HolderKind, License, LicenseType
@@ -99,9 +98,9 @@ def world():
         result_name="教师资格证",
         result_license_type=TEACHER,
         materials=[factories.material_data(name="认定申请表", requirement="optional")],
+        form_fields=FORM,
+        for_enterprises=False,
     )
-    ItemVersion.objects.filter(pk=item.current_id).update(form_fields=FORM)
-    item.refresh_from_db()
     return {
         "bureau": bureau,
         "item": item,

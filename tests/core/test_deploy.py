@@ -7,17 +7,21 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_with_production(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Runs `yiwang <args>` with the production settings, its var/ directory (default database, keys) a fresh
+    temporary one: never the checkout's var/, which holds a developer's demo database."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "DATABASE_URL"))}
-    base.update(DJANGO_SETTINGS_MODULE="yiwang.conf.production", **env)
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "yiwang", *args], env=base, cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    with tempfile.TemporaryDirectory(prefix="yiwang-var-") as var:
+        base.update(DJANGO_SETTINGS_MODULE="yiwang.conf.production", YIWANG_VAR_DIR=var, **env)
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "yiwang", *args], env=base, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
 
 
 def test_check_deploy_has_no_warnings(tmp_path):

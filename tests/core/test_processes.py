@@ -289,3 +289,23 @@ def test_supervisor_restores_the_signal_handlers():
     before = signal.getsignal(signal.SIGINT)
     Supervisor({"ok": python("pass")}, wait_all=True, log=lambda _text: None).run()
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_supervisor_restarts_only_the_children_it_names():
+    # run_demo: a task worker that ends is started again; the web server keeps running meanwhile.
+    lines: list[str] = []
+    supervisor = Supervisor(
+        {"web": python("import time; time.sleep(60)"), "worker": python("import time; time.sleep(0.3)")},
+        restart={"worker"},
+        log=lines.append,
+    )
+
+    def ready() -> bool:
+        if sum("worker ended" in line for line in lines) >= 2:
+            supervisor.stop()
+            return True
+        return False
+
+    assert supervisor.run(ready=ready) == 0
+    assert sum("worker ended with exit code 0; starting it again" in line for line in lines) >= 2
+    assert not any("web ended" in line or "stopping the others" in line for line in lines)

@@ -7,6 +7,8 @@ refers to the exact version it was applied under.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -447,3 +449,98 @@ class CatalogEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """A catalog file imported in the background (files above CATALOG_IMPORT_SYNC_MAX_BYTES): who, what, how far.
+
+    The upload waits in storage (under imports/catalog/, never served) until the worker has read it, and is deleted
+    then. The workbench page and `GET /api/v1/catalog/imports/{id}` show the job to the person or client who started
+    it, and to nobody else.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused: the file has problems")
+        FAILED = "failed", _("Failed")
+
+    class Phase(models.TextChoices):
+        READING = "reading", _("Reading the file")
+        CHECKING = "checking", _("Checking every item")
+        WRITING = "writing", _("Writing")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    client = models.ForeignKey(
+        "identity.MachineClient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=12, default="import")
+    filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(upload_to="imports/catalog/", blank=True)
+    size = models.PositiveBigIntegerField(_("size to read (bytes)"), default=0)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    # ImportResult.as_dict() once done.
+    result = models.JSONField(_("result"), null=True, blank=True)
+    # The problems as the API reports them ({field, code, message, message_en, sheet, row, column, ...}).
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    problem_count = models.PositiveIntegerField(_("problems found"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("catalog import job")
+        verbose_name_plural = _("catalog import jobs")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.REFUSED, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """How far the job is, 0–100: reading counts for the first 10, checking to 40, writing to 100."""
+        if self.finished:
+            return 100
+        if self.phase == self.Phase.READING or not self.total:
+            return 5 if self.phase else 0
+        share = min(1.0, self.done / self.total)
+        if self.phase == self.Phase.CHECKING:
+            return int(10 + 30 * share)
+        return int(40 + 60 * share)
+
+
+class ExportFile(models.Model):
+    """A catalog export written by the worker, served as it is to everyone who downloads it.
+
+    `key` names the export (format and filters); `stamp` is the id of the newest catalog event (publish, retire,
+    import) the file includes: a newer event means the file is out of date and the worker writes a new one.
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    format = models.CharField(max_length=4)
+    file = models.FileField(upload_to="exports/catalog/")
+    size = models.PositiveBigIntegerField(default=0)
+    etag = models.CharField(max_length=80)
+    items = models.PositiveIntegerField(default=0)
+    stamp = models.BigIntegerField(default=0)
+    written_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("catalog export file")
+        verbose_name_plural = _("catalog export files")
+
+    def __str__(self) -> str:
+        return self.key

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.licenses",
     "yiwang.exchange",
+    "yiwang.hotline",
+    "yiwang.halls",
     "yiwang.ops",
 ]
 
@@ -121,11 +123,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite: how long a connection waits for another process's write to finish before "database is locked".
+SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web and worker processes read while one writes.
+    # WAL lets the web and worker processes read while one writes; the busy timeout comes first so that even the
+    # journal-mode statement waits for a busy database. Every transaction starts IMMEDIATE (takes the write lock at
+    # BEGIN, where waiting works) instead of failing when a reader later tries to write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            "init_command": (
+                f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}; PRAGMA journal_mode=WAL; "
+                "PRAGMA synchronous=NORMAL;"
+            ),
+            "timeout": SQLITE_BUSY_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
         }
     )
@@ -353,6 +363,23 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 NINJA_PAGINATION_PER_PAGE = 20
 
+# Catalog import (catalog.io.limits): a file over any cap is refused before it can take a worker's memory or time.
+CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+CATALOG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_UNPACKED_BYTES", 400 * 1024 * 1024))
+CATALOG_IMPORT_MAX_RATIO = int(os.environ.get("CATALOG_IMPORT_MAX_RATIO", "100"))
+CATALOG_IMPORT_MAX_ROWS = int(os.environ.get("CATALOG_IMPORT_MAX_ROWS", "300000"))
+CATALOG_IMPORT_MAX_ITEMS = int(os.environ.get("CATALOG_IMPORT_MAX_ITEMS", "60000"))
+CATALOG_IMPORT_MAX_COLUMNS = int(os.environ.get("CATALOG_IMPORT_MAX_COLUMNS", "100"))
+CATALOG_IMPORT_MAX_CELL_CHARS = int(os.environ.get("CATALOG_IMPORT_MAX_CELL_CHARS", "32767"))
+# Files that read to more than this (xlsx unpacked, JSON as sent) are imported by the worker, not in the request.
+CATALOG_IMPORT_SYNC_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_SYNC_MAX_BYTES", 1024 * 1024))
+# Items written per transaction: a long import lets other writers in between batches.
+CATALOG_IMPORT_BATCH_ITEMS = int(os.environ.get("CATALOG_IMPORT_BATCH_ITEMS", "500"))
+# An export asked for the first time is written in the request up to this many items, else by the worker.
+CATALOG_EXPORT_INLINE_ITEMS = int(os.environ.get("CATALOG_EXPORT_INLINE_ITEMS", "2000"))
+# Anonymous downloads of the catalog export per client address (django-ratelimit rate, e.g. "10/m").
+CATALOG_EXPORT_ANON_RATE = os.environ.get("CATALOG_EXPORT_ANON_RATE", "10/m")
+
 # Work lists turn yellow when this share of a limit is used (and red when it is past).
 CASE_WARNING_FRACTION = float(os.environ.get("CASE_WARNING_FRACTION", "0.8"))
 # Webhooks go to https:// receivers only; allow http:// on a closed network (tests, a government intranet).
@@ -365,3 +392,13 @@ DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})
 WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
 # A CA bundle (file or directory) for receivers whose certificates a private CA signed; empty: the system's CAs.
 WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "")
+
+# 12345 hotline (yiwang.hotline, docs/hotline.md). Email intake reads a mailbox through the HOTLINE_MAILBOX slot:
+# "directory" (default: .eml files dropped in var/hotline/inbox) or "imap" ({"host", "user", "password", …}).
+HOTLINE_MAILBOX = os.environ.get("HOTLINE_MAILBOX", "directory")
+HOTLINE_MAILBOX_OPTIONS = env_json("HOTLINE_MAILBOX_OPTIONS", {})
+# Duplicate suggestions: open orders of the same category within this many metres and days.
+HOTLINE_DUPLICATE_METRES = int(os.environ.get("HOTLINE_DUPLICATE_METRES", "250"))
+HOTLINE_DUPLICATE_DAYS = int(os.environ.get("HOTLINE_DUPLICATE_DAYS", "30"))
+# Open311: answer POST /requests with a token only (the order is made by the worker) instead of at once.
+HOTLINE_OPEN311_ASYNC = env_bool("HOTLINE_OPEN311_ASYNC", False)

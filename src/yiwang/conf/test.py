@@ -1,6 +1,8 @@
 """Test settings: SQLite in memory unless DATABASE_URL names another database (CI runs both)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,5 +21,7 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Signing keys made by tests go to a throw-away directory, never to var/keystore.
+# Signing keys made by tests go to a throw-away directory, never to var/keystore: one per process (each pytest-xdist
+# worker has its own), removed when the process ends.
 LICENSE_KEYSTORE_DIR = Path(tempfile.mkdtemp(prefix="yiwang-keystore-"))
+atexit.register(shutil.rmtree, LICENSE_KEYSTORE_DIR, ignore_errors=True)

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -39,15 +39,16 @@ class Child:
 class Supervisor:
     """Runs named commands side by side until one of them ends or a stop signal arrives.
 
-    With `restart=True` a child that ends on its own is started again (a worker pool); a child that keeps
-    failing within seconds of starting makes the whole group stop, so a broken setup does not loop forever.
+    With `restart=True` a child that ends on its own is started again (a worker pool); `restart` may also name the
+    children to restart (run_demo restarts its task worker, not its web server). A child that keeps failing within
+    seconds of starting makes the whole group stop, so a broken setup does not loop forever.
     With `wait_all=True` children are expected to finish (batch work): the group ends when all have ended.
     Otherwise the first child to end stops the others (run_demo: no web server without its worker).
     """
 
     commands: Mapping[str, Sequence[str]]
     env: Mapping[str, str] | None = None
-    restart: bool = False
+    restart: bool | Collection[str] = False
     wait_all: bool = False
     grace_seconds: float = 35.0
     poll_seconds: float = 0.2
@@ -79,6 +80,11 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     child.process.send_signal(signal.SIGTERM)
 
+    def _restarts(self, child: Child) -> bool:
+        if isinstance(self.restart, bool):
+            return self.restart
+        return child.name in self.restart
+
     def running(self) -> list[Child]:
         return [c for c in self.children if c.process is not None and c.process.poll() is None]
 
@@ -104,7 +110,7 @@ class Supervisor:
                     child.finished = True
                     self.exit_code = self.exit_code or _positive(code)
                     continue
-                if self.restart and not self.stopping:
+                if self._restarts(child) and not self.stopping:
                     quick = time.monotonic() - child.started_at < 10
                     child.quick_failures = child.quick_failures + 1 if quick else 0
                     if child.quick_failures < self.max_quick_failures:

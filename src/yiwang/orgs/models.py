@@ -162,6 +162,7 @@ class Role(models.TextChoices):
     HOTLINE_HANDLER = "hotline_handler", _("12345 handler")
     DATA_OFFICER = "data_officer", _("Data officer")
     CATALOG_ADMIN = "catalog_admin", _("Catalog administrator")
+    HALL_MANAGER = "hall_manager", _("Service hall manager")
     SYSADMIN = "sysadmin", _("System administrator")
 
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 import itertools
 import json
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from xml.etree import ElementTree
 
+import ijson
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
 
 from yiwang.core.errors import Problem
 
 from . import formats as F
+from . import limits as L
 from . import xlsx
 from .formats import Column
 
@@ -61,8 +63,10 @@ class ItemRecord:
 class ParsedFile:
     """What the reader made of a file: its items, its problems, and how to point at a field."""
 
-    def __init__(self, fmt: str):
+    def __init__(self, fmt: str, progress: Callable[[str, int, int], None] | None = None):
         self.fmt = fmt
+        self.progress = progress
+        self.rows_read = 0
         self.items: list[ItemRecord] = []
         self.problems: list[Problem] = []
         self.file_level = False  # True when the file's shape is wrong and rows were not read
@@ -116,11 +120,23 @@ class ParsedFile:
             )
         )
 
+    def counted(self) -> None:
+        """One more row (or item) read; tells `progress` every thousand."""
+        self.rows_read += 1
+        if self.progress is not None and self.rows_read % 1000 == 0:
+            self.progress("reading", self.rows_read, 0)
+
     def file_problem(self, message, *, sheet: str | None = None, column: str | None = None, params=None) -> None:
         self.file_level = True
         self.problems.append(
             Problem("file", message, code="file", sheet=sheet, row=1 if column else None, column=column, params=params)
         )
+
+    def too_large(self, exc: L.TooLarge) -> None:
+        """A cap was passed: the file is refused with that one problem, whatever was read before."""
+        self.file_level = True
+        self.items = []
+        self.problems = [exc.problem]
 
 
 # -- cells ----------------------------------------------------------------------------------------------
@@ -275,19 +291,60 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def read(fileobj: IO[bytes]) -> ParsedFile:
-    """Reads an xlsx or JSON catalog file from a binary file object."""
+def file_size(fileobj: IO[bytes]) -> int:
+    fileobj.seek(0, 2)
+    size = fileobj.tell()
     fileobj.seek(0)
+    return size
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def read(fileobj: IO[bytes], limits: L.Limits | None = None, progress: Progress | None = None) -> ParsedFile:
+    """Reads an xlsx or JSON catalog file from a binary file object, within the caps of catalog.io.limits.
+
+    `progress("reading", rows, 0)` is called every thousand rows (or items) read.
+    """
+    limits = limits or L.Limits.current()
+    size = file_size(fileobj)
     head = fileobj.read(64)
     fileobj.seek(0)
     fmt = sniff(head)
+    if fmt is None:
+        parsed = ParsedFile("unknown")
+        parsed.file_problem(_("The file is neither an Excel workbook (.xlsx) nor a JSON file."))
+        return parsed
+    if size > limits.max_bytes:
+        parsed = ParsedFile(fmt)
+        parsed.too_large(L.file_too_large(size, limits))
+        return parsed
+    if progress is not None:
+        progress("reading", 0, 0)
     if fmt == "xlsx":
-        return read_xlsx(fileobj)
+        return read_xlsx(fileobj, limits, progress)
+    return read_json(fileobj, limits, progress)
+
+
+def unpacked_size(fileobj: IO[bytes]) -> int | None:
+    """What reading the file takes, in bytes, without reading it: an xlsx archive's unpacked size, a JSON file's size.
+
+    None when the file is refused anyway (not a catalog file, over a cap): the import then answers at once.
+    """
+    limits = L.Limits.current()
+    size = file_size(fileobj)
+    fmt = sniff(fileobj.read(64))
+    fileobj.seek(0)
+    if fmt is None or size > limits.max_bytes:
+        return None
     if fmt == "json":
-        return read_json(fileobj)
-    parsed = ParsedFile("unknown")
-    parsed.file_problem(_("The file is neither an Excel workbook (.xlsx) nor a JSON file."))
-    return parsed
+        return size
+    try:
+        return xlsx.check_archive(fileobj, limits)
+    except (L.TooLarge, zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        fileobj.seek(0)
 
 
 # -- xlsx -----------------------------------------------------------------------------------------------
@@ -322,15 +379,20 @@ def _header_map(parsed: ParsedFile, sheet: str, rows) -> tuple[dict[int, Column]
     return mapping, start, rows
 
 
-def read_xlsx(fileobj: IO[bytes]) -> ParsedFile:
-    parsed = ParsedFile("xlsx")
+def read_xlsx(fileobj: IO[bytes], limits: L.Limits | None = None, progress: Progress | None = None) -> ParsedFile:
+    parsed = ParsedFile("xlsx", progress)
     try:
-        wb = xlsx.Workbook(fileobj)
+        wb = xlsx.Workbook(fileobj, limits)
+    except L.TooLarge as exc:
+        parsed.too_large(exc)
+        return parsed
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError) as exc:
         parsed.file_problem(_("The workbook cannot be opened: %(error)s"), params={"error": str(exc)[:200]})
         return parsed
     try:
         _read_workbook(parsed, wb)
+    except L.TooLarge as exc:
+        parsed.too_large(exc)
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, IndexError, TypeError) as exc:
         parsed.items = []
         parsed.problems = [p for p in parsed.problems if p.code == "file"]
@@ -378,6 +440,7 @@ def _read_item_rows(parsed: ParsedFile, iterator, mapping: dict[int, Column], st
     # Optional columns a file leaves out (older files lack the newest ones) take their defaults.
     absent = [(col, None) for col in F.ITEM_COLUMNS if not col.required and col.key not in present]
     for row, values in _rows(iterator, start):
+        parsed.counted()
         cells = [(col, values[i] if i < len(values) else None) for i, col in mapping.items()]
         code = next((_text(v) for c, v in cells if c.key == "item_code" and not _blank(v)), "")
         rec = ItemRecord(row, {})
@@ -400,6 +463,7 @@ def _read_part_rows(
     parsed: ParsedFile, part: str, sheet: str, iterator, mapping, start: int, by_code: dict[str, ItemRecord]
 ) -> None:
     for row, values in _rows(iterator, start):
+        parsed.counted()
         cells = [(col, values[i] if i < len(values) else None) for i, col in mapping.items()]
         data, _bad = _parse_values(parsed, cells, lambda key, row=row: parsed.cell(sheet, row, key), "")
         code = data.pop("item_code", "") or ""
@@ -433,39 +497,139 @@ def _order_parts(parsed: ParsedFile) -> None:
 
 
 # -- JSON -----------------------------------------------------------------------------------------------
+# The file is parsed as a stream of events (ijson over the yajl C parser): one item object is built at a time,
+# with the nesting depth, the length of every text and the number of items capped as they arrive.
+
+# Below this size a broken file is parsed again by the standard library, which says on which line it breaks.
+JSON_EXACT_ERRORS = 8 * 1024 * 1024
 
 
-def read_json(fileobj: IO[bytes]) -> ParsedFile:
-    parsed = ParsedFile("json")
+class _NotCatalog(Exception):
+    """The JSON value is not a list of items nor an object with an "items" list."""
+
+
+def read_json(fileobj: IO[bytes], limits: L.Limits | None = None, progress: Progress | None = None) -> ParsedFile:
+    limits = limits or L.Limits.current()
+    parsed = ParsedFile("json", progress)
+    if fileobj.read(3) != b"\xef\xbb\xbf":
+        fileobj.seek(0)
+    state: dict[str, Any] = {"format": None}
+    position = 0
     try:
-        raw = fileobj.read()
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        parsed.file_problem(_("The JSON file is not UTF-8 text."))
+        for obj in _json_items(ijson.basic_parse(fileobj, use_float=True), state, limits):
+            position += 1
+            if position > limits.items():
+                raise L.too_many_items(limits)
+            if state["format"] not in (None, F.FORMAT_NAME):
+                break
+            rec = parse_json_item(parsed, obj, position)
+            if rec is not None:
+                parsed.items.append(rec)
+            parsed.counted()
+    except L.TooLarge as exc:
+        parsed.too_large(exc)
         return parsed
-    except json.JSONDecodeError as exc:
-        parsed.file_problem(
-            _("The file is not valid JSON (line %(line)s, column %(col)s: %(error)s)."),
-            params={"line": exc.lineno, "col": exc.colno, "error": exc.msg},
-        )
-        return parsed
-    del raw
-    items = doc.get("items") if isinstance(doc, dict) else doc
-    if not isinstance(items, list):
+    except _NotCatalog:
+        parsed.items, parsed.problems = [], []
         parsed.file_problem(_("The JSON file must be a list of items, or an object with an “items” list."))
         return parsed
-    if isinstance(doc, dict) and doc.get("format") not in (None, F.FORMAT_NAME):
-        parsed.file_problem(_("This JSON file is not a Yiwang catalog file."))
+    except (ijson.JSONError, ValueError, UnicodeDecodeError) as exc:
+        parsed.items, parsed.problems = [], []
+        _json_syntax_problem(parsed, fileobj, exc)
         return parsed
-    items.reverse()  # pop from the end to free each object as soon as it is read
-    position = 0
-    while items:
-        obj = items.pop()
-        position += 1
-        rec = parse_json_item(parsed, obj, position)
-        if rec is not None:
-            parsed.items.append(rec)
+    if state["format"] not in (None, F.FORMAT_NAME):
+        parsed.items, parsed.problems = [], []
+        parsed.file_problem(_("This JSON file is not a Yiwang catalog file."))
     return parsed
+
+
+def _json_syntax_problem(parsed: ParsedFile, fileobj: IO[bytes], exc: Exception) -> None:
+    """The file is not JSON: where it breaks (exactly for a small file), in the words of the parser."""
+    fileobj.seek(0)
+    if file_size(fileobj) <= JSON_EXACT_ERRORS:
+        try:
+            json.loads(fileobj.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            parsed.file_problem(_("The JSON file is not UTF-8 text."))
+            return
+        except json.JSONDecodeError as err:
+            parsed.file_problem(
+                _("The file is not valid JSON (line %(line)s, column %(col)s: %(error)s)."),
+                params={"line": err.lineno, "col": err.colno, "error": err.msg},
+            )
+            return
+        except (ValueError, RecursionError):
+            pass
+    reason = str(exc.args[0] if exc.args else exc)
+    if isinstance(exc.args[0] if exc.args else None, bytes):
+        reason = exc.args[0].decode("utf-8", "replace")
+    parsed.file_problem(_("The file is not valid JSON: %(error)s."), params={"error": reason.splitlines()[0][:200]})
+
+
+def _json_items(events: Iterator[tuple[str, Any]], state: dict[str, Any], limits: L.Limits) -> Iterator[Any]:
+    """The item values of the document, one at a time; `state["format"]` gets the document's format key."""
+    event, value = next(events)
+    if event == "start_array":
+        yield from _json_array(events, limits)
+    elif event == "start_map":
+        found = False
+        for event, value in events:
+            if event == "end_map":
+                break
+            key = value
+            event, value = next(events)
+            if key == "items" and event == "start_array":
+                found = True
+                yield from _json_array(events, limits)
+            elif key == "items":
+                raise _NotCatalog
+            else:
+                got = _json_value(events, event, value, 1, 0, limits)
+                if key == "format":
+                    state["format"] = got
+                    if got not in (None, F.FORMAT_NAME):
+                        return
+        if not found:
+            raise _NotCatalog
+    else:
+        raise _NotCatalog
+    for _event in events:  # the rest must be nothing (the parser refuses trailing text)
+        pass
+
+
+def _json_array(events: Iterator[tuple[str, Any]], limits: L.Limits) -> Iterator[Any]:
+    for position, (event, value) in enumerate(events, 1):
+        if event == "end_array":
+            return
+        yield _json_value(events, event, value, 1, position, limits)
+
+
+def _json_value(events: Iterator[tuple[str, Any]], event: str, value: Any, depth: int, position: int, limits):
+    """Builds one JSON value from its first event, within the caps on depth and text length."""
+    if event == "start_map":
+        if depth > L.MAX_JSON_DEPTH:
+            raise L.nested_too_deep(position)
+        out: dict[str, Any] = {}
+        for event, value in events:
+            if event == "end_map":
+                return out
+            if len(value) > limits.max_cell_chars:
+                raise L.text_too_long(position, limits)
+            event2, value2 = next(events)
+            out[value] = _json_value(events, event2, value2, depth + 1, position, limits)
+        return out
+    if event == "start_array":
+        if depth > L.MAX_JSON_DEPTH:
+            raise L.nested_too_deep(position)
+        items: list[Any] = []
+        for event, value in events:
+            if event == "end_array":
+                return items
+            items.append(_json_value(events, event, value, depth + 1, position, limits))
+        return items
+    if event == "string" and len(value) > limits.max_cell_chars:
+        raise L.text_too_long(position, limits)
+    return value
 
 
 def parse_json_item(parsed: ParsedFile, obj: Any, position: int) -> ItemRecord | None:

@@ -1,21 +1,31 @@
-"""Imports a whole catalog file: validate everything first, then write everything in one transaction.
+"""Imports a whole catalog file: validate everything first, then write it in batches.
 
 This is the one write path besides catalog/services.py. It applies the same rules
 (catalog.validation) and the same versioning (a new published version retires the old one; a
-published row never changes except its status), but in bulk: a fixed number of queries whatever
-the file size, and bulk_create for the rows.
+published row never changes except its status), but in bulk: a fixed number of queries per batch
+whatever the file size, and bulk_create for the rows.
+
+Nothing is written unless the whole file is good. A good file is then written in batches of
+CATALOG_IMPORT_BATCH_ITEMS items, one transaction each, so a long import never holds the database's
+write lock for long (the embedded SQLite has one writer at a time: a web request or the task worker
+waits at most one batch). Each committed batch sends the catalog's `versions_published` signal, so
+every listener of the editor's publications hears about imported versions too. Should a batch fail
+(a concurrent edit of the same item), the batches before it stay written; importing the same file
+again writes the rest, since unchanged items are left alone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +40,7 @@ from yiwang.catalog.models import (
     Theme,
     VersionStatus,
 )
+from yiwang.catalog.signals import versions_published
 from yiwang.catalog.validation import item_problems, version_problems
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.orgs.models import Organisation, Role
@@ -37,13 +48,17 @@ from yiwang.orgs.scope import has_role, organisations_for
 
 from . import formats as F
 from .reader import ItemRecord, ParsedFile, parse_json_item, read
-from .writer import FEE_KEYS, VERSION_KEYS, item_dict, published_versions
+from .writer import FEE_KEYS, VERSION_KEYS, iter_item_dicts, published_versions
 
 log = logging.getLogger(__name__)
 
-CHUNK = 500  # items per bulk write batch
+CHUNK = 500  # items per bulk lookup
 IN_CHUNK = 5000  # codes per IN (...) lookup
-REINDEX_LIMIT = 2000  # above this many items a bulk rebuild of the search index is faster
+# SQLite: after each batch the importer waits this long, so a writer whose busy handler is polling (every 100 ms
+# at most) gets the lock before the next batch takes it again.
+SQLITE_BATCH_PAUSE = 0.15
+# progress(phase, done, total): phase "reading" (total 0: not known yet), "checking" or "writing".
+Progress = Callable[[str, int, int], None]
 ITEM_VERSION_KEYS = [k for k in VERSION_KEYS if k not in ("change_note",)]
 MATERIAL_KEYS = [c.key for c in F.MATERIAL_COLUMNS if c.key != "item_code"]
 STEP_KEYS = [c.key for c in F.STEP_COLUMNS if c.key not in ("item_code", "countersign_credit_code")]
@@ -92,52 +107,51 @@ def check_may_import(user) -> None:
         raise PermissionDenied(_("Only catalog administrators may import the catalog."))
 
 
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
 def import_catalog(
-    fileobj: IO[bytes], *, user=None, channel: str = "import", dry_run: bool = False, organisations=None
+    fileobj: IO[bytes],
+    *,
+    user=None,
+    channel: str = "import",
+    dry_run: bool = False,
+    organisations=None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validates the whole file, then (unless dry_run) writes it; raises ProblemsError listing every problem.
 
     `user` None means the operator at the command line, who may import for every organisation;
     anyone else may import only items of organisations their catalog-admin role reaches.
     `organisations` (a queryset), when given, is the reach instead (a machine client's organisations).
+    `progress(phase, done, total)` is called now and then (the background import job records it).
     """
     if organisations is None:
         check_may_import(user)
-    parsed = read(fileobj)
+    progress = progress or _no_progress
+    parsed = read(fileobj, progress=progress)
     if parsed.file_level:
         raise ProblemsError(parsed.problems)
-    plan = _Plan(parsed, user, organisations)
+    plan = _Plan(parsed, user, organisations, progress)
     plan.validate()
     if parsed.problems:
         raise ProblemsError(_sorted(parsed.problems))
     result = plan.result(dry_run)
     if not dry_run:
         plan.write(user, channel)
-        touched = plan.touched_item_ids
-        result.open_drafts = plan.open_drafts
-        if touched:
-            transaction.on_commit(lambda: refresh_search(touched))
+        result.open_drafts = sorted(plan.open_drafts)
     return result
-
-
-def refresh_search(item_ids: list[int]) -> None:
-    """Brings the search index up to date for the imported items: targeted for a few, a bulk rebuild for many."""
-    from yiwang.catalog import search
-
-    if len(item_ids) > REINDEX_LIMIT:
-        search.rebuild_index()
-        return
-    for chunk in _chunks(sorted(item_ids), CHUNK):
-        search.index_items(chunk)
 
 
 class _Plan:
     """Everything the import needs from the database, fetched once, and the decision for each record."""
 
-    def __init__(self, parsed: ParsedFile, user, organisations=None):
+    def __init__(self, parsed: ParsedFile, user, organisations=None, progress: Progress = _no_progress):
         self.parsed = parsed
         self.user = user
         self.organisations = organisations
+        self.progress = progress
         self.records: list[ItemRecord] = []  # the records to write (not unchanged)
         self.existing: dict[str, dict[str, Any]] = {}
         self.unchanged = 0
@@ -190,10 +204,10 @@ class _Plan:
         current_ids = [row["current_id"] for row in self.existing.values() if row["current_id"]]
         scratch = ParsedFile("json")
         for chunk in _chunks(current_ids, CHUNK):
-            for version in published_versions().filter(pk__in=chunk):
-                rec = parse_json_item(scratch, item_dict(version), 0)
+            for obj in iter_item_dicts(published_versions().filter(pk__in=chunk)):
+                rec = parse_json_item(scratch, obj, 0)
                 if rec is not None:
-                    self.current[version.item.item_code] = content_key(rec)
+                    self.current[obj["item_code"]] = content_key(rec)
 
     # -- validating -------------------------------------------------------------------------------------
     def validate(self) -> None:
@@ -201,7 +215,10 @@ class _Plan:
         parsed = self.parsed
         self.reported = {(p.sheet, p.row, p.column) for p in parsed.problems}
         seen: dict[str, ItemRecord] = {}
-        for rec in parsed.items:
+        total = len(parsed.items)
+        for done, rec in enumerate(parsed.items):
+            if done % CHUNK == 0:
+                self.progress("checking", done, total)
             code = rec.code
             if code in seen:
                 parsed.add(
@@ -371,144 +388,155 @@ class _Plan:
         )
 
     def write(self, user, channel: str) -> None:
+        """Writes the records in batches, each in its own transaction, and tells the listeners after each commit."""
         actor = user if getattr(user, "pk", None) else None
-        try:
-            with transaction.atomic():
-                self._write(actor, channel)
-        except IntegrityError as exc:
-            log.warning("catalog import collided with a concurrent change: %s", exc)
-            raise ProblemsError(
-                [
-                    Problem(
-                        "file",
-                        _("The catalog changed while this file was being imported; import the file again."),
-                        code="conflict",
+        size = max(1, int(getattr(settings, "CATALOG_IMPORT_BATCH_ITEMS", 500)))
+        total = len(self.records)
+        written = 0
+        pause = SQLITE_BATCH_PAUSE if connection.vendor == "sqlite" and not connection.in_atomic_block else 0
+        self.progress("writing", 0, total)
+        for batch in _chunks(self.records, size):
+            try:
+                with transaction.atomic():
+                    published, items, retired = self._write_batch(batch, actor, channel)
+                    transaction.on_commit(
+                        lambda p=published, i=items, r=retired: versions_published.send(
+                            sender=ItemVersion, version_ids=p, item_ids=i, previous_ids=r, channel=channel
+                        )
                     )
-                ]
-            ) from exc
+            except IntegrityError as exc:
+                log.warning("catalog import collided with a concurrent change: %s", exc)
+                if not written:
+                    message = _("The catalog changed while this file was being imported; import the file again.")
+                else:
+                    message = _(
+                        "The catalog changed while this file was being imported; %(written)s items were written "
+                        "before that. Import the file again to write the rest."
+                    )
+                raise ProblemsError([Problem("file", message, code="conflict", params={"written": written})]) from exc
+            written += len(batch)
+            self.progress("writing", written, total)
+            if pause and written < total:
+                time.sleep(pause)
 
-    def _write(self, actor, channel: str) -> None:
+    def _write_batch(self, batch: list[ItemRecord], actor, channel: str) -> tuple[list[int], list[int], list[int]]:
+        """Writes one batch; returns the new versions' ids, their items' ids and the retired versions' ids."""
         now = timezone.now()
-        codes = [r.code for r in self.records]
+        codes = [r.code for r in batch]
         # Lock the items that get a new version and read their state again inside the transaction.
         existing: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks([c for c in codes if c in self.existing], IN_CHUNK):
-            ids = list(ServiceItem.objects.select_for_update().filter(item_code__in=chunk).values_list("pk", flat=True))
+        known = [c for c in codes if c in self.existing]
+        if known:
+            ids = list(ServiceItem.objects.select_for_update().filter(item_code__in=known).values_list("pk", flat=True))
             for row in ServiceItem.objects.filter(pk__in=ids).values("id", "item_code", "current_id"):
                 existing[row["item_code"]] = row
         item_ids = [row["id"] for row in existing.values()]
         numbers: dict[int, int] = {}
         drafts: set[int] = set()
-        for chunk in _chunks(item_ids, IN_CHUNK):
-            for row in ItemVersion.objects.filter(item_id__in=chunk).values("item_id").annotate(n=Max("number")):
+        if item_ids:
+            for row in ItemVersion.objects.filter(item_id__in=item_ids).values("item_id").annotate(n=Max("number")):
                 numbers[row["item_id"]] = row["n"]
-            drafts |= set(
-                ItemVersion.objects.filter(item_id__in=chunk, status=VersionStatus.DRAFT).values_list(
+            drafts = set(
+                ItemVersion.objects.filter(item_id__in=item_ids, status=VersionStatus.DRAFT).values_list(
                     "item_id", flat=True
                 )
             )
         # Retire the published versions being superseded (before the new ones exist: one published per item).
         old: dict[int, int] = {}  # item id -> retired version id
         carry: dict[int, dict[str, Any]] = {}  # old version id -> files to carry over
-        for chunk in _chunks(item_ids, IN_CHUNK):
+        if item_ids:
             for vid, item_id, sample in ItemVersion.objects.filter(
-                item_id__in=chunk, status=VersionStatus.PUBLISHED
+                item_id__in=item_ids, status=VersionStatus.PUBLISHED
             ).values_list("pk", "item_id", "result_sample"):
                 old[item_id] = vid
                 carry[vid] = {"result_sample": sample, "materials": {}}
-        for chunk in _chunks(list(old.values()), IN_CHUNK):
+        if old:
             for vid, name, blank_form, sample in (
-                Material.objects.filter(version_id__in=chunk)
+                Material.objects.filter(version_id__in=list(old.values()))
                 .exclude(blank_form="", sample="")
                 .values_list("version_id", "name", "blank_form", "sample")
             ):
                 carry[vid]["materials"][name] = (blank_form, sample)
-            ItemVersion.objects.filter(pk__in=chunk).update(status=VersionStatus.RETIRED, retired_at=now)
+            ItemVersion.objects.filter(pk__in=list(old.values())).update(status=VersionStatus.RETIRED, retired_at=now)
         # New items.
-        new_items = []
-        for rec in self.records:
-            if rec.code not in existing:
-                org = self.orgs[rec.data["credit_code"]]
-                new_items.append(
-                    ServiceItem(
-                        item_code=rec.code,
-                        catalog_code=rec.data["catalog_code"],
-                        handling_item=rec.data.get("handling_item") or "",
-                        organisation=org,
-                    )
-                )
-        ServiceItem.objects.bulk_create(new_items, batch_size=CHUNK)
+        new_items = [
+            ServiceItem(
+                item_code=rec.code,
+                catalog_code=rec.data["catalog_code"],
+                handling_item=rec.data.get("handling_item") or "",
+                organisation=self.orgs[rec.data["credit_code"]],
+            )
+            for rec in batch
+            if rec.code not in existing
+        ]
+        ServiceItem.objects.bulk_create(new_items)
         ids = {it.item_code: it.pk for it in new_items}
         ids.update({code: row["id"] for code, row in existing.items()})
+        self.touched_item_ids += list(ids.values())
+        self.open_drafts += sorted(code for code, row in existing.items() if row["id"] in drafts)
         through = ItemVersion.themes.through
-        events: list[CatalogEvent] = []
-        self.touched_item_ids = list(ids.values())
-        self.open_drafts = sorted(code for code, row in existing.items() if row["id"] in drafts)
-        for batch in _chunks(self.records, CHUNK):
-            versions, parts_m, parts_s, links, currents = [], [], [], [], []
-            for rec in batch:
-                org = self.orgs[rec.data["credit_code"]]
-                item_id = ids[rec.code]
-                _item, version, materials, steps = self.build(rec, org, None)
-                version.item_id = item_id
-                version.number = numbers.get(item_id, 0) + 1
-                version.status = VersionStatus.PUBLISHED
-                version.published_at = now
-                version.created_by = actor
-                previous = old.get(item_id)
-                kept = carry.get(previous) if previous else None
-                if kept:
-                    version.result_sample = kept["result_sample"]
-                    for m in materials:
-                        if m.name in kept["materials"]:
-                            m.blank_form, m.sample = kept["materials"][m.name]
-                versions.append(version)
-                parts_m.append(materials)
-                parts_s.append(steps)
-                links.append(rec.data.get("themes") or [])
-            ItemVersion.objects.bulk_create(versions)
-            mats, sts, theme_rows = [], [], []
-            for version, materials, steps, themes in zip(versions, parts_m, parts_s, links, strict=True):
+        versions, parts_m, parts_s, links = [], [], [], []
+        for rec in batch:
+            org = self.orgs[rec.data["credit_code"]]
+            item_id = ids[rec.code]
+            _item, version, materials, steps = self.build(rec, org, None)
+            version.item_id = item_id
+            version.number = numbers.get(item_id, 0) + 1
+            version.status = VersionStatus.PUBLISHED
+            version.published_at = now
+            version.created_by = actor
+            previous = old.get(item_id)
+            kept = carry.get(previous) if previous else None
+            if kept:
+                version.result_sample = kept["result_sample"]
                 for m in materials:
-                    m.version_id = version.pk
-                    mats.append(m)
-                for s in steps:
-                    s.version_id = version.pk
-                    sts.append(s)
-                theme_rows += [
-                    through(itemversion_id=version.pk, theme_id=self.themes[t]) for t in dict.fromkeys(themes)
-                ]
-                previous = old.get(version.item_id)
-                if previous:
-                    events.append(
-                        CatalogEvent(
-                            item_id=version.item_id,
-                            version_id=previous,
-                            action=CatalogEvent.Action.RETIRED,
-                            actor=actor,
-                            channel=channel,
-                            note="superseded by import",
-                        )
-                    )
+                    if m.name in kept["materials"]:
+                        m.blank_form, m.sample = kept["materials"][m.name]
+            versions.append(version)
+            parts_m.append(materials)
+            parts_s.append(steps)
+            links.append(rec.data.get("themes") or [])
+        ItemVersion.objects.bulk_create(versions)
+        mats, sts, theme_rows, events = [], [], [], []
+        for version, materials, steps, themes in zip(versions, parts_m, parts_s, links, strict=True):
+            for m in materials:
+                m.version_id = version.pk
+                mats.append(m)
+            for s in steps:
+                s.version_id = version.pk
+                sts.append(s)
+            theme_rows += [through(itemversion_id=version.pk, theme_id=self.themes[t]) for t in dict.fromkeys(themes)]
+            previous = old.get(version.item_id)
+            if previous:
                 events.append(
                     CatalogEvent(
                         item_id=version.item_id,
-                        version_id=version.pk,
-                        action=CatalogEvent.Action.IMPORTED,
+                        version_id=previous,
+                        action=CatalogEvent.Action.RETIRED,
                         actor=actor,
                         channel=channel,
-                        note=f"version {version.number} published by import",
+                        note="superseded by import",
                     )
                 )
-                currents.append(version.item_id)
-            Material.objects.bulk_create(mats)
-            ProcessStep.objects.bulk_create(sts)
-            through.objects.bulk_create(theme_rows)
-            # One UPDATE per batch: each item's current version is its (new) published one.
-            published = ItemVersion.objects.filter(item=OuterRef("pk"), status=VersionStatus.PUBLISHED)
-            ServiceItem.objects.filter(pk__in=currents).update(current=Subquery(published.values("pk")[:1]))
-            CatalogEvent.objects.bulk_create(events)
-            events = []
+            events.append(
+                CatalogEvent(
+                    item_id=version.item_id,
+                    version_id=version.pk,
+                    action=CatalogEvent.Action.IMPORTED,
+                    actor=actor,
+                    channel=channel,
+                    note=f"version {version.number} published by import",
+                )
+            )
+        Material.objects.bulk_create(mats)
+        ProcessStep.objects.bulk_create(sts)
+        through.objects.bulk_create(theme_rows)
+        # One UPDATE per batch: each item's current version is its (new) published one.
+        currents = [v.item_id for v in versions]
+        published = ItemVersion.objects.filter(item=OuterRef("pk"), status=VersionStatus.PUBLISHED)
+        ServiceItem.objects.filter(pk__in=currents).update(current=Subquery(published.values("pk")[:1]))
+        CatalogEvent.objects.bulk_create(events)
+        return [v.pk for v in versions], currents, list(old.values())
 
 
 def content_key(rec: ItemRecord) -> tuple:

@@ -24,7 +24,7 @@ from yiwang.core import uploads
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 
-from .. import space
+from .. import space, verification
 from ..documents import DocType
 from ..models import AgentPermission, Enterprise, Level, Person
 
@@ -57,14 +57,6 @@ def _common(request: HttpRequest, subject: Person | Enterprise) -> dict[str, Any
     }
 
 
-def _verification_available() -> bool:
-    try:
-        from .. import verification  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _person_page(
     request: HttpRequest,
     person: Person,
@@ -83,7 +75,7 @@ def _person_page(
         "values": values or {},
         "revealed": revealed or {},
         "revealable": space.REVEALABLE,
-        "can_check_library": person.level < Level.ID and _verification_available(),
+        "can_check_library": person.level < Level.ID,
         "upload_action": reverse("identity:my_material_upload"),
         "consents_action": reverse("identity:my_consents"),
     }
@@ -149,10 +141,8 @@ def reveal(request: HttpRequest) -> HttpResponse:
 def check_library(request: HttpRequest) -> HttpResponse:
     """Checks the person's name and document against the population library (raises the level if it matches)."""
     person = _require_person(request)
-    if person is None or not _verification_available():
+    if person is None:
         raise Http404
-    from .. import verification
-
     result = verification.verify_person(person, level=Level.ID, method="library")
     if result.passed:
         messages.success(request, _("Your identity matched the population library: you are now at level 2."))

@@ -1,7 +1,9 @@
-"""`yiwang worker`: the background-task worker (django-tasks' database backend, `db_worker` underneath).
+"""`yiwang worker`: the background-task worker (django-tasks' database backend).
 
 Tasks wait in a database table; any number of worker processes, on any number of machines, take them one at a
-time with row locks, so adding workers is how background work scales out.
+time with row locks, so adding workers is how background work scales out. Each process runs
+`yiwang.core.taskworker.ResilientWorker` (django-tasks-db's worker loop that waits out a locked SQLite database
+instead of dying on it).
 """
 
 from __future__ import annotations
@@ -9,10 +11,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django.utils.crypto import get_random_string
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from yiwang.core.processes import Supervisor, child_env, yiwang_command
+from yiwang.core.taskworker import ResilientWorker
 
 
 def default_processes() -> int:
@@ -78,13 +84,22 @@ class Command(BaseCommand):
             raise CommandError(f"a worker process failed (exit code {code})", returncode=code)
 
     def run_one(self, options: dict[str, Any]) -> None:
-        kwargs: dict[str, Any] = {
-            "queue_name": options["queue"],
-            "interval": options["interval"],
-            "batch": options["batch"],
-            "reload": options["reload"],
-            "verbosity": options["verbosity"],
-        }
-        if options["max_tasks"]:
-            kwargs["max_tasks"] = options["max_tasks"]
-        call_command("db_worker", **kwargs)
+        """One worker process in this process (what django-tasks-db's `db_worker` does, with our worker loop)."""
+        DbWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(options["verbosity"])
+        worker = ResilientWorker(
+            queue_names=options["queue"].split(","),
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=True,
+            max_tasks=options["max_tasks"] or None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        if options["reload"] and not options["batch"]:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()  # only the reloaded child handles signals
+            run_with_reloader(worker.run)
+            return
+        worker.configure_signals()
+        worker.run()

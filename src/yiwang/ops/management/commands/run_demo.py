@@ -76,7 +76,11 @@ class Command(BaseCommand):
         if options["workers"]:
             serve += ["--workers", str(options["workers"])]
         worker = ["worker", "--processes", str(max(1, options["task_workers"]))]
-        supervisor = Supervisor({"web": yiwang_command(*serve), "worker": yiwang_command(*worker)}, env=env)
+        # A task worker that ends is started again (it outlives a locked database itself; this covers the rest);
+        # the web server ending stops the demo.
+        supervisor = Supervisor(
+            {"web": yiwang_command(*serve), "worker": yiwang_command(*worker)}, env=env, restart={"worker"}
+        )
 
         url = public_url(bind)
         started = time.monotonic()
