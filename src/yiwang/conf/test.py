@@ -25,3 +25,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # worker has its own), removed when the process ends.
 LICENSE_KEYSTORE_DIR = Path(tempfile.mkdtemp(prefix="yiwang-keystore-"))
 atexit.register(shutil.rmtree, LICENSE_KEYSTORE_DIR, ignore_errors=True)
+
+# The exchange call log written at once, in the test's transaction (no background thread).
+EXCHANGE_CALL_LOG = "direct"

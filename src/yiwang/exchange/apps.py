@@ -10,7 +10,7 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.catalog import sources
 
-        from . import checks, connectors, handlers  # noqa: F401  (start-up check; connector slot; webhook feed)
+        from . import casehook, checks, connectors, dataconnectors, handlers  # noqa: F401  (slots, hooks, feeds)
         from .models import DataResource
 
         sources.MATERIAL_SOURCES.add(
@@ -22,3 +22,4 @@ class ExchangeConfig(AppConfig):
                 labels=lambda codes: dict(DataResource.objects.filter(code__in=codes).values_list("code", "name")),
             ),
         )
+        casehook.install()

@@ -246,7 +246,9 @@ def save_service(
     found: list[Problem] = []
     existing = DataService.objects.filter(code=code).first()
     if not SERVICE_RE.match(code):
-        found.append(Problem("code", _("A service code is 3 to 60 letters, digits, dots, dashes or underscores."), "invalid"))
+        found.append(
+            Problem("code", _("A service code is 3 to 60 letters, digits, dots, dashes or underscores."), "invalid")
+        )
     elif existing is not None and existing.resource_id != resource.pk:
         found.append(Problem("code", _("Another resource has a service with this code."), "duplicate"))
     if not (2 <= len((name or "").strip()) <= 100):
@@ -257,7 +259,9 @@ def save_service(
         found.append(Problem("keys", _("Name the field or fields a consumer queries by."), "required"))
     elif unknown := [k for k in keys if k not in names]:
         found.append(
-            Problem("keys", _("Not fields of this resource: %(names)s."), "invalid", params={"names": ", ".join(unknown)})
+            Problem(
+                "keys", _("Not fields of this resource: %(names)s."), "invalid", params={"names": ", ".join(unknown)}
+            )
         )
     if found:
         raise ProblemsError(found)

@@ -115,8 +115,7 @@ def connector_problems(key: str, options: Any) -> list[Problem]:
         opts = conns[key].ResourceOptions.model_validate(options)
     except ValidationError as exc:
         return [
-            Problem(f"connector_options.{where}", message, "invalid")
-            for where, message in plugins.option_errors(exc)
+            Problem(f"connector_options.{where}", message, "invalid") for where, message in plugins.option_errors(exc)
         ]
     check = getattr(conns[key], "resource_problems", None)
     return check(opts) if check else []
@@ -179,7 +178,9 @@ class TableConnector(DataConnector):
     def health(self, resource: DataResource, options: BaseModel) -> Health:
         started = time.monotonic()
         latest = (
-            ProvidedRecord.objects.filter(resource=resource).order_by("-updated_at").values_list("updated_at", flat=True)
+            ProvidedRecord.objects.filter(resource=resource)
+            .order_by("-updated_at")
+            .values_list("updated_at", flat=True)
         ).first()
         ms = int((time.monotonic() - started) * 1000)
         if latest is None:
@@ -252,7 +253,9 @@ class HttpConnector(DataConnector):
             if scheme != "https" and not (scheme == "http" and plain_ok):
                 out.append(
                     Problem(
-                        f"connector_options.{name}", _("The provider's service must be an https:// address."), "insecure"
+                        f"connector_options.{name}",
+                        _("The provider's service must be an https:// address."),
+                        "insecure",
                     )
                 )
         if opts.token and opts.token not in self.options.tokens:
@@ -395,7 +398,9 @@ class DatabaseConnector(DataConnector):
         if not all(IDENT.match(c) for c in column.values()):
             raise ConnectorError("bad_column")
         view = sql.SQL(".").join(sql.Identifier(p) for p in opts.view.split("."))
-        select = sql.SQL(", ").join(sql.SQL("{} AS {}").format(sql.Identifier(column[f]), sql.Identifier(f)) for f in fields)
+        select = sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(sql.Identifier(column[f]), sql.Identifier(f)) for f in fields
+        )
         where = sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(column[k])) for k in keys) or sql.SQL(
             "FALSE"
         )

@@ -65,9 +65,7 @@ def _fields_problem(resource: DataResource, names: list[str], field: str = "fiel
 
 
 def default_masked(resource: DataResource, fields: list[str]) -> list[str]:
-    sensitive = {
-        f["name"] for f in fielddefs.normalise(resource.fields) if f["sensitivity"] == Sensitivity.SENSITIVE
-    }
+    sensitive = {f["name"] for f in fielddefs.normalise(resource.fields) if f["sensitivity"] == Sensitivity.SENSITIVE}
     # The key a consumer queries by is something it already knows: it is never masked back to it.
     keys = {k for s in resource.services.all() for k in s.keys}
     return [f for f in fields if f in sensitive and f not in keys]
@@ -173,7 +171,12 @@ def decide(
     if not approve:
         if len(note) < 2:
             raise ProblemsError([Problem("note", _("Give the grounds for refusing."), "required")])
-        req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.REFUSED, user, timezone.now(), note
+        req.status, req.decided_by, req.decided_at, req.decision_note = (
+            RequestStatus.REFUSED,
+            user,
+            timezone.now(),
+            note,
+        )
         req.save()
         record(
             EventKind.REQUEST_DECIDED,
@@ -188,7 +191,12 @@ def decide(
         problems.append(p)
     elif extra := [f for f in chosen if f not in req.fields]:
         problems.append(
-            Problem("fields", _("Grant only fields that were asked for (not %(names)s)."), "invalid", params={"names": ", ".join(extra)})
+            Problem(
+                "fields",
+                _("Grant only fields that were asked for (not %(names)s)."),
+                "invalid",
+                params={"names": ", ".join(extra)},
+            )
         )
     until, p = _date_problem(valid_until if valid_until not in (None, "") else req.valid_until, "valid_until")
     if p:
@@ -229,7 +237,9 @@ def revoke(grant: Grant, *, user: Any, reason: str) -> Grant:
     return grant
 
 
-def grant_platform_use(resource: DataResource, consumer: Any, *, fields: list[str] | None = None, years: int = 3) -> Grant:
+def grant_platform_use(
+    resource: DataResource, consumer: Any, *, fields: list[str] | None = None, years: int = 3
+) -> Grant:
     """A grant for the whole organisation (its systems and the platform acting for it), approved at once — the
     demo and an operator's set-up, not a shortcut around a pending request."""
     names = fields or [f["name"] for f in fielddefs.normalise(resource.fields)]

@@ -196,9 +196,11 @@ def report_overdue(today: dt.date | None = None) -> dict[str, int]:
     now = timezone.now()
     counts = {"demands": 0, "duties": 0}
     with transaction.atomic():
-        for d in Demand.objects.select_for_update().filter(
-            status=DemandStatus.OPEN, due__lt=today, overdue_at__isnull=True
-        ).select_related("provider", "requester"):
+        for d in (
+            Demand.objects.select_for_update()
+            .filter(status=DemandStatus.OPEN, due__lt=today, overdue_at__isnull=True)
+            .select_related("provider", "requester")
+        ):
             d.overdue_at = now
             d.save(update_fields=["overdue_at"])
             record(
@@ -208,9 +210,11 @@ def report_overdue(today: dt.date | None = None) -> dict[str, int]:
                 {"demand": d.pk, "requester": d.requester.name, "due": d.due.isoformat()},
             )
             counts["demands"] += 1
-        for t in Duty.objects.select_for_update().filter(
-            status=DutyStatus.PENDING, due__lt=today, overdue_at__isnull=True
-        ).select_related("provider"):
+        for t in (
+            Duty.objects.select_for_update()
+            .filter(status=DutyStatus.PENDING, due__lt=today, overdue_at__isnull=True)
+            .select_related("provider")
+        ):
             t.overdue_at = now
             t.save(update_fields=["overdue_at"])
             record(EventKind.DUTY_OVERDUE, t.provider, t.title, {"duty": t.pk, "due": t.due.isoformat()})

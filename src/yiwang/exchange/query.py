@@ -188,7 +188,11 @@ def call(
         if problems:
             rec.error = "bad_request"
             raise ProblemsError(problems)
-        if not service.active or resource.status != ResourceStatus.PUBLISHED or resource.sharing == SharingType.NOT_SHARED:
+        if (
+            not service.active
+            or resource.status != ResourceStatus.PUBLISHED
+            or resource.sharing == SharingType.NOT_SHARED
+        ):
             rec.status, rec.error = CallStatus.DENIED, "not_shared"
             raise ProblemsError([Problem("service", _("This resource is not shared now."), "not_shared")])
         grant = current_grant(resource, consumer)

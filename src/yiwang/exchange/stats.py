@@ -126,7 +126,9 @@ def recent_calls(orgs: list[int] | None, *, side: str = "provider", before: int 
         qs = qs.filter(**{f"{column}__in": orgs})
     if before:
         qs = qs.filter(id__lt=before)
-    return list(qs.select_related("consumer", "provider", "resource", "client").order_by("-requested_at", "-id")[:limit])
+    return list(
+        qs.select_related("consumer", "provider", "resource", "client").order_by("-requested_at", "-id")[:limit]
+    )
 
 
 def calls_about(subject_hashes: list[str], limit: int = 20) -> list[DataCall]:

@@ -9,6 +9,7 @@ data-subject field) are kept as keyed hashes, so a look-up by ID number never ne
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -62,8 +63,7 @@ def lookup(resource: DataResource, keys: dict[str, str], limit: int = 50) -> lis
         found = set(
             ProvidedKey.objects.filter(
                 resource_id_copy=resource.pk, field=field, value_hash=key_hash(resource.pk, field, value)
-            )
-            .values_list("record_id", flat=True)[: limit * 4]
+            ).values_list("record_id", flat=True)[: limit * 4]
         )
         ids = found if ids is None else ids & found
         if not ids:
@@ -155,6 +155,21 @@ def parse(resource: DataResource, rows: Iterable[list[str]]) -> tuple[list[dict[
     return records, problems
 
 
+def read_rows(content: bytes) -> list[list[str]]:
+    """Rows of cells as text from a CSV (UTF-8 or GB 18030) or the first sheet of an xlsx file (by its content)."""
+    from yiwang.identity import libraries
+
+    try:
+        raw = (
+            libraries._rows_xlsx(io.BytesIO(content)) if content[:4] == b"PK\x03\x04" else libraries._rows_csv(content)
+        )
+        return [[libraries._text(v) for v in row] for row in raw]
+    except ValueError:
+        raise ProblemsError(
+            [Problem("file", _("The file is neither a CSV text nor a readable xlsx workbook."), "bad_file")]
+        ) from None
+
+
 def _record_key(resource: DataResource, rec: dict[str, str], keys: list[str]) -> str:
     return crypto.lookup_hash(f"exchange:{resource.pk}:record", "|".join(str(rec.get(k, "")) for k in keys))
 
@@ -215,9 +230,7 @@ def reindex_keys(resource: DataResource) -> None:
 
 def import_checked(resource: DataResource, checked: uploads.Checked, *, replace: bool = True) -> int:
     """Imports a checked file: all rows or none (ProblemsError with every problem)."""
-    from yiwang.licenses.importer import read_rows
-
-    records, problems = parse(resource, read_rows(checked.content, checked.original_name))
+    records, problems = parse(resource, read_rows(checked.content))
     if problems:
         raise ProblemsError(problems)
     return put_records(resource, records, replace=replace)

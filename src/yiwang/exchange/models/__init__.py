@@ -1,23 +1,9 @@
-"""The exchange module's tables, one concern per file (resources, lists, access, calls, events, peers, webhooks)."""
+"""The exchange module's tables, one concern per file (resources, lists, access, calls, events, webhooks)."""
 
 from .access import AccessRequest, Grant, RequestStatus
 from .calls import LATENCY_BUCKETS, CallChannel, CallDay, CallSequence, CallStatus, DataCall
 from .events import EventKind, ExchangeEvent
 from .lists import Demand, DemandStatus, Duty, DutyStatus, NegativeEntry
-from .peers import (
-    ExchangeKey,
-    ForwardedCase,
-    ForwardedEvent,
-    ForwardStatus,
-    IncomingCase,
-    KeyPurpose,
-    MessageStatus,
-    Peer,
-    PeerKey,
-    PeerLicense,
-    PeerMessage,
-    PeerNonce,
-)
 from .resources import (
     DataFormat,
     DataResource,
@@ -54,22 +40,10 @@ __all__ = [
     "DutyStatus",
     "EventKind",
     "ExchangeEvent",
-    "ExchangeKey",
     "FieldType",
-    "ForwardStatus",
-    "ForwardedCase",
-    "ForwardedEvent",
     "Frequency",
     "Grant",
-    "IncomingCase",
-    "KeyPurpose",
-    "MessageStatus",
     "NegativeEntry",
-    "Peer",
-    "PeerKey",
-    "PeerLicense",
-    "PeerMessage",
-    "PeerNonce",
     "ProvidedKey",
     "ProvidedRecord",
     "RequestStatus",

@@ -130,3 +130,6 @@ class CallSequence(models.Model):
     """One row: the next call id not yet handed out. A process takes a block of ids at a time (`calllog.next_id`)."""
 
     next_id = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return str(self.next_id)

@@ -182,6 +182,9 @@ class ResourceToken(models.Model):
     class Meta:
         indexes = [models.Index(fields=["token"], name="resource_token")]
 
+    def __str__(self) -> str:
+        return self.token
+
 
 class ProvidedRecord(models.Model):
     """One record of a resource kept in Yiwang by the embedded `table` connector (filled by import or file drop).
@@ -197,6 +200,9 @@ class ProvidedRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["resource", "record_key"], name="provided_record_once")]
 
+    def __str__(self) -> str:
+        return f"{self.resource_id}:{self.record_key[:8]}"
+
 
 class ProvidedKey(models.Model):
     """The keyed hash of one key field's value of one record, for exact look-ups without the value in clear."""
@@ -208,3 +214,6 @@ class ProvidedKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["resource_id_copy", "field", "value_hash"], name="provided_key_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.value_hash[:8]}"
