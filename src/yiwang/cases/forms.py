@@ -251,9 +251,7 @@ def raw_values(fields: list[Field], raw: Mapping[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def prefill_values(
-    subject: Any, fields: list[Field], *, used_by: str, purpose: str, **context: Any
-) -> dict[str, Any]:
+def prefill_values(subject: Any, fields: list[Field], *, used_by: str, purpose: str, **context: Any) -> dict[str, Any]:
     """Initial values from the applicant's profile, and from shared data (`data:<resource>.<field>`, through
     cases.uploads.SHARED_DATA; `context` may name the handling `organisation`), only with their consent (each use
     recorded in My Space).
