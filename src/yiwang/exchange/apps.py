@@ -9,6 +9,7 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.catalog import sources
+        from yiwang.identity.scopes import API_SCOPES
 
         from . import casehook, checks, connectors, dataconnectors, handlers  # noqa: F401  (slots, hooks, feeds)
         from .models import DataResource
@@ -23,3 +24,11 @@ class ExchangeConfig(AppConfig):
             ),
         )
         casehook.install()
+        API_SCOPES.add(
+            "exchange:catalog",
+            _("Read the shared data catalog and request access for the client's organisation"),
+            order=70,
+        )
+        API_SCOPES.add(
+            "exchange:query", _("Call the shared data services the client's organisation was granted"), order=71
+        )
