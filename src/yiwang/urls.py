@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("yiwang.cases.urls")),
     path("", include("yiwang.hotline.urls")),
     path("", include("yiwang.halls.urls")),
+    path("", include("yiwang.exchange.urls")),
     # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
     path("oauth/", include("yiwang.identity.oauth_urls")),
     # Sign-in through the provincial identity platform (OpenID Connect); its pages answer 404 while it is off.

@@ -11,9 +11,9 @@ secrets and limits in `DATA_CONNECTORS` / `DATA_CONNECTOR_OPTIONS` (docs/plugins
   addresses, or networks the deployment allows), over a connection pinned to the address checked.
 - ``database``: a view in the provider's PostgreSQL database (a DSN named in the deployment options, never in the
   catalog), queried by its key columns with a statement timeout.
-- ``filedrop``: the provider drops a CSV or xlsx file in a directory; `yiwang exchange_filedrop` imports it into the
-  table store (the same checks as an upload), and calls read the table. Unhealthy when the file is older than the
-  resource's update frequency allows.
+- ``filedrop``: the provider drops a CSV or xlsx file in a directory, imported into the table store with the same
+  checks as an upload (`store.import_checked`; the scheduled import command is not written yet), and calls read
+  the table. Unhealthy when the file is older than the resource's update frequency allows.
 
 Every connector reports its health (`health`): ok or not, what it found, how long it took. A connector's failure at
 run time is a `ConnectorError` with a short code, which the caller logs and turns into "try again later".
