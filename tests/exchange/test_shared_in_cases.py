@@ -60,7 +60,7 @@ def shared_post(world, key="s-1", **overrides):
 
 def test_without_a_grant_the_page_explains_and_asks_for_an_upload(me, world, hj):
     html = me.get(apply_url(world)).content.decode()
-    assert "the department holds no current grant" in html
+    assert "办理部门没有该数据的有效授权" in html
     assert f'name="m{world.hukou_material.pk}" value="shared"' not in html
     assert f'name="m{world.hukou_material.pk}" value="upload"' in html
 
@@ -105,7 +105,7 @@ def test_no_record_found_asks_for_an_upload_and_writes_nothing_but_the_call(me, 
     response = me.post(apply_url(world), shared_post(world))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "could not be fetched from shared data" in html and "no record was found" in html
+    assert "未能从共享数据获取" in html and "未查到记录" in html
     assert not Case.objects.exists() and not CaseMaterial.objects.exists()
     call = DataCall.objects.get()
     assert call.status == "not_found" and call.case_number == ""
@@ -121,7 +121,7 @@ def test_a_failing_provider_asks_for_an_upload(me, world, hj, monkeypatch):
 
     monkeypatch.setattr(dataconnectors.TableConnector, "fetch", broken)
     response = me.post(apply_url(world), shared_post(world))
-    assert response.status_code == 400 and "did not answer" in response.content.decode()
+    assert response.status_code == 400 and "提供部门未响应" in response.content.decode()
     assert not Case.objects.exists() and DataCall.objects.get().status == "failed"
     # The upload the message asks for goes through.
     m = world.hukou_material.pk
@@ -138,7 +138,7 @@ def test_switched_off_in_my_space_is_not_offered(me, world, hj):
     xworld.grant(resource, world.org)
     identity_services.set_reuse(ReuseCategory.SHARED_DATA, False, person=world.applicant)
     html = me.get(apply_url(world)).content.decode()
-    assert f'name="m{world.hukou_material.pk}" value="shared"' not in html and "switched off" in html
+    assert f'name="m{world.hukou_material.pk}" value="shared"' not in html and "关闭共享数据复用" in html
 
 
 def test_a_revoked_grant_refuses_at_submission(me, world, hj):
