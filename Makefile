@@ -19,7 +19,7 @@ export PYTHON
 export DJANGO_SETTINGS_MODULE ?= yiwang.conf.dev
 
 .PHONY: demo test venv system-deps lint messages i18n i18n-check prepare test-sqlite test-postgres test-browser \
-	test-reverse bench clean lock
+	test-replica test-reverse bench clean lock
 
 # The virtualenv, rebuilt when the lock file or the package metadata change.
 $(BIN)/yiwang: pyproject.toml requirements.lock
@@ -59,6 +59,8 @@ demo: prepare
 	$(BIN)/yiwang seed_licenses --if-empty
 	$(BIN)/yiwang seed_hotline --if-empty
 	$(BIN)/yiwang seed_halls --if-empty
+	$(BIN)/yiwang seed_bundles --if-empty
+	$(BIN)/yiwang seed_ratings --if-empty
 	$(BIN)/yiwang seed_exchange --if-empty
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)
 
@@ -68,7 +70,7 @@ lint: venv
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/lint-imports --no-cache --no-logo
 
-test: system-deps venv messages lint i18n-check test-sqlite test-postgres
+test: system-deps venv messages lint i18n-check test-sqlite test-postgres test-replica
 
 # The whole suite on SQLite, browser tests included.
 test-sqlite: venv messages
@@ -77,6 +79,10 @@ test-sqlite: venv messages
 # The whole suite again on a throwaway PostgreSQL server; the browser tests ran on SQLite already.
 test-postgres: venv messages
 	DJANGO_SETTINGS_MODULE=yiwang.conf.test bin/run-with-postgres $(PYTEST) -m "not browser"
+
+# The read replica against a real PostgreSQL primary and streaming replica on loopback (pg_basebackup).
+test-replica: venv messages
+	DJANGO_SETTINGS_MODULE=yiwang.conf.test bin/run-with-replica $(PYTEST) -m replica tests/core/test_replica_live.py
 
 test-browser: venv messages
 	DJANGO_SETTINGS_MODULE=yiwang.conf.test $(PYTEST) -m browser

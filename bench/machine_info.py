@@ -15,6 +15,17 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def memory_gib() -> float:
+    """The machine's memory in GiB (MemTotal from /proc/meminfo; 0 where there is none)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory in MiB.
 

@@ -251,6 +251,7 @@ def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 
 
 def _register() -> None:
+    from yiwang.bundles.api import router as bundles_router
     from yiwang.calendar.api import router as calendar_router
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
@@ -260,6 +261,8 @@ def _register() -> None:
     from yiwang.identity.api import router as identity_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.orgs.api import router as orgs_router
+    from yiwang.ratings.api import router as ratings_router
+    from yiwang.rules.api import router as rules_router
 
     api.add_router("/orgs/", orgs_router)
     api.add_router("/identity/", identity_router)
@@ -270,6 +273,9 @@ def _register() -> None:
     api.add_router("/exchange/", exchange_router)
     api.add_router("/hotline/", hotline_router)
     api.add_router("/halls/", halls_router)
+    api.add_router("/bundles/", bundles_router)
+    api.add_router("/rules/", rules_router)
+    api.add_router("/ratings/", ratings_router)
 
 
 _register()

@@ -6,7 +6,8 @@ from django.views.static import serve
 from .api import api
 from .identity.views.auth import admin_sign_in
 
-# JSON in the one error shape under /api/, the friendly pages elsewhere (yiwang.core.api_errors).
+# JSON in the one error shape under /api/, the friendly pages elsewhere (yiwang.core.api_errors); a database that is
+# away (a restart, a failover) answers 503 with Retry-After instead of 500.
 handler400 = "yiwang.core.api_errors.bad_request"
 handler403 = "yiwang.core.api_errors.permission_denied"
 handler404 = "yiwang.core.api_errors.page_not_found"
@@ -26,6 +27,9 @@ urlpatterns = [
     path("", include("yiwang.cases.urls")),
     path("", include("yiwang.hotline.urls")),
     path("", include("yiwang.halls.urls")),
+    path("", include("yiwang.bundles.urls")),
+    path("", include("yiwang.rules.urls")),
+    path("", include("yiwang.ratings.urls")),
     path("", include("yiwang.exchange.urls")),
     # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
     path("oauth/", include("yiwang.identity.oauth_urls")),

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 
 from tests.factories import OrganisationFactory, division_chain, enterprise, make_item, person, staff
 from yiwang.cases import services as cases
@@ -276,6 +276,10 @@ def _hotline(w: World, centre, handling, a) -> None:
 @pytest.fixture(scope="package")
 def world(django_db_setup, django_db_blocker):
     """The world, once for tests/access, inside a transaction rolled back when the package's tests end."""
+    # The world signs everyone in once; on a loaded machine the package runs longer than the 30-minute idle limit,
+    # and every request would then answer 401. The idle limit itself is tested in tests/identity.
+    lifetime = override_settings(SESSION_COOKIE_AGE=24 * 3600, SESSION_MAX_AGE=24 * 3600)
+    lifetime.enable()
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -284,6 +288,7 @@ def world(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            lifetime.disable()
 
 
 @pytest.fixture(scope="package", autouse=True)

@@ -950,10 +950,11 @@ api(
 api(
     "POST",
     "/halls/{hall_id}/tickets",
-    ex(OK, anon=AUTH, machines=AUTH, staff=DENY, clerk=OK, sysadmin=OK),
+    ex(OK, anon=AUTH, staff=DENY, clerk=OK, sysadmin=OK, client=HIDDEN, client_other=HIDDEN, client_bare=DENY),
     params=HALL,
     body=lambda w, a: {"line_id": w.rec["line"].pk},
-    note="a person takes a number; the hall's clerks issue one at the front desk",
+    note="a person takes a number; the hall's clerks issue one at the front desk; a kiosk client (halls:kiosk) of "
+    "the hall's operator issues one",
 )
 API_CLERKS = {**_no_machines(HALL_STAFF), "clerk": OK, "sysadmin": OK, "supervisor": HIDDEN}
 api("GET", "/halls/windows/{window_id}", API_CLERKS, params=WINDOW, guess=("window_id",))
@@ -994,6 +995,36 @@ api(
     guess=("survey_id",),
     body={"option_id": 0},
 )
+
+# Assisted handling (帮办代办) and bank outlets (政银通办): only accounts named helpers of a service point or staff
+# of a bank outlet (halls.HallStaff; none in this world) get in; a consent or case of another helper is not found
+# (tests/halls/test_assist.py); a machine client needs halls:bank and a place as a smart teller of an outlet.
+ASSIST = ex(DENY, anon=AUTH)
+MISSING.update(consent_id=999999)
+CONSENT = {"consent_id": lambda w, _a: 999999}  # nobody in this world is a helper: refused before any look-up
+page("GET+POST", "workbench/halls/assist/", ASSIST, body={"hall": "0"})
+page("GET+POST", "workbench/halls/assist/consent/<int:consent_id>/", ASSIST, params=CONSENT, body={"code": "123456"})
+page("GET+POST", "workbench/halls/assist/consent/<int:consent_id>/apply/", ASSIST, params=CONSENT, body={"key": "x"})
+page("GET+POST", "workbench/halls/assist/bank/apply/", ASSIST, body={"key": "x"})
+page("GET", "workbench/halls/assist/cases/<str:case_number>/", ASSIST)
+API_ASSIST = _no_machines(ASSIST)
+api(
+    "POST",
+    "/halls/assist/consents",
+    API_ASSIST,
+    body={"hall_id": 0, "applicant": {"name": "x", "doc_number": "x"}, "item_code": "x", "method": "sms"},
+)
+api("POST", "/halls/assist/consents/{consent_id}/confirm", API_ASSIST, params=CONSENT, body={"code": "123456"})
+api("POST", "/halls/assist/applications", API_ASSIST, body={"consent_id": 0})
+api("GET", "/halls/assist/projects", API_ASSIST)
+api(
+    "POST",
+    "/halls/bank/applications",
+    ASSIST,
+    body={"hall_id": 0, "applicant": {"name": "x", "doc_number": "x"}, "item_code": "x"},
+    note="bank outlet staff, or a smart teller (halls:bank) placed at an outlet",
+)
+api("GET", "/halls/bank/items", OPEN)
 
 # Pages and endpoints that show the same record: the same people must get through both (machine clients aside).
 SAME_RECORD: list[tuple[str, list[str]]] = [

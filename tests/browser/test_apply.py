@@ -73,3 +73,53 @@ def test_errors_are_listed_and_focused_on_desktop(page, live_server, transaction
     assert page.locator("#e-shop_name").is_visible() and page.locator("#e-contact_phone").is_visible()
     shot(page, "apply-errors-desktop")
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_address_book_then_free_ems(size, browser, live_server, transactional_db, tmp_path):
+    """From the form to My Space's address book and back, then the result by free EMS to the address just added;
+    neither page scrolls sideways on a phone."""
+    from tests.browser.conftest import DESKTOP, PHONE
+
+    options = {"is_mobile": True, "has_touch": True} if size == "phone" else {}
+    viewport = PHONE if size == "phone" else DESKTOP
+    context = browser.new_context(locale="zh-CN", viewport=viewport, base_url=live_server.url, **options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        world = apply_world.build()
+        sign_in(page, live_server, world.applicant.user)
+        page.goto(f"/apply/{world.item.item_code}/")
+        assert page.is_checked("input[name=delivery][value=pickup]")
+        assert "您还没有收货地址" in page.locator("#delivery").inner_text()
+        with page.expect_navigation():
+            page.get_by_role("link", name="在“我的空间”新增收货地址").click()
+        page.fill("#address-recipient", "张三")
+        page.fill("#address-phone", "139 1234 5678")
+        page.fill("#address-address", "安徽省蚌埠市蚌山区胜利西路 100 号 3 栋 201")
+        page.fill("#address-label", "家")
+        shot(page, f"address-book-{size}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        with page.expect_navigation():
+            page.get_by_role("button", name="添加地址").click()
+        assert page.url.endswith(f"/apply/{world.item.item_code}/#delivery")
+        page.check("input[name=delivery][value=post]")
+        assert page.is_checked("input[name=delivery_address]")  # the first entry is the default
+        page.fill("#f-shop_name", "张三小吃店")
+        page.fill("#f-area", "35")
+        page.check("input[name=kind][value=catering]")
+        pdf = tmp_path / "申请书.pdf"
+        pdf.write_bytes(apply_world.PDF)
+        page.set_input_files(f"#file-{world.application_form.pk}", str(pdf))
+        page.check(f"input[name=m{world.floor_plan.pk}][value=paper]")
+        page.locator("#delivery").scroll_into_view_if_needed()
+        shot(page, f"apply-delivery-{size}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        with page.expect_navigation():
+            page.locator("button[value=submit]").click()
+        case = Case.objects.get()
+        assert case.delivery_choice == "post" and "胜利西路 100 号" in case.delivery_choice_address
+        assert "邮寄送达" in page.locator("main").inner_text()
+        shot(page, f"receipt-delivery-{size}")
+    finally:
+        context.close()

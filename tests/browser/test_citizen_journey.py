@@ -25,6 +25,7 @@ def test_search_by_colloquial_name_then_read_the_guide(page, restaurant_item):
     assert "食品经营许可证核发" in first.inner_text()
     with page.expect_navigation():
         first.click()
+    assert "/m/items/" not in page.url  # a desktop keeps the desktop guide
     assert page.locator("h1").inner_text().strip() == "食品经营许可证核发"
     body = page.locator("main").inner_text()
     for text in ("申请材料", "食品经营许可申请书", "承诺时限", "蚌埠市市场监督管理局", "12345"):
@@ -37,7 +38,8 @@ def test_pinyin_initials_on_a_phone_lead_to_the_phone_guide(phone_page, restaura
     link = phone_page.locator("main a", has_text="食品经营许可证核发").first
     with phone_page.expect_navigation():
         link.click()
-    phone_page.goto(f"/m/items/{restaurant_item.item_code}/")
+    # On a phone the result opens the phone guide, whose materials fit the screen (issue 18).
+    assert phone_page.url.endswith(f"/m/items/{restaurant_item.item_code}/")
     assert "食品经营许可证核发" in phone_page.locator("h1").inner_text()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the phone guide scrolls sideways ({width}px)"

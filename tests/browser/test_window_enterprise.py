@@ -66,7 +66,7 @@ def world(transactional_db):
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_the_clerk_applies_for_an_enterprise(page, phone_page, live_server, world, viewport):
     p = page if viewport == "desktop" else phone_page
-    width = 1280 if viewport == "desktop" else 390
+    width = p.viewport_size["width"]  # 1366 or 390 (tests/browser/conftest.py)
     agent, company = world["agent"], world["company"]
     sign_in(p, live_server, world["clerk"])
     p.goto("/workbench/window/apply/")

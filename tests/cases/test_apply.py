@@ -176,19 +176,36 @@ def test_discarding_a_draft_deletes_its_files(me, world):
     me.post(apply_url(world), good_post(world, action="draft"))
     name = Draft.objects.get().materials[0]["file"]
     assert private_storage().exists(name)
-    me.post(apply_url(world), {"action": "discard"})
+    # Deleting asks first (issue 18): the form's button leads to a confirmation, which deletes.
+    asked = me.post(apply_url(world), {"action": "discard"})
+    draft = Draft.objects.get()
+    assert asked.status_code == 302 and reverse("cases:draft_delete", args=[draft.pk]) in asked["Location"]
+    me.post(reverse("cases:draft_delete", args=[draft.pk]), {"next": apply_url(world)})
     assert Draft.objects.count() == 0 and not private_storage().exists(name)
 
 
 def test_reuse_a_material_from_my_space(me, world):
+    """A stored material is offered only in the slot it fits: the ID card copy never for the 申请书."""
     from yiwang.identity import space
 
-    stored = space.store_material(
+    id_copy = space.store_material(
         world.applicant,
         upload=upload("身份证.png", apply_world.PNG, "image/png"),
-        title="身份证",
+        title="身份证复印件",
         uploaded_by=world.applicant.user,
     )
+    stored = space.store_material(
+        world.applicant,
+        upload=upload("申请书.png", apply_world.PNG, "image/png"),
+        title="食品经营许可申请书（签字版）",
+        uploaded_by=world.applicant.user,
+    )
+    page = me.get(apply_url(world)).content.decode()
+    assert f'value="space:{stored.pk}"' in page and f'value="space:{id_copy.pk}"' not in page
+    wrong = good_post(
+        world, **{f"m{world.application_form.pk}": f"space:{id_copy.pk}", f"m{world.application_form.pk}-file": None}
+    )
+    assert me.post(apply_url(world), wrong).status_code == 400
     post = good_post(
         world, **{f"m{world.application_form.pk}": f"space:{stored.pk}", f"m{world.application_form.pk}-file": None}
     )
@@ -270,3 +287,46 @@ def test_kiosk_applies_with_the_kiosk_channel_and_signs_out(client, world):
 def test_mobile_channel_from_the_phone_guide(me, world):
     me.post(apply_url(world) + "?via=m", good_post(world, via="m"))
     assert Case.objects.get().channel == "mobile"
+
+
+def test_a_refused_file_does_not_cost_the_files_that_passed(me, world):
+    """One bad upload: the good one is kept as a draft file, shown as chosen, and used on the next submit."""
+    post = good_post(
+        world,
+        **{
+            f"m{world.floor_plan.pk}": "upload",
+            f"m{world.floor_plan.pk}-file": upload("fake.pdf", b"this is not a pdf", "application/pdf"),
+        },
+    )
+    response = me.post(apply_url(world), post)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "fake.pdf" in html and Case.objects.count() == 0
+    draft = Draft.objects.get()
+    kept = [m for m in draft.materials if m["catalog_material_id"] == world.application_form.pk]
+    assert len(kept) == 1 and private_storage().exists(kept[0]["file"])
+    assert f'name="m{world.application_form.pk}" value="draft" checked' in html
+    assert "kept-files" in html
+    # Fixing the bad file alone is enough: the page posts the kept file's choice back.
+    fixed = good_post(
+        world,
+        **{
+            f"m{world.application_form.pk}": "draft",
+            f"m{world.application_form.pk}-file": None,
+            f"m{world.floor_plan.pk}": "upload",
+            f"m{world.floor_plan.pk}-file": upload("平面图.png", apply_world.PNG, "image/png"),
+        },
+    )
+    assert me.post(apply_url(world), fixed).status_code == 302
+    case = Case.objects.get()
+    mats = {m.material_name: m for m in CaseMaterial.objects.filter(case=case)}
+    assert mats["食品经营许可申请书"].file.name == kept[0]["file"]
+    assert mats["经营场所平面图"].content_type == "image/png"
+    assert Draft.objects.count() == 0
+
+
+def test_a_form_error_keeps_the_files_that_passed(me, world):
+    response = me.post(apply_url(world), good_post(world, shop_name=""))
+    assert response.status_code == 400
+    assert f'name="m{world.application_form.pk}" value="draft" checked' in response.content.decode()
+    assert len(Draft.objects.get().materials) >= 1

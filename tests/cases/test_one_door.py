@@ -441,3 +441,22 @@ def test_the_applicant_withdraws_as_the_applicant_through_either_door(w, door):
     assert signed_in(w.li.user).post(reverse("cases:withdraw", args=[other.case_number])).status_code == 404
     with pytest.raises(actions.NotAllowed):
         actions.withdraw(actions.Caller.for_user(w.li.user), other)
+
+
+def test_the_guide_lists_the_audience_the_door_accepts(w):
+    """An item whose license only a legal person holds: its guide never lists 自然人, the search's person filter
+    leaves it out, and the door refuses a natural person (catalog.audience is the one rule)."""
+    from yiwang.catalog.searching import Filters, search
+    from yiwang.catalog.searching.indexer import rebuild_index
+
+    item = w.items["license_for_enterprises"]
+    guide = Client().get(reverse("catalog:guide", args=[item.item_code])).content.decode()
+    start = guide.index("服务对象") if "服务对象" in guide else guide.index("Service object")
+    objects = guide[start : start + 200]
+    assert ("法人" in objects or "Legal persons" in objects) and "自然人" not in objects
+    assert "Natural persons" not in objects
+    rebuild_index()
+    codes = {h.entry.item_code for h in search("", Filters(audience="person"), page_size=50, group=False).hits}
+    assert item.item_code not in codes and w.items["open"].item_code in codes
+    refused = signed_in(w.zhang.user).get(reverse("cases:apply", args=[item.item_code]))
+    assert refused.status_code == 403

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.workbench_world import build, client_for
-from tests.factories import citizen_id
+from tests.factories import OrganisationFactory, citizen_id, division_chain, make_item, staff
+from yiwang.cases import window
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, State
+from yiwang.core.codes import make_credit_code
 from yiwang.identity.models import Person, Verification
+from yiwang.orgs.models import Division, Hall, Membership, Role, Window
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +121,83 @@ def test_item_search_by_name(w):
     assert [i.item_code for i in r.context["items"]] == [w["item"].item_code]
     r = c.get("/workbench/window/apply/", {"q": "不存在的事项"})
     assert r.context["items"] == []
+
+
+@pytest.fixture
+def city(w):
+    return city_world(w)
+
+
+def city_world(w) -> dict:
+    """A city-centre clerk whose role covers the city, its county and a village; their hall serves a county
+    department at one window."""
+    _province, city_div, county_div = division_chain()
+    township = Division.objects.create(code="340302001000", name="东风街道", parent=county_div)
+    village = Division.objects.create(code="340302001001", name="东风社区", parent=township)
+    centre = OrganisationFactory(name="蚌埠市政务服务中心")
+    clerk = staff(centre, Role.WINDOW_CLERK, username="cityclerk")
+    Membership.objects.filter(user=clerk).update(covers_division=True)
+
+    def org(name, division, n):
+        return OrganisationFactory(
+            name=name,
+            division=division,
+            credit_code=make_credit_code("1", "1", division.code[:6], f"{3000000 + n:08d}"),
+        )
+
+    village_org = org("东风社区便民服务中心", village, 1)
+    county_org = org("龙子湖区市场监督管理局", county_div, 2)
+    served = org("龙子湖区人力资源和社会保障局", county_div, 3)
+    hall = Hall.objects.create(name="蚌埠市政务服务大厅", organisation=centre, division=city_div, address="蚌埠市")
+    Window.objects.create(hall=hall, number="A01", name="社保").organisations.add(served)
+    items = {
+        "village": make_item(village_org),
+        "county": make_item(county_org),
+        "hall": make_item(served),
+        "city": w["item"],  # 蚌埠市市场监督管理局, a city department
+        "city2": w["other_version"].item,  # 蚌埠市交通运输局, another (its name sorts first)
+    }
+    c = client_for(clerk)
+    find(c, w["applicant"].doc_number)
+    return {"client": c, "items": items, "county": county_div, "county_org": county_org}
+
+
+def codes(r) -> list[str]:
+    return [i.item_code for i in r.context["items"]]
+
+
+def test_item_search_ranks_the_clerks_hall_then_level_first(w, city):
+    """Issue 18: a city-centre clerk searching 食品经营许可 sees their hall's departments, then the city's own
+    items, then the county's, and the village's last."""
+    it = city["items"]
+    r = city["client"].get("/workbench/window/apply/", {"q": "食品经营"})
+    assert codes(r) == [it[k].item_code for k in ("hall", "city2", "city", "county", "village")]
+    page = r.content.decode()
+    assert "共 5 个事项，本大厅和本级事项在前" in page
+    assert "蚌埠市" in page and "东风社区" in page  # each item shows its area
+
+
+def test_item_search_filters_by_area_and_department(w, city):
+    it, c = city["items"], city["client"]
+    r = c.get("/workbench/window/apply/", {"area": city["county"].code})
+    assert set(codes(r)) == {it[k].item_code for k in ("hall", "county", "village")}
+    options = r.context["choices"]
+    assert (city["county"].code, city["county"].name) in options["areas"]
+    assert (city["county_org"].pk, city["county_org"].name) in options["departments"]
+    r = c.get("/workbench/window/apply/", {"area": city["county"].code, "org": city["county_org"].pk})
+    assert codes(r) == [it["county"].item_code]
+    # Nonsense in the filters is ignored, never a server error.
+    for bad in ({"org": "9" * 30}, {"area": "34'; --"}, {"page": "x"}, {"page": "999"}):
+        assert c.get("/workbench/window/apply/", bad).status_code == 200
+
+
+def test_item_search_pages(w, city, monkeypatch):
+    monkeypatch.setattr(window, "ITEM_RESULTS", 3)
+    c = city["client"]
+    r = c.get("/workbench/window/apply/", {"q": "食品经营"})
+    page = r.content.decode()
+    assert len(codes(r)) == 3 and 'rel="next"' in page and "q=%E9%A3%9F" in page
+    r = c.get("/workbench/window/apply/", {"q": "食品经营", "page": 2})
+    assert (
+        codes(r) == [city["items"][k].item_code for k in ("county", "village")] and 'rel="prev"' in r.content.decode()
+    )

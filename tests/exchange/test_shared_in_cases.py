@@ -1,6 +1,7 @@
-"""Shared data instead of paper, through the apply page: offered with a consent box when the department holds a
-grant, fetched at submission (the case keeps the copy and the call), logged with the case and shown in My Space;
-a failed fetch asks for an upload and writes nothing; forms are prefilled from shared data."""
+"""Shared data instead of paper, through the apply page: the guide's promise (the department obtains it, with
+consent) becomes a real fetch at submission when the department holds a grant (the case keeps the copy and the
+call), logged with the case and shown in My Space; a failed fetch asks for an upload and writes nothing; forms are
+prefilled from shared data."""
 
 from __future__ import annotations
 
@@ -58,11 +59,18 @@ def shared_post(world, key="s-1", **overrides):
     return good_post(world, key=key, **{f"m{m}": "shared", f"m{m}-consent": "1", **overrides})
 
 
-def test_without_a_grant_the_page_explains_and_asks_for_an_upload(me, world, hj):
+def test_without_a_grant_the_guide_promise_stands_and_nothing_is_fetched(me, world, hj):
+    """No grant: the department obtains the data itself (the guide's promise, cases.drafts); no call is made."""
+    resource, _service = hj
+    xworld.keep(resource, world.applicant)
     html = me.get(apply_url(world)).content.decode()
-    assert "办理部门没有该数据的有效授权" in html
-    assert f'name="m{world.hukou_material.pk}" value="shared"' not in html
+    assert f'name="m{world.hukou_material.pk}" value="shared" checked' in html
     assert f'name="m{world.hukou_material.pk}" value="upload"' in html
+    response = me.post(apply_url(world), shared_post(world))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mat = CaseMaterial.objects.get(material_name="户口簿")
+    assert mat.source == "shared" and mat.reference == resource.code and not mat.file
+    assert not DataCall.objects.exists()
 
 
 def test_fetched_with_consent_the_case_keeps_the_copy_and_the_call(me, world, hj):
@@ -138,10 +146,11 @@ def test_switched_off_in_my_space_is_not_offered(me, world, hj):
     xworld.grant(resource, world.org)
     identity_services.set_reuse(ReuseCategory.SHARED_DATA, False, person=world.applicant)
     html = me.get(apply_url(world)).content.decode()
-    assert f'name="m{world.hukou_material.pk}" value="shared"' not in html and "关闭共享数据复用" in html
+    assert f'name="m{world.hukou_material.pk}" value="shared"' not in html and "关闭此类复用" in html
 
 
-def test_a_revoked_grant_refuses_at_submission(me, world, hj):
+def test_a_grant_revoked_before_submission_is_not_used(me, world, hj):
+    """Revoked between the page and the submission: nothing is fetched through it; the promise stands."""
     resource, _service = hj
     xworld.keep(resource, world.applicant)
     g = xworld.grant(resource, world.org)
@@ -149,7 +158,8 @@ def test_a_revoked_grant_refuses_at_submission(me, world, hj):
     g.revoked_at = g.created_at
     g.save()
     response = me.post(apply_url(world), shared_post(world))
-    assert response.status_code == 400 and not Case.objects.exists()
+    assert response.status_code == 302 and not DataCall.objects.exists()
+    assert CaseMaterial.objects.get(material_name="户口簿").reference == resource.code
 
 
 def test_form_prefilled_from_shared_data(me, world, hj):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.factories import OrganisationFactory, person, staff
+from tests.factories import OrganisationFactory, make_item, person, staff
 from tests.halls.world import build, tomorrow_at
 from yiwang.halls import services
 from yiwang.halls.models import Appointment, AppointmentState, HoursException, Ticket, TicketState
@@ -210,3 +210,45 @@ def test_the_back_office_shows_each_manager_their_halls(w):
     clerk = client_for(w["clerk"])
     assert clerk.get("/admin/halls/businessline/").status_code == 200
     assert clerk.post(f"/admin/halls/businessline/{w['line'].pk}/change/", {"name": "x"}).status_code == 403
+
+
+def test_a_depth_three_application_offers_its_one_visit_and_the_booking_links_the_case(w):
+    from yiwang.cases import applying
+    from yiwang.cases.actions import Caller
+
+    one_visit = make_item(w["dept"], name="餐饮服务食品安全现场核查", online_depth=3, visits_required=1)
+    services.set_window_items(w["windows"][0], [w["item"], one_visit])
+    me = client_for(w["citizen"].user)
+    done = applying.apply(
+        Caller.for_user(w["citizen"].user),
+        applying.ApplyRequest(item_code=one_visit.item_code, channel="portal", form={"contact_phone": "13912345678"}),
+    )
+    case = done.case
+    receipt = me.get(f"/apply/receipt/{case.case_number}/").content.decode()
+    link = f"/halls/book/?item={one_visit.item_code}&amp;case={case.case_number}"
+    assert link in receipt
+    # A depth-IV item (no visit) offers nothing.
+    online = applying.apply(
+        Caller.for_user(w["citizen"].user),
+        applying.ApplyRequest(item_code=w["item"].item_code, channel="portal", form={"contact_phone": "13912345678"}),
+    )
+    assert "/halls/book/" not in me.get(f"/apply/receipt/{online.case.case_number}/").content.decode()
+    r = me.post(
+        f"/halls/book/?item={one_visit.item_code}&case={case.case_number}",
+        {"line": w["line"].pk, "starts_at": tomorrow_at(10).isoformat(), "seats": 1, "case": case.case_number},
+    )
+    assert r.status_code == 302 and f"case={case.case_number}" in r["Location"]
+    page = me.get(r["Location"]).content.decode()
+    assert case.case_number in page
+    assert (
+        me.post(r["Location"], {"items": [one_visit.item_code], "name_0": "张三", "case": case.case_number}).status_code
+        == 302
+    )
+    assert Appointment.objects.get().case == case
+    # Someone else's case number is ignored, never linked.
+    other = client_for(person("李四").user)
+    r2 = other.post(
+        f"/halls/book/?item={one_visit.item_code}",
+        {"line": w["line"].pk, "starts_at": tomorrow_at(11).isoformat(), "seats": 1, "case": case.case_number},
+    )
+    assert "case=" not in r2["Location"]

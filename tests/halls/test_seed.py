@@ -47,3 +47,21 @@ def test_the_demo_hall_is_ready_and_seeding_is_idempotent():
     assert "nothing seeded" in again and WindowItem.objects.count() == links
     run()  # a plain run brings the configuration up to date without duplicating anything
     assert WindowItem.objects.count() == links and BusinessLine.objects.filter(hall=hall).count() == 5
+
+
+def test_the_demo_has_a_service_point_with_a_helper_and_a_bank_outlet():
+    from yiwang.halls.models import AgencyProject, BankItem, HallKind, HallStaff, StaffKind
+
+    call_command("seed_demo", seed=11, items=300, no_index=True, stdout=StringIO())
+    call_command("demo_accounts", stdout=StringIO())
+    output = run("--if-empty")
+    point = Hall.objects.get(name="曹山街道便民服务站")
+    outlet = Hall.objects.get(name="蚌埠农商银行龙子湖支行")
+    assert point.profile.kind == HallKind.SERVICE_POINT and outlet.profile.kind == HallKind.BANK
+    assert HallStaff.objects.get(hall=point, kind=StaffKind.HELPER).user.username == "helper"
+    assert HallStaff.objects.get(hall=outlet, kind=StaffKind.BANK).user.username == "bank_clerk"
+    assert BankItem.objects.count() == 6 and BankItem.objects.filter(self_service=True).count() == 3
+    assert "/workbench/halls/assist/" in output and "open at bank outlets" in output
+    run("--if-empty")
+    assert BankItem.objects.count() == 6 and HallStaff.objects.count() == 2
+    assert AgencyProject.objects.count() <= 1

@@ -77,15 +77,16 @@ def refusal(buf) -> dict:
 
 
 def timed_refusal(buf, seconds: float = 5.0, heap_mib: float = 30.0) -> dict:
-    """The refusal comes quickly and without building the bomb in memory."""
+    """The refusal comes quickly and without building the bomb in memory. Quickly is counted in this process's CPU
+    time, not wall time: on a loaded machine the wall clock measures the neighbours, not the reader."""
     tracemalloc.start()
-    started = time.monotonic()
+    started = time.process_time()
     try:
         problem = refusal(buf)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < seconds
+    assert time.process_time() - started < seconds
     assert peak < heap_mib * MiB, f"{peak / MiB:.0f} MiB"
     return problem
 
@@ -248,9 +249,9 @@ def test_a_bomb_sent_to_the_api_is_refused_with_the_field_message(client, org, a
     sign_in(client, admin_user)
     rows = [b'<row r="1"><c r="A1" t="inlineStr"><is><t>', *repeated(b" " * 1024, 24 * MiB), b"</t></is></c></row>"]
     buf = rebuild(xlsx_file([item_obj(org)]), ITEMS_SHEET, sheet(rows))
-    started = time.monotonic()
+    started = time.process_time()
     response = client.post("/api/v1/catalog/import", {"file": buf, "dry_run": "true"})
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5  # CPU time: the wall clock measures the neighbours
     assert response.status_code == 400, response.content
     (problem,) = response.json()["detail"]
     assert problem["field"] == "file" and problem["code"] == "too_large"

@@ -174,3 +174,16 @@ def test_staff_of_another_organisation_cannot_issue(business_type, bureau, compa
         == 404
     )
     assert License.objects.get(pk=lic.pk).status == "valid"
+
+
+def test_license_history_names_the_staff_member_not_the_account(lic, approver):
+    """Issue 18 (Words): the license change log shows who acted by name, never the raw account name."""
+    approver.first_name = "市场监管局审批负责人"
+    approver.save(update_fields=["first_name"])
+    c = client_for(approver)
+    r = c.post(f"/api/v1/licenses/{lic.identifier}/suspend", {"reason": "调查"}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    page = c.get(f"/licenses/{lic.identifier}/").content.decode()
+    history = page.split('class="lic-events"')[1].split("</ul>")[0]
+    assert "调查 · 市场监管局审批负责人" in history
+    assert approver.username not in history

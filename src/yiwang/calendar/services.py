@@ -150,6 +150,8 @@ def _changed(years: Iterable[int]) -> None:
         if not created:
             CalendarState.objects.filter(pk=1).update(version=F("version") + 1, token=uuid.uuid4(), changed_at=now)
 
+    workdays.forget_request_state()
+
     def after() -> None:
         workdays.forget()
         calendar_changed.send(sender=SpecialDay, years=years)

@@ -27,6 +27,7 @@ import bisect
 import datetime as dt
 import logging
 import threading
+import uuid
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -369,18 +370,73 @@ def recorded_warnings() -> list[CalendarWarning]:
     return list(_recorded)
 
 
+# Within one web request the version is read once: a request sees one calendar (request_started/finished reset it).
+_request = threading.local()
+
+
+def request_started(**kwargs: Any) -> None:
+    _request.active, _request.state = True, None
+
+
+def request_finished(**kwargs: Any) -> None:
+    _request.active, _request.state = False, None
+
+
+def forget_request_state() -> None:
+    """The calendar changed in this request: read its version again."""
+    _request.state = None
+
+
 def _state() -> tuple[Any, int]:
     """The version row, read with plain SQL: this runs on every call, and the ORM's query building would cost
-    several times the query itself. The raw token is only ever compared with another raw token."""
+    several times the query itself. Inside a web request it is read once."""
     from django.db import connections, router
 
     from .models import CalendarState
 
+    if getattr(_request, "active", False) and _request.state is not None:
+        return _request.state
     alias = router.db_for_read(CalendarState)
     with connections[alias].cursor() as cursor:
         cursor.execute(f"SELECT token, version FROM {CalendarState._meta.db_table} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
-    return (row[0], row[1]) if row is not None else (None, 0)
+    state = (_token(row[0]), row[1]) if row is not None else (None, 0)
+    if getattr(_request, "active", False):
+        _request.state = state
+    return state
+
+
+def _token(raw: Any) -> Any:
+    """One spelling of a token, whichever way it was read (a UUID from PostgreSQL or the ORM, hex from SQLite)."""
+    if raw is None or isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return raw
+
+
+def state_annotations() -> dict[str, Any]:
+    """Annotations that read the calendar's version with another query (`.annotate(**state_annotations())`), so a
+    write path that computes deadlines learns whether its cached calendar is current without a query of its own:
+    pass `state_of(obj)` to `snapshot()`."""
+    from django.db.models import Subquery
+
+    from .models import CalendarState
+
+    row = CalendarState.objects.filter(pk=1)
+    return {
+        "calendar_token": Subquery(row.values("token")[:1]),
+        "calendar_version": Subquery(row.values("version")[:1]),
+    }
+
+
+def state_of(obj: Any) -> tuple[Any, int] | None:
+    """The calendar state read with `obj` through `state_annotations()`, or None when it was not."""
+    if not hasattr(obj, "calendar_version"):
+        return None
+    version = obj.calendar_version
+    return (_token(obj.calendar_token), int(version)) if version is not None else (None, 0)
 
 
 def _load(token: Any, version: int) -> Calendar:
@@ -394,14 +450,19 @@ def _load(token: Any, version: int) -> Calendar:
     return Calendar(token=token, version=version, loaded_years=years, holidays=holidays, workdays=workdays)
 
 
-def snapshot() -> Calendar:
+def snapshot(state: tuple[Any, int] | None = None) -> Calendar:
     """The calendar as the database has it now: one query when the cached copy is current, three when not.
+
+    `state` is the (token, version) already read in the caller's own query (`state_of`): then no query at all while
+    the cached copy is current.
 
     The version token is read before the days, so a change committed in between can only make the cache
     reload once more, never keep stale days under a new token.
     """
     global _current
-    token, version = _state()
+    if state is not None and getattr(_request, "active", False):
+        _request.state = state  # read with the caller's own query: good for the rest of the request
+    token, version = state if state is not None else _state()
     current = _current
     if current is not None and current.token == token and current.version == version:
         return current
@@ -416,6 +477,7 @@ def forget() -> None:
     global _current
     with _cache_lock:
         _current = None
+    forget_request_state()
 
 
 # -- the module-level functions other modules call -----------------------------------------------------------

@@ -4,11 +4,13 @@ The API (cases.api), the staff workbench (views.workbench), the window (cases.wi
 (views.track) all call these functions; none of them checks cases.policy or builds a `Who` on its own. Each
 function, in one transaction:
 
-1. locks the case row (so a check and the write see the same state);
+1. locks the case row (so a check and the write see the same state) — for a case named by its number
+   (`ByNumber`) within what the caller may see, in the same statement (404 when out of reach);
 2. refuses a stale view: `expected_revision` given and different from the case's → ProblemsError `stale`;
 3. asks cases.policy whether the caller may do this to this case → `NotAllowed` (a PermissionDenied: 403);
 4. builds the `Who` (`who()`, the one place) in the role the caller acts in;
-5. calls cases.services, the locked, evented write path, which judges the state machine and the data.
+5. calls cases.services, the locked, evented write path, which judges the state machine and the data;
+6. writes the case, its steps, its events and their outbox rows once (`services.finish`).
 
 A case the caller cannot see at all is the caller's business to turn into 404 before calling (pages and the API
 look cases up within `policy.visible_cases` / `staff_q` / `applicant_cases`).
@@ -22,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.errors import Problem, ProblemsError
@@ -30,12 +32,13 @@ from yiwang.identity import access
 from yiwang.identity.access import Actor
 from yiwang.orgs.models import Role
 
-from . import policy, services
+from . import policy, results, services
 from .models import Case, CaseStep, Channel, State, StepState
-from .services import Who
+from .services import Locked, Who
 
 APPLICANT = "applicant"
 CLIENT = "client"
+SYSTEM = "system"  # the platform deciding by declared rules (秒批), never a person
 WORKBENCH = "workbench"  # the channel recorded for back-office work done on the workbench or through the API
 
 
@@ -53,6 +56,8 @@ class Caller:
     actor: Actor
     user: Any = None
     client: Any = None
+    # The platform itself deciding by declared rules (秒批): the name recorded on events, e.g. "秒批规则 v3".
+    system: str = ""
 
     @classmethod
     def of(cls, request: HttpRequest) -> Caller:
@@ -72,9 +77,19 @@ class Caller:
     def for_client(cls, client: Any, scopes: list[str] | frozenset[str]) -> Caller:
         return cls(actor=access.actor_for_client(client, scopes), client=client)
 
+    @classmethod
+    def for_system(cls, name: str) -> Caller:
+        """The platform acting on its own, by declared rules (no account, no client); only `decide_by_rules`
+        accepts it, and it is recorded as role "system", channel "system"."""
+        return cls(actor=access.ANONYMOUS, system=(name or "system")[:200])
+
     @property
     def is_client(self) -> bool:
         return self.client is not None
+
+    @property
+    def is_system(self) -> bool:
+        return bool(self.system) and self.user is None and self.client is None
 
     @property
     def person_id(self) -> int | None:
@@ -95,6 +110,8 @@ def who(
     channel: str | None = None,
     on_behalf_of: str = "",
     person: Any = None,
+    organisation_id: int | None = None,
+    client_channel: str | None = None,
 ) -> Who:
     """The one place a `Who` is built: from the caller, the role acted in, the case (or the organisation handling
     the matter) and the channel.
@@ -104,22 +121,29 @@ def who(
       clerk, "workbench" otherwise, unless the caller names the channel;
     - anyone else acts as the applicant (role "applicant"), named by their person record, channel "portal" unless
       named (mobile, kiosk, api).
-    `on_behalf_of` names whom the actor acts for when that is not themself.
+    `on_behalf_of` names whom the actor acts for when that is not themself. `organisation_id` names the acting
+    organisation where no role reach decides it (a helper at a service point, a bank outlet's staff: the hall's
+    operator, see cases.applying.CHANNEL_RULES); `client_channel` the channel a machine client acts through when it
+    is not the API (a bank outlet's smart teller).
     """
+    if caller.is_system:
+        return Who(name=caller.system, role=SYSTEM, channel=SYSTEM)
     if caller.client is not None:
         c = caller.client
         return Who(
             name=c.name,
             role=CLIENT,
             organisation_id=c.organisation_id,
-            channel=Channel.API,
+            channel=client_channel or Channel.API,
             client_id=c.pk,
             on_behalf_of=on_behalf_of[:200],
         )
     user = caller.user
     if role and role != APPLICANT:
-        org_id = None
-        if case is not None:
+        org_id = organisation_id
+        if org_id is not None:
+            pass
+        elif case is not None:
             org_id = policy.acting_org(caller.actor, role, case)
         elif organisation is not None:
             org_id = policy.acting_org_for(caller.actor, role, organisation.pk, organisation.parent_id)
@@ -131,13 +155,15 @@ def who(
             channel=channel or (Channel.WINDOW if role == Role.WINDOW_CLERK else WORKBENCH),
             on_behalf_of=on_behalf_of[:200],
         )
-    if person is None and caller.person_id is not None:
+    name = person.name if person is not None else caller.actor.person_name
+    if not name and person is None and caller.person_id is not None:
         from yiwang.identity.models import Person
 
-        person = Person.objects.filter(pk=caller.person_id).only("name").first()
+        found = Person.objects.filter(pk=caller.person_id).only("name").first()
+        name = found.name if found is not None else ""
     return Who(
         user=user,
-        name=person.name if person is not None else staff_name(user),
+        name=name or staff_name(user),
         role=APPLICANT,
         channel=channel or Channel.PORTAL,
         on_behalf_of=on_behalf_of[:200],
@@ -148,7 +174,7 @@ def who(
 
 
 def current_step(case: Case, steps: list[CaseStep] | None = None) -> CaseStep | None:
-    steps = steps if steps is not None else list(case.steps.order_by("order"))
+    steps = steps if steps is not None else services.steps_of(case)
     return next((s for s in steps if s.state in (StepState.ACTIVE, StepState.CLAIMED)), None)
 
 
@@ -178,13 +204,47 @@ def available(caller: Caller, case: Case, step: CaseStep | None) -> dict[str, bo
         and policy.may_deliver(a, case)
         and s in (State.APPROVED, State.REFUSED)
         and case.delivered_at is None,
+        "retry_license": person_or_client and _result_missing(case) and policy.may_conclude(a, case),
     }
 
 
-def _locked(case: Case | int, expected_revision: int | None) -> Case:
+def _result_missing(case: Case) -> bool:
+    return case.state == State.APPROVED and not case.result_license and case.version.result_type == "license"
+
+
+def retry_license(caller: Caller, case: Case | int, *, expected_revision: int | None = None) -> str:
+    """Issues the e-license of an approved case again, after its cause was fixed (cases.results; the licenses
+    module locks the case and records the outcome as an event by this staff member). Returns the identifier, or ""
+    when it failed again (the new reason is on the case)."""
     pk = case.pk if isinstance(case, Case) else case
-    locked = Case.objects.select_for_update().select_related("version", "organisation").get(pk=pk)
-    if expected_revision is not None and expected_revision != locked.revision:
+    current = Case.objects.select_related("version", "organisation").get(pk=pk)
+    if expected_revision is not None and expected_revision != current.revision:
+        raise ProblemsError(
+            [Problem("revision", _("Someone else changed this case a moment ago; reload it and try again."), "stale")]
+        )
+    _require(_signed(caller) and policy.may_conclude(caller.actor, current) and _result_missing(current))
+    return results.retry(current, who(caller, role=Role.APPROVER, case=current))
+
+
+@dataclass(frozen=True)
+class ByNumber:
+    """A case named by its number: looked up within what the caller may see and locked, in one statement."""
+
+    number: str
+
+
+CaseRef = Case | int | ByNumber | Locked
+
+
+def _locked(caller: Caller, case: CaseRef, expected_revision: int | None) -> Locked:
+    if isinstance(case, ByNumber):
+        try:
+            locked = Locked(services.locking(policy.visible_cases(caller.actor)).get(case_number=case.number))
+        except Case.DoesNotExist:
+            raise Http404 from None
+    else:
+        locked = services.lock(case)
+    if expected_revision is not None and expected_revision != locked.case.revision:
         raise ProblemsError(
             [
                 Problem(
@@ -220,30 +280,33 @@ def _concluding_role(caller: Caller, case: Case) -> str:
 
 
 @transaction.atomic
-def accept(caller: Caller, case: Case | int, *, note: str = "", expected_revision: int | None = None) -> Case:
-    case = _locked(case, expected_revision)
-    return services.accept(case, _accepting(caller, case), note)
+def accept(caller: Caller, case: CaseRef, *, note: str = "", expected_revision: int | None = None) -> Case:
+    locked = _locked(caller, case, expected_revision)
+    services.accept(locked, _accepting(caller, locked.case), note)
+    return services.finish(locked)
 
 
 @transaction.atomic
 def request_correction(
-    caller: Caller, case: Case | int, items: list[dict], *, note: str = "", expected_revision: int | None = None
+    caller: Caller, case: CaseRef, items: list[dict], *, note: str = "", expected_revision: int | None = None
 ) -> Case:
-    case = _locked(case, expected_revision)
-    return services.request_correction(case, _accepting(caller, case), items, note)
+    locked = _locked(caller, case, expected_revision)
+    services.request_correction(locked, _accepting(caller, locked.case), items, note)
+    return services.finish(locked)
 
 
 @transaction.atomic
 def not_accept(
     caller: Caller,
-    case: Case | int,
+    case: CaseRef,
     *,
     reason: str,
     remedies: str = "",
     expected_revision: int | None = None,
 ) -> Case:
-    case = _locked(case, expected_revision)
-    return services.not_accept(case, _accepting(caller, case), reason, remedies)
+    locked = _locked(caller, case, expected_revision)
+    services.not_accept(locked, _accepting(caller, locked.case), reason, remedies)
+    return services.finish(locked)
 
 
 # --- back-office steps ---------------------------------------------------------------------------------------------
@@ -264,23 +327,27 @@ def _step(caller: Caller, case: Case, step_id: int | None) -> tuple[CaseStep, Wh
 
 
 @transaction.atomic
-def claim(caller: Caller, case: Case | int, *, step_id: int | None = None, expected_revision: int | None = None):
-    case = _locked(case, expected_revision)
-    step, w = _step(caller, case, step_id)
-    return services.claim(case, w, step.pk)
+def claim(caller: Caller, case: CaseRef, *, step_id: int | None = None, expected_revision: int | None = None):
+    locked = _locked(caller, case, expected_revision)
+    step, w = _step(caller, locked.case, step_id)
+    claimed = services.claim(locked, w, step.pk)
+    services.finish(locked)
+    return claimed
 
 
 @transaction.atomic
-def release(caller: Caller, case: Case | int, *, step_id: int | None = None, expected_revision: int | None = None):
-    case = _locked(case, expected_revision)
-    step, w = _step(caller, case, step_id)
-    return services.release(case, w, step.pk)
+def release(caller: Caller, case: CaseRef, *, step_id: int | None = None, expected_revision: int | None = None):
+    locked = _locked(caller, case, expected_revision)
+    step, w = _step(caller, locked.case, step_id)
+    released = services.release(locked, w, step.pk)
+    services.finish(locked)
+    return released
 
 
 @transaction.atomic
 def complete_step(
     caller: Caller,
-    case: Case | int,
+    case: CaseRef,
     *,
     decision: str,
     opinion: str,
@@ -290,28 +357,30 @@ def complete_step(
     expected_revision: int | None = None,
 ) -> Case:
     """Records the opinion and decision. A department system claims and completes in one call."""
-    case = _locked(case, expected_revision)
-    step, w = _step(caller, case, step_id)
+    locked = _locked(caller, case, expected_revision)
+    step, w = _step(caller, locked.case, step_id)
     if caller.is_client and step.state == StepState.ACTIVE:
-        services.claim(case, w, step.pk)
-    return services.complete_step(
-        case, w, decision=decision, opinion=opinion, step_id=step.pk, attachments=attachments, result=result
+        services.claim(locked, w, step.pk)
+    services.complete_step(
+        locked, w, decision=decision, opinion=opinion, step_id=step.pk, attachments=attachments, result=result
     )
+    return services.finish(locked)
 
 
 @transaction.atomic
 def return_step(
     caller: Caller,
-    case: Case | int,
+    case: CaseRef,
     *,
     to_order: int,
     reason: str,
     step_id: int | None = None,
     expected_revision: int | None = None,
 ) -> Case:
-    case = _locked(case, expected_revision)
-    step, w = _step(caller, case, step_id)
-    return services.return_step(case, w, to_order=to_order, reason=reason, step_id=step.pk)
+    locked = _locked(caller, case, expected_revision)
+    step, w = _step(caller, locked.case, step_id)
+    services.return_step(locked, w, to_order=to_order, reason=reason, step_id=step.pk)
+    return services.finish(locked)
 
 
 # --- special procedure, conclusion, delivery -----------------------------------------------------------------------
@@ -320,49 +389,58 @@ def return_step(
 @transaction.atomic
 def suspend(
     caller: Caller,
-    case: Case | int,
+    case: CaseRef,
     *,
     kind: str,
     reason: str,
     expected_end: dt.date | None,
     expected_revision: int | None = None,
 ):
-    case = _locked(case, expected_revision)
+    locked = _locked(caller, case, expected_revision)
+    case = locked.case
     _require(_signed(caller) and policy.may_suspend(caller.actor, case))
     w = who(caller, role=_concluding_role(caller, case), case=case)
-    return services.suspend(case, w, kind=kind, reason=reason, expected_end=expected_end)
+    suspension = services.suspend(locked, w, kind=kind, reason=reason, expected_end=expected_end)
+    services.finish(locked)
+    return suspension
 
 
 @transaction.atomic
-def resume(caller: Caller, case: Case | int, *, result: str, expected_revision: int | None = None) -> Case:
-    case = _locked(case, expected_revision)
+def resume(caller: Caller, case: CaseRef, *, result: str, expected_revision: int | None = None) -> Case:
+    locked = _locked(caller, case, expected_revision)
+    case = locked.case
     _require(_signed(caller) and policy.may_suspend(caller.actor, case))
-    return services.resume(case, who(caller, role=_concluding_role(caller, case), case=case), result=result)
+    services.resume(locked, who(caller, role=_concluding_role(caller, case), case=case), result=result)
+    return services.finish(locked)
 
 
 @transaction.atomic
-def void(caller: Caller, case: Case | int, *, reason: str, expected_revision: int | None = None) -> Case:
-    case = _locked(case, expected_revision)
+def void(caller: Caller, case: CaseRef, *, reason: str, expected_revision: int | None = None) -> Case:
+    locked = _locked(caller, case, expected_revision)
+    case = locked.case
     _require(_signed(caller) and policy.may_void(caller.actor, case))
-    return services.void(case, who(caller, role=Role.APPROVER, case=case), reason)
+    services.void(locked, who(caller, role=Role.APPROVER, case=case), reason)
+    return services.finish(locked)
 
 
 @transaction.atomic
 def deliver(
     caller: Caller,
-    case: Case | int,
+    case: CaseRef,
     *,
     method: str,
     address: str = "",
     tracking_number: str = "",
     expected_revision: int | None = None,
 ) -> Case:
-    case = _locked(case, expected_revision)
+    locked = _locked(caller, case, expected_revision)
+    case = locked.case
     a = caller.actor
     _require(_signed(caller) and policy.may_deliver(a, case))
     role = policy.accepting_role(a, case) if policy.may_accept(a, case) else Role.APPROVER
     w = who(caller, role=role, case=case)
-    return services.deliver(case, w, method=method, address=address, tracking_number=tracking_number)
+    services.deliver(locked, w, method=method, address=address, tracking_number=tracking_number)
+    return services.finish(locked)
 
 
 # --- the applicant's actions ---------------------------------------------------------------------------------------
@@ -374,21 +452,41 @@ def _as_applicant(caller: Caller, case: Case, channel: str | None) -> Who:
 
 
 @transaction.atomic
-def withdraw(caller: Caller, case: Case | int, *, reason: str = "", channel: str | None = None) -> Case:
+def withdraw(caller: Caller, case: CaseRef, *, reason: str = "", channel: str | None = None) -> Case:
     """The applicant (or an agent with the apply permission) withdraws the application."""
-    case = _locked(case, None)
-    return services.withdraw(case, _as_applicant(caller, case, channel), reason)
+    locked = _locked(caller, case, None)
+    services.withdraw(locked, _as_applicant(caller, locked.case, channel), reason)
+    return services.finish(locked)
 
 
 @transaction.atomic
 def supplement(
     caller: Caller,
-    case: Case | int,
+    case: CaseRef,
     *,
     materials: list[dict],
     form_data: dict | None = None,
     channel: str | None = None,
 ) -> Case:
     """The applicant answers the one-time correction notice with the materials (already checked and stored)."""
-    case = _locked(case, None)
-    return services.supplement(case, _as_applicant(caller, case, channel), materials, form_data)
+    locked = _locked(caller, case, None)
+    services.supplement(locked, _as_applicant(caller, locked.case, channel), materials, form_data)
+    return services.finish(locked)
+
+
+# --- decisions by declared rules (秒批) -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decide_by_rules(caller: Caller, case: CaseRef, *, approved: bool, reason: str, record: dict) -> Case:
+    """The platform's decision on a submitted case by its item's declared rules (the rules module calls it).
+
+    Only the system caller may; the case must still await acceptance (a clerk who acted first wins). `record` (the
+    rule set, its version, the inputs and the failed rules) is kept on a "rule_check" event so the decision can be
+    replayed. Approved: accepted and concluded at once, no human step. Not approved: the case stays with the
+    window, the failed rules listed on its history for the reviewer.
+    """
+    _require(caller.is_system)
+    locked = _locked(caller, case, None)
+    services.decide_by_rules(locked, who(caller), approved=approved, reason=reason, record=record)
+    return services.finish(locked)

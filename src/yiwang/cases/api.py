@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
@@ -44,6 +44,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 
 class StepOut(Schema):
     id: int
+    case_number: str = Field(..., description="The case the step belongs to (the to-do list names it)")
     order: int
     kind: str
     name: str
@@ -225,7 +226,11 @@ class ListFilter(Schema):
     item_code: str | None = None
     mine: bool = Field(False, description="Only cases I applied for (or my enterprises')")
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=10_000)
+    after: str | None = Field(
+        None,
+        description="Keyset paging: the case number of the last row of the previous page; the next page starts "
+        "after it (newest first). Pages never skip or repeat a case, however deep.",
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -252,8 +257,14 @@ def _case(request: HttpRequest, case_number: str) -> Case:
     return case
 
 
-def _fresh(case: Case) -> Case:
-    return Case.objects.select_related("item", "organisation", "version").prefetch_related("steps").get(pk=case.pk)
+def _out(case: Case) -> Case:
+    """The case as the action left it (locked, written, its steps in memory): nothing is read again."""
+    services.steps_of(case)
+    return case
+
+
+def _ref(case_number: str) -> actions.ByNumber:
+    return actions.ByNumber(case_number)
 
 
 # --- applying ------------------------------------------------------------------------------------------------------
@@ -284,15 +295,9 @@ def submit(request: HttpRequest, payload: SubmitIn):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         ),
     )
-    return (201 if done.created else 200), _fresh_with_code(done.case)
-
-
-def _fresh_with_code(case: Case) -> Case:
-    code = getattr(case, "query_code", None)
-    fresh = _fresh(case)
-    if code:
-        fresh.query_code = code
-    return fresh
+    case = _out(done.case)
+    case.query_code = done.query_code or None
+    return (201 if done.created else 200), case
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -306,10 +311,22 @@ def list_cases(request: HttpRequest, filters: Query[ListFilter]):
         qs = qs.filter(state=filters.state)
     if filters.item_code:
         qs = qs.filter(item__item_code=filters.item_code)
+    if filters.after:
+        qs = keyset_after(qs, filters.after)
     qs = qs.order_by("-submitted_at", "-id").only(
         "case_number", "item_name", "applicant_name", "channel", "state", "submitted_at", "promised_due"
     )
-    return list(qs[filters.offset : filters.offset + filters.limit])
+    return list(qs[: filters.limit])
+
+
+def keyset_after(qs: QuerySet[Case], case_number: str) -> QuerySet[Case]:
+    """The rows after `case_number` in newest-first order, read from the index range (no offset to skip)."""
+    anchor = qs.filter(case_number=case_number).values_list("submitted_at", "id").first()
+    if anchor is None:
+        raise ProblemsError([Problem("after", _("No case with this number is in the list."), "invalid")])
+    at, pk = anchor
+    # The redundant `submitted_at <= at` lets the database start the index range there instead of filtering.
+    return qs.filter(Q(submitted_at__lte=at), Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
 
 
 @router.get("/queue", response={200: list[StepOut], **ERRORS}, auth=session_auth, summary="My to-do list")
@@ -381,7 +398,7 @@ def notices(request: HttpRequest, case_number: str):
 
 @router.post("/{case_number}/withdraw", response={200: CaseOut, **ERRORS}, auth=session_auth, summary="Withdraw")
 def withdraw(request: HttpRequest, case_number: str, payload: NoteIn):
-    return _fresh(actions.withdraw(_caller(request), _case(request, case_number), reason=payload.note))
+    return _out(actions.withdraw(_caller(request), _ref(case_number), reason=payload.note))
 
 
 @router.post(
@@ -392,8 +409,11 @@ def withdraw(request: HttpRequest, case_number: str, payload: NoteIn):
 )
 def supplement(request: HttpRequest, case_number: str, payload: SupplementIn):
     materials = [{"material_name": m, "source": "upload"} for m in payload.materials]
-    case = _case(request, case_number)
-    return _fresh(actions.supplement(_caller(request), case, materials=materials, form_data=payload.form_data or None))
+    return _out(
+        actions.supplement(
+            _caller(request), _ref(case_number), materials=materials, form_data=payload.form_data or None
+        )
+    )
 
 
 # --- acceptance ----------------------------------------------------------------------------------------------------
@@ -401,9 +421,10 @@ def supplement(request: HttpRequest, case_number: str, payload: SupplementIn):
 
 @router.post("/{case_number}/accept", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Accept")
 def accept(request: HttpRequest, case_number: str, payload: NoteIn):
-    case = _case(request, case_number)
-    return _fresh(
-        actions.accept(_caller(request), case, note=payload.note, expected_revision=payload.expected_revision)
+    return _out(
+        actions.accept(
+            _caller(request), _ref(case_number), note=payload.note, expected_revision=payload.expected_revision
+        )
     )
 
 
@@ -411,22 +432,20 @@ def accept(request: HttpRequest, case_number: str, payload: NoteIn):
     "/{case_number}/correction", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="One-time correction notice"
 )
 def correction(request: HttpRequest, case_number: str, payload: CorrectionIn):
-    case = _case(request, case_number)
     items = [i.dict() for i in payload.items]
-    return _fresh(
+    return _out(
         actions.request_correction(
-            _caller(request), case, items, note=payload.note, expected_revision=payload.expected_revision
+            _caller(request), _ref(case_number), items, note=payload.note, expected_revision=payload.expected_revision
         )
     )
 
 
 @router.post("/{case_number}/not-accept", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Do not accept")
 def not_accept(request: HttpRequest, case_number: str, payload: ReasonIn):
-    case = _case(request, case_number)
-    return _fresh(
+    return _out(
         actions.not_accept(
             _caller(request),
-            case,
+            _ref(case_number),
             reason=payload.reason,
             remedies=payload.remedies,
             expected_revision=payload.expected_revision,
@@ -439,25 +458,24 @@ def not_accept(request: HttpRequest, case_number: str, payload: ReasonIn):
 
 @router.post("/{case_number}/claim", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Claim the current step")
 def claim(request: HttpRequest, case_number: str, payload: StepIn):
-    case = _case(request, case_number)
-    actions.claim(_caller(request), case, step_id=payload.step_id)
-    return _fresh(case)
+    return _out(actions.claim(_caller(request), _ref(case_number), step_id=payload.step_id).case)
 
 
 @router.post("/{case_number}/release", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Release the step")
 def release(request: HttpRequest, case_number: str, payload: StepIn):
-    case = _case(request, case_number)
-    actions.release(_caller(request), case, step_id=payload.step_id)
-    return _fresh(case)
+    return _out(actions.release(_caller(request), _ref(case_number), step_id=payload.step_id).case)
 
 
 @router.post("/{case_number}/complete", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Complete the step")
 def complete(request: HttpRequest, case_number: str, payload: CompleteIn):
     """A department system claims and completes the step in one call."""
-    case = _case(request, case_number)
-    return _fresh(
+    return _out(
         actions.complete_step(
-            _caller(request), case, decision=payload.decision, opinion=payload.opinion, step_id=payload.step_id
+            _caller(request),
+            _ref(case_number),
+            decision=payload.decision,
+            opinion=payload.opinion,
+            step_id=payload.step_id,
         )
     )
 
@@ -466,10 +484,13 @@ def complete(request: HttpRequest, case_number: str, payload: CompleteIn):
     "/{case_number}/return", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Return to an earlier step"
 )
 def return_step(request: HttpRequest, case_number: str, payload: ReturnIn):
-    case = _case(request, case_number)
-    return _fresh(
+    return _out(
         actions.return_step(
-            _caller(request), case, to_order=payload.to_order, reason=payload.reason, step_id=payload.step_id
+            _caller(request),
+            _ref(case_number),
+            to_order=payload.to_order,
+            reason=payload.reason,
+            step_id=payload.step_id,
         )
     )
 
@@ -481,32 +502,30 @@ def return_step(request: HttpRequest, case_number: str, payload: ReturnIn):
     "/{case_number}/suspend", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Start a special procedure"
 )
 def suspend(request: HttpRequest, case_number: str, payload: SuspendIn):
-    case = _case(request, case_number)
-    actions.suspend(_caller(request), case, kind=payload.kind, reason=payload.reason, expected_end=payload.expected_end)
-    return _fresh(case)
+    suspension = actions.suspend(
+        _caller(request), _ref(case_number), kind=payload.kind, reason=payload.reason, expected_end=payload.expected_end
+    )
+    return _out(suspension.case)
 
 
 @router.post(
     "/{case_number}/resume", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="End the special procedure"
 )
 def resume(request: HttpRequest, case_number: str, payload: ResultIn):
-    case = _case(request, case_number)
-    return _fresh(actions.resume(_caller(request), case, result=payload.result))
+    return _out(actions.resume(_caller(request), _ref(case_number), result=payload.result))
 
 
 @router.post("/{case_number}/void", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Void")
 def void(request: HttpRequest, case_number: str, payload: ReasonIn):
-    case = _case(request, case_number)
-    return _fresh(actions.void(_caller(request), case, reason=payload.reason))
+    return _out(actions.void(_caller(request), _ref(case_number), reason=payload.reason))
 
 
 @router.post("/{case_number}/deliver", response={200: CaseOut, **ERRORS}, auth=WRITE, summary="Record result delivery")
 def deliver(request: HttpRequest, case_number: str, payload: DeliverIn):
-    case = _case(request, case_number)
-    return _fresh(
+    return _out(
         actions.deliver(
             _caller(request),
-            case,
+            _ref(case_number),
             method=payload.method,
             address=payload.address,
             tracking_number=payload.tracking_number,

@@ -16,12 +16,14 @@ passed:
    or its unified social credit code) the person must be its legal representative or an agent holding the
    "apply" permission today (`not_agent`, `unknown_enterprise`);
 4. eligibility — the audience (`not_for_persons`, `not_for_enterprises`), the holder kind of the item's result
-   when it is a license type (`result_for_enterprises`, `result_for_persons`; the licenses app tells which kind
-   through the `RESULT_HOLDERS` hook, as cases must not import licenses), and the minimum real-name level
+   when it is a license type (`result_for_enterprises`, `result_for_persons`; the rule is the catalog's
+   (catalog.audience), the one the guide shows, and the licenses app tells the holder kind through its hook), and
+   the minimum real-name level
    (`level_too_low`; at an assisted channel a counter check of the original document may establish it);
-5. the form (cases.forms) and the materials (the apply page's choices through cases.drafts, or the originals
-   a clerk checked on paper), every problem at once; then the shared-data materials the applicant consented to
-   are fetched (cases.uploads.SHARED_DATA) — one that cannot be fetched asks for an upload instead;
+5. the form (cases.forms), the materials (the apply page's choices through cases.drafts, or the originals
+   a clerk checked on paper) and the result's delivery (window, free EMS to an entry of the person's address
+   book, or electronic), every problem at once; then the shared-data materials the applicant consented to and a
+   source can serve are fetched (cases.uploads.SHARED_DATA) — one that cannot be fetched asks for an upload instead;
 6. the write: files stored, a person named by a machine client registered, a counter check recorded, and the
    case submitted through `services.submit` with who acted, in which capacity and through which channel.
 
@@ -39,6 +41,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.calendar import workdays
+from yiwang.catalog import audience
 from yiwang.catalog.models import OnlineDepth, ServiceItem, VersionStatus
 from yiwang.core.codes import credit_code_error
 from yiwang.core.errors import Problem, ProblemsError
@@ -50,15 +54,15 @@ from yiwang.orgs.models import Role
 
 from . import actions, drafts, forms, services, uploads
 from .actions import Caller
-from .models import Case, Channel, MaterialSource
+from .models import Case, Channel, Delivery, MaterialSource
 
 # Channels where the applicant applies by themself, online: the item must be open online (depth Ⅱ or more).
 ONLINE_CHANNELS = (Channel.PORTAL, Channel.MOBILE, Channel.KIOSK, Channel.API)
 # Channels where a staff member applies for a person who is present, and the role whose reach must cover the
-# item's organisation. A bank outlet or a helper (帮办代办) channel is one more entry here.
+# item's organisation. Channels opened by other modules (helpers, bank outlets) are rules in CHANNEL_RULES below.
 ASSISTED_CHANNELS: dict[str, str] = {Channel.WINDOW: Role.WINDOW_CLERK}
 
-HOLDER_PERSON, HOLDER_ENTERPRISE = "person", "enterprise"
+HOLDER_PERSON, HOLDER_ENTERPRISE = audience.HOLDER_PERSON, audience.HOLDER_ENTERPRISE
 
 
 class Capacity:
@@ -112,25 +116,68 @@ def _refuse(field_name: str, code: str, params: dict | None = None) -> ProblemsE
     return ProblemsError([_refusal(field_name, code, params)])
 
 
-# --- the result's holder kind (registered by the licenses app) ---------------------------------------------------
+# --- the result's holder kind (the catalog's rule; the licenses app contributes the license types' holders) -------
 
-ResultHolder = Callable[[str], str | None]
-RESULT_HOLDERS: Hook[ResultHolder] = Hook(
-    "cases.result_holders",
-    doc='`finder(license_type_code)` → "person" or "enterprise" (who may hold licenses of the type), or None.',
+RESULT_HOLDERS = audience.RESULT_HOLDERS
+result_holder = audience.result_holder
+
+
+# --- what the receipt offers next (registered by other modules: the halls app offers booking the one visit) ------
+
+AfterApply = Callable[[Case], tuple[str, str] | None]
+AFTER_APPLY: Hook[AfterApply] = Hook(
+    "cases.after_apply",
+    doc="`offer(case)` → (label, url) the applicant's receipt offers as the next step (book the visit), or None.",
 )
 
 
-def result_holder(version: Any) -> str | None:
-    """Who may hold the item's result, when the result is a license of a known type; else None (no rule)."""
-    code = (getattr(version, "result_license_type", "") or "").strip()
-    if getattr(version, "result_type", "") != "license" or not code:
-        return None
-    for finder in RESULT_HOLDERS:
-        kind = finder(code)
-        if kind:
-            return kind
-    return None
+def after_apply_offers(case: Case) -> list[tuple[str, str]]:
+    """The next steps other modules offer on the receipt of a case just applied for (label, url)."""
+    out = []
+    for offer in AFTER_APPLY:
+        found = offer(case)
+        if found:
+            out.append(found)
+    return out
+
+
+# --- channels other modules open (帮办代办 at service points, 政银通办 at bank outlets) ------------------------
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """An assisted channel another module opens (the halls module: helpers, bank outlets), so that module's rules
+    (who may use it, for which items, the person's consent) run inside the one door without cases importing it.
+
+    - `check(caller, request, version)` → a Problem refusing the channel or the item for this caller, or None;
+    - `organisation_id(caller, request)` → the acting organisation recorded on the events (the hall's operator);
+    - `record(caller, request, case)` runs in the submit transaction once the case exists (who helped, where, for
+      whom; the consent used); raising ProblemsError there undoes the whole submission;
+    - `role` is the role named on the events; `clients` whether a machine client may use the channel.
+    The person applied for is present or has consented: such channels are assisted (paper materials, a named
+    person), never online.
+    """
+
+    role: str
+    check: Callable[[Caller, ApplyRequest, Any], Problem | None]
+    organisation_id: Callable[[Caller, ApplyRequest], int | None]
+    record: Callable[[Caller, ApplyRequest, Case], None]
+    clients: bool = False
+
+
+CHANNEL_RULES: Hook[ChannelRule] = Hook(
+    "cases.channel_rules", doc="channel → ChannelRule: assisted channels other modules open (helper, bank)."
+)
+
+
+def is_assisted(channel: str) -> bool:
+    """Whether a staff member (or a machine at an outlet) applies for a named person through this channel."""
+    return channel in ASSISTED_CHANNELS or channel in CHANNEL_RULES
+
+
+def refusal(field_name: str, code: str, params: dict | None = None) -> Problem:
+    """One of the command's refusals (REFUSALS), for channel rules to return."""
+    return _refusal(field_name, code, params)
 
 
 # --- the request -----------------------------------------------------------------------------------------------
@@ -190,6 +237,9 @@ class ApplyRequest:
     hall: Any = None
     document_checked: bool = False
     accept_now: bool = False
+    delivery: str = ""
+    delivery_address_id: Any = None
+    channel_data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,7 +264,8 @@ class Parties:
 @dataclass
 class Applied:
     """What the command did: the case, whether it was created now (False: the key was seen before), whether it
-    was accepted on the spot, and the query code (only when created: shown once)."""
+    was accepted on the spot, and the query code (when created, and to a retry of the same submission while the
+    code is kept: CASE_QUERY_CODE_RETRY_SECONDS)."""
 
     case: Case
     created: bool
@@ -231,6 +282,8 @@ class _Plan:
     paper: list[Any] = field(default_factory=list)
     counter_check: bool = False
     draft: Any = None
+    delivery: str = ""
+    delivery_address: str = ""
 
 
 # --- the checks ------------------------------------------------------------------------------------------------
@@ -239,6 +292,7 @@ class _Plan:
 def _version(item_code: str) -> Any:
     item = (
         ServiceItem.objects.select_related("current", "organisation", "organisation__division")
+        .annotate(**workdays.state_annotations())  # the calendar's version: the deadlines need no query of their own
         .filter(item_code=(item_code or "").strip())
         .first()
     )
@@ -249,8 +303,19 @@ def _version(item_code: str) -> Any:
     return version
 
 
-def _channel_problem(caller: Caller, channel: str, version: Any) -> Problem | None:
+def published_version(item_code: str) -> Any:
+    """The item's current published version (with its item, organisation and division), or `unknown_item`."""
+    return _version(item_code)
+
+
+def _channel_problem(caller: Caller, req: ApplyRequest, version: Any) -> Problem | None:
     """Whether the caller may apply through this channel for this item (the channel's own rule)."""
+    channel = req.channel
+    rule = CHANNEL_RULES.get(channel)
+    if rule is not None:
+        if (caller.is_client and not rule.clients) or (not caller.is_client and caller.user is None):
+            return _refusal("channel", "invalid_channel")
+        return rule.check(caller, req, version)
     if caller.is_client:
         if channel != Channel.API:
             return _refusal("channel", "invalid_channel")
@@ -291,7 +356,7 @@ def _named_person(ref: PersonRef, *, may_register: bool) -> tuple[Person | None,
 
 def _person(caller: Caller, req: ApplyRequest) -> tuple[Person | None, PersonRef | None]:
     given = req.person
-    if caller.is_client or req.channel in ASSISTED_CHANNELS:
+    if caller.is_client or is_assisted(req.channel):
         if given is None:
             raise _refuse("applicant", "applicant_required")
         if isinstance(given, Person):
@@ -396,7 +461,7 @@ def check(caller: Caller, req: ApplyRequest) -> tuple[Any, Parties]:
     Pages call it before showing a form, so a refusal is explained before anyone types anything.
     """
     version = _version(req.item_code)
-    if (problem := _channel_problem(caller, req.channel, version)) is not None:
+    if (problem := _channel_problem(caller, req, version)) is not None:
         raise ProblemsError([problem])
     p = parties(caller, req)
     problems = eligibility_problems(version, p, counter_check_allowed=_counter_check(req, version, p))
@@ -410,7 +475,7 @@ def _materials(req: ApplyRequest, version: Any, p: Parties, plan: _Plan) -> list
     if m is None:
         return []
     if isinstance(m, PaperMaterials):
-        if req.channel not in ASSISTED_CHANNELS:
+        if not is_assisted(req.channel):
             return [Problem("materials", _("Only a window can check original materials on paper."), "invalid")]
         by_id = {x.pk: x for x in version.materials.all().order_by("order", "id")}
         if any(i not in by_id for i in m.material_ids):
@@ -424,8 +489,34 @@ def _materials(req: ApplyRequest, version: Any, p: Parties, plan: _Plan) -> list
     return problems
 
 
+def _delivery(req: ApplyRequest, p: Parties, plan: _Plan) -> list[Problem]:
+    """The delivery the applicant chose: free EMS needs an entry of the person's own address book (copied into
+    the case); no choice (an API client, the window) leaves it to the clerk."""
+    from yiwang.identity import space
+
+    method = (req.delivery or "").strip()
+    if not method:
+        return []
+    if method not in Delivery.values:
+        return [Problem("delivery", _("Choose window pickup, free EMS or electronic delivery."), "invalid")]
+    plan.delivery = method
+    if method != Delivery.POST:
+        return []
+    found = space.address_for(p.person, req.delivery_address_id) if p.person is not None else None
+    if found is None:
+        return [
+            Problem(
+                "delivery_address",
+                _("Choose the address the result is sent to, or add one to your address book."),
+                "required",
+            )
+        ]
+    plan.delivery_address = found.postal_text()
+    return []
+
+
 def _incomplete(req: ApplyRequest, version: Any, plan: _Plan) -> list[Problem]:
-    if not (req.accept_now and req.channel in ASSISTED_CHANNELS):
+    if not (req.accept_now and is_assisted(req.channel)):
         return []
     checked = {m.pk for m in plan.paper}
     missing = [
@@ -441,10 +532,26 @@ def _plan(caller: Caller, req: ApplyRequest) -> _Plan:
     data, problems = forms.clean(forms.fields_of(version), req.form)
     plan = _Plan(version=version, parties=p, form_data=data, counter_check=_counter_check(req, version, p))
     problems += _materials(req, version, p, plan)
+    problems += _delivery(req, p, plan)
     problems += _incomplete(req, version, plan)
     if problems:
+        _keep_checked_files(req, plan, problems)
         raise ProblemsError(problems)
     return plan
+
+
+def _keep_checked_files(req: ApplyRequest, plan: _Plan, problems: list[Problem]) -> None:
+    """A refused page submission keeps the files that passed their checks in the applicant's draft (never a case),
+    so one bad file does not cost the others: the page offers them again, already chosen."""
+    if isinstance(req.materials, PortalMaterials):
+        drafts.keep_checked(
+            plan.parties.applicant,
+            plan.version,
+            forms.fields_of(plan.version),
+            req.materials.post,
+            plan.pending,
+            problems,
+        )
 
 
 # --- the command -----------------------------------------------------------------------------------------------
@@ -452,6 +559,16 @@ def _plan(caller: Caller, req: ApplyRequest) -> _Plan:
 
 def _who(caller: Caller, req: ApplyRequest, plan: _Plan) -> services.Who:
     p, version = plan.parties, plan.version
+    rule = CHANNEL_RULES.get(req.channel)
+    if rule is not None:
+        return actions.who(
+            caller,
+            role=rule.role,
+            organisation_id=rule.organisation_id(caller, req),
+            channel=req.channel,
+            client_channel=req.channel,
+            on_behalf_of=p.name,
+        )
     if caller.is_client:
         return actions.who(caller, on_behalf_of=p.name)
     if req.channel in ASSISTED_CHANNELS:
@@ -485,7 +602,10 @@ def _paper_rows(plan: _Plan, who: services.Who) -> list[dict]:
 
 def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]) -> tuple[Case, bool]:
     p, version = plan.parties, plan.version
-    with transaction.atomic():
+    # One transaction around everything when a person is registered or verified on the way; otherwise the case's
+    # own (services.submit takes the case number like a sequence value before it begins).
+    registering = (p.person is None and p.person_ref is not None) or plan.counter_check
+    with transaction.atomic() if registering else contextlib.nullcontext():
         if p.person is None and p.person_ref is not None:
             ref = p.person_ref
             p.person = identity.register_person(
@@ -505,9 +625,11 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
         who = _who(caller, req, plan)
         rows = drafts.store_rows(plan.pending, stored_now) + _paper_rows(plan, who)
         event_data: dict[str, Any] = {"capacity": p.capacity}
+        if plan.delivery:
+            event_data["delivery"] = plan.delivery
         if p.enterprise is not None:
             event_data["enterprise"] = p.enterprise.credit_code
-        return services.submit(
+        case, created = services.submit(
             version=version,
             person=p.person,
             enterprise=p.enterprise,
@@ -517,16 +639,38 @@ def _write(caller: Caller, req: ApplyRequest, plan: _Plan, stored_now: list[str]
             idempotency_key=req.idempotency_key,
             hall=req.hall,
             event_data=event_data,
+            delivery_choice=plan.delivery,
+            delivery_choice_address=plan.delivery_address,
+            key_checked=True,  # apply() looked the key up a moment ago
         )
+        if created and (rule := CHANNEL_RULES.get(req.channel)) is not None:
+            rule.record(caller, req, case)
+        return case, created
 
 
 def _record_uses(plan: _Plan, case: Case) -> None:
     from yiwang.identity import space
+    from yiwang.identity.models import ReuseCategory
 
     org_name = plan.version.item.organisation.name
-    subject = plan.parties.applicant.subject
+    applicant = plan.parties.applicant
+    subject = applicant.subject
     for pending in plan.pending:
-        if pending.stored_material is not None:
+        if pending.source == MaterialSource.SHARED and pending.row is not None:
+            continue  # fetched through cases.uploads.SHARED_DATA: its source recorded the use (settle_shared)
+        if pending.source == MaterialSource.SHARED:
+            # The applicant agreed on the form that the department obtains it: the use is shown in My Space.
+            m = pending.slot.material
+            identity.record_use(
+                category=ReuseCategory.SHARED_DATA if m.source == "shared" else ReuseCategory.LICENSES,
+                what=pending.slot.source_name or m.name,
+                used_by=org_name,
+                purpose=plan.version.name,
+                case_number=case.case_number,
+                person=None if applicant.enterprise is not None else applicant.person,
+                enterprise=applicant.enterprise,
+            )
+        elif pending.stored_material is not None:
             # A material withdrawn from reuse a moment ago is skipped: the case already holds its copy.
             with contextlib.suppress(ProblemsError):
                 space.use_material(
@@ -545,8 +689,8 @@ def _fetch_shared(plan: _Plan) -> list[uploads.SharedDataFetch]:
     problems: list[Problem] = []
     org = plan.version.item.organisation
     for p in plan.pending:
-        if p.source != MaterialSource.SHARED or p.slot.shared is None:
-            continue
+        if p.source != MaterialSource.SHARED or p.slot.shared is None or not p.slot.shared.available:
+            continue  # no source serves it: the department obtains it itself (the row names the resource)
         m = p.slot.material
         fetched = uploads.fetch_shared(
             plan.parties.applicant.subject,
@@ -575,11 +719,13 @@ def _fetch_shared(plan: _Plan) -> list[uploads.SharedDataFetch]:
 
 def apply(caller: Caller, req: ApplyRequest) -> Applied:
     """Checks everything, then submits the application once per idempotency key; raises ProblemsError with every
-    problem, having written nothing (no case, no file, no person, no verification)."""
+    problem, having written nothing (no case, no person, no verification) — except that the apply page's files that
+    passed their checks are kept in the applicant's own draft when the form or another file was wrong."""
     scope = services.idempotency_scope(getattr(caller.user, "pk", None), getattr(caller.client, "pk", None))
     earlier = services.submitted_case(scope, req.idempotency_key)
     if earlier is not None:
-        return Applied(case=earlier, created=False)
+        # A retry whose first answer was lost: the same case, with its query code while it is kept.
+        return Applied(case=earlier, created=False, query_code=services.kept_query_code(earlier))
     plan = _plan(caller, req)
     fetched = _fetch_shared(plan)
     stored_now: list[str] = []
@@ -592,14 +738,14 @@ def apply(caller: Caller, req: ApplyRequest) -> Applied:
     if not created:  # the same key won a race a moment ago: that case stands, nothing new is kept
         uploads.discard(stored_now)
         uploads.settle_shared(fetched, "")
-        return Applied(case=case, created=False)
+        return Applied(case=case, created=False, query_code=services.kept_query_code(case))
     uploads.settle_shared(fetched, case.case_number)
     query_code = getattr(case, "query_code", "")
     _record_uses(plan, case)
     if plan.draft is not None:
         plan.draft.delete()  # its files now belong to the case
     accepted = False
-    if req.accept_now and req.channel in ASSISTED_CHANNELS:
+    if req.accept_now and is_assisted(req.channel):
         # Accepting is its own action, with its own permission: a staff member who may submit but not accept
         # leaves the case awaiting acceptance.
         with contextlib.suppress(actions.NotAllowed):

@@ -10,8 +10,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.identity.scopes import API_SCOPES
 
-        from . import handlers, notify, panels  # noqa: F401 - receivers: calendar changes, applicant messages
+        from . import handlers, panels
 
         API_SCOPES.add("cases:read", _("Read the cases of the client's organisation"), order=30)
         API_SCOPES.add("cases:write", _("Push case status, steps and results for the client's organisation"), order=31)
         panels.register()
+        handlers.register()  # outbox subscribers (applicant messages, the old signal) and a periodic job

@@ -12,6 +12,7 @@ application can be finished later on another device.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,17 +47,25 @@ class Applicant:
 
 @dataclass
 class MaterialSlot:
-    """One catalog material as the applicant sees it: what they may choose, and what is chosen now."""
+    """One catalog material as the applicant sees it: what they may choose, and what is chosen now.
+
+    `options` lists the choices, the one the guide promises first: the applicant's e-license (LICENSE), or the
+    department obtaining it from shared data or from the e-license library (SHARED) — both with consent, nothing
+    uploaded; then the other ways (upload, a fitting My Space material, paper).
+    """
 
     material: Any
     options: list[str]
     license: uploads.LicenseRef | None = None
-    shared: uploads.SharedDataRef | None = None  # shared data offered (available), or why it cannot be (upload)
-    stored: list[Any] = field(default_factory=list)  # My Space materials offered for reuse
+    shared: uploads.SharedDataRef | None = None  # what a shared-data source says (fetched when `available`)
+    stored: list[Any] = field(default_factory=list)  # My Space materials offered for reuse (those that fit)
     draft_row: dict[str, Any] | None = None
     chosen: str = ""
     required: bool = True
     error: str = ""
+    source_name: str = ""  # the license type or data resource the guide names
+    reuse_off: bool = False  # the guide's way is switched off in My Space (license or data reuse)
+    consented: bool = False  # the consent box as last posted (redisplay)
 
     @property
     def key(self) -> str:
@@ -78,55 +87,130 @@ class MaterialSlot:
     def automatic(self) -> bool:
         return self.options == [SHARED]
 
+    @property
+    def promised(self) -> str:
+        """LICENSE or SHARED when the guide's no-paper way is open to this applicant, else ""."""
+        first = self.options[0] if self.options else ""
+        return first if first in (LICENSE, SHARED) else ""
+
+    @property
+    def from_library(self) -> bool:
+        """The department obtains a license the applicant holds nowhere on the platform from the license library."""
+        return self.promised == SHARED and bool(self.material.license_type_code)
+
+    @property
+    def others(self) -> list[str]:
+        """The other ways, offered behind the promised one."""
+        return [o for o in self.options if o != self.promised]
+
 
 def _needs_paper(material: Any) -> bool:
     return material.form in ("original", "both", "copy") and material.form != "electronic"
 
 
+# Words that say how a copy is made, not what it is: "身份证复印件" is the 身份证.
+_COPY_WORDS = re.compile(r"[（(][^）)]*[）)]|复印件|扫描件|影印件|原件|正本|副本|电子版|照片|彩色|申请人|本人|的")
+_GENERIC = frozenset({"证明", "材料", "文件", "证件", "证书", "申请", "申请书", "表", "书"})
+
+
+def _core(text: str) -> str:
+    return _COPY_WORDS.sub("", "".join((text or "").split()))
+
+
+def fits(stored_title: str, material_name: str, type_name: str = "") -> bool:
+    """Whether a stored My Space material (by its title) is the kind of document a slot asks for: its core name
+    is part of the material's name or of the license type's name, or the other way round ("身份证复印件" fits
+    "申请人居民身份证", never "食品经营许可申请书")."""
+    core = _core(stored_title)
+    if len(core) < 2 or core in _GENERIC:
+        return False
+    for name in (material_name, type_name):
+        target = _core(name)
+        if len(target) >= 2 and target not in _GENERIC and (core in target or target in core):
+            return True
+    return False
+
+
 def slots(version: Any, applicant: Applicant, draft: Draft | None = None) -> list[MaterialSlot]:
     """Every material the applicant must deal with, with the sources open to them (the department's own are not)."""
+    from yiwang.catalog import sources
     from yiwang.identity import space
+    from yiwang.identity.models import ReuseCategory
 
-    stored = list(space.reusable_materials(applicant.subject)[:50])
+    subject = applicant.subject
+    stored = list(space.reusable_materials(subject)[:50])
     draft_rows = {row.get("catalog_material_id"): row for row in (draft.materials if draft else [])}
+    materials = [m for m in version.materials.all().order_by("order", "id") if m.source != "government"]
+    type_names = sources.labels("license", {m.license_type_code for m in materials if m.license_type_code})
+    data_names = sources.labels("data", {m.data_resource_code for m in materials if m.data_resource_code})
+    allowed: dict[str, bool] = {}
+
+    def reuse(category: str) -> bool:
+        if category not in allowed:
+            allowed[category] = space.allowed(subject, category)
+        return allowed[category]
+
     out = []
-    for m in version.materials.all().order_by("order", "id"):
-        if m.source == "government":
-            continue
+    for m in materials:
         required = m.requirement == "required"
-        shared = None
-        if m.source == "shared":
-            shared = uploads.shared_data_for(applicant.subject, m.data_resource_code, version.item.organisation)
-            if shared is None:  # no source knows it: listed for the department to obtain
-                out.append(MaterialSlot(m, [SHARED], chosen=SHARED, required=required))
-                continue
-            if shared.available:  # fetched at submission with the applicant's consent; an upload stays possible
-                out.append(MaterialSlot(m, [SHARED, UPLOAD], chosen=SHARED, required=required, shared=shared))
-                continue
-        lic = uploads.license_for(applicant.subject, m.license_type_code) if m.license_type_code else None
-        options = []
+        type_name = type_names.get(m.license_type_code, "") if m.license_type_code else ""
+        lic = uploads.license_for(subject, m.license_type_code) if m.license_type_code else None
+        # A source that knows the resource (the exchange) says whether it can be fetched for this applicant now;
+        # when it cannot (no grant, not published …) the guide's promise stands: the department obtains it itself.
+        shared = (
+            uploads.shared_data_for(subject, m.data_resource_code, version.item.organisation)
+            if m.source == "shared" and m.data_resource_code and lic is None
+            else None
+        )
+        options: list[str] = []
+        reuse_off = False
         if lic is not None:
             options.append(LICENSE)
+        elif shared is not None and shared.available:
+            options.append(SHARED)  # the guide's promise kept by a real fetch at submission, with consent
+        elif m.source == "shared" or (m.source == "license" and m.license_type_code):
+            category = ReuseCategory.SHARED_DATA if m.source == "shared" else ReuseCategory.LICENSES
+            if reuse(category):
+                options.append(SHARED)
+            else:
+                reuse_off = True
+        fitting = [s for s in stored if fits(s.title, m.name, type_name)]
         options.append(UPLOAD)
-        if stored:
+        if fitting:
             options.append(SPACE)
-        if _needs_paper(m):
+        if _needs_paper(m) and m.source != "shared":
             options.append(PAPER)
         row = draft_rows.get(m.pk)
         if row is not None and row.get("source") == MaterialSource.UPLOAD and row.get("file"):
-            options.insert(0, DRAFT)
-        slot = MaterialSlot(m, options, license=lic, shared=shared, stored=stored, draft_row=row, required=required)
+            options.insert(1 if options[0] in (LICENSE, SHARED) else 0, DRAFT)
+        slot = MaterialSlot(
+            m,
+            options,
+            license=lic,
+            shared=shared,
+            stored=fitting,
+            draft_row=row,
+            required=required,
+            source_name=(shared.name if shared and shared.available else "")
+            or type_name
+            or data_names.get(m.data_resource_code, "")
+            or m.name,
+            reuse_off=reuse_off,
+        )
         if row is not None:
             slot.chosen = {
                 MaterialSource.UPLOAD: DRAFT,
                 MaterialSource.MY_SPACE: f"{SPACE}:{row.get('reference', '').split(':')[-1]}",
                 MaterialSource.LICENSE: LICENSE,
+                MaterialSource.SHARED: SHARED,
                 MaterialSource.PAPER: PAPER,
             }.get(row.get("source"), "")
-            if slot.chosen == LICENSE and lic is None:
+            if slot.chosen and slot.chosen not in options and not slot.chosen.startswith(f"{SPACE}:"):
                 slot.chosen = ""
-        elif lic is not None:
-            slot.chosen = LICENSE
+        # The guide's way is chosen at first — for a material that only applies sometimes, only when the applicant
+        # holds the license (the condition cannot be judged here; "not applicable" stays one click away).
+        if not slot.chosen and slot.promised and (required or slot.promised == LICENSE):
+            slot.chosen = slot.promised
         out.append(slot)
     return out
 
@@ -157,10 +241,9 @@ def resolve(
     problems: list[Problem] = []
     for slot in slot_list:
         m = slot.material
-        if slot.automatic:
-            pending.append(Pending(slot, MaterialSource.SHARED))
-            continue
         choice = _choice(post, slot, files)
+        if not choice and slot.automatic:
+            choice = SHARED
         slot.chosen = choice or slot.chosen if for_draft else choice
         label = {"label": m.name}
         if choice == UPLOAD:
@@ -206,12 +289,12 @@ def resolve(
                     params=label,
                 )
             )
-        elif choice == SHARED and SHARED in slot.options and slot.shared is not None:
+        elif choice == SHARED and SHARED in slot.options:
             if not for_draft and not post.get(f"{slot.key}-consent"):
                 problems.append(
                     Problem(
                         slot.field,
-                        _("Tick the box to agree that %(label)s is fetched from shared government data."),
+                        _("Tick the box to agree that the department obtains %(label)s for you."),
                         "consent",
                         params=label,
                     )
@@ -239,15 +322,14 @@ def store_rows(pending: list[Pending], stored_now: list[str]) -> list[dict[str, 
     for p in pending:
         m = p.slot.material
         if p.source == MaterialSource.SHARED:
-            # The fetched copy and its call (cases.applying fetched it), or the resource's code alone (a draft).
+            # The copy fetched at submission and its call (cases.applying), or else what the department obtains
+            # itself: a data resource, or a license type it looks up in the e-license library.
+            reference = m.data_resource_code or m.license_type_code
             rows.append(
                 p.row
                 if p.row is not None
                 else uploads.material_row(
-                    name=m.name,
-                    catalog_material_id=m.pk,
-                    source=MaterialSource.SHARED,
-                    reference=m.data_resource_code,
+                    name=m.name, catalog_material_id=m.pk, source=MaterialSource.SHARED, reference=reference
                 )
             )
         elif p.row is not None:
@@ -333,6 +415,23 @@ def save_draft(
     draft = draft_for(applicant, version)
     slot_list = slots(version, applicant, draft)
     pending, problems = resolve(slot_list, post, files, applicant, for_draft=True)
+    return _write_draft(applicant, version, draft, forms.raw_values(fields, post), pending, problems), problems
+
+
+def keep_checked(
+    applicant: Applicant, version: Any, fields: list[forms.Field], post: Any, pending: list[Pending], problems: list
+) -> Draft | None:
+    """After a refused submission: keeps the new files that passed their checks as the draft's files (with what was
+    typed), so fixing the one file or field that was wrong is enough. Nothing is written when no new file passed."""
+    if not any(p.checked is not None for p in pending):
+        return None
+    draft = draft_for(applicant, version)
+    return _write_draft(applicant, version, draft, forms.raw_values(fields, post), pending, problems)
+
+
+def _write_draft(
+    applicant: Applicant, version: Any, draft: Draft | None, values: dict, pending: list[Pending], problems: list
+) -> Draft:
     stored_now: list[str] = []
     rows = store_rows(pending, stored_now)
     old_files = {row.get("file") for row in (draft.materials if draft else []) if row.get("file")}
@@ -343,7 +442,6 @@ def save_draft(
         if row.get("catalog_material_id") in refused_ids and row.get("file"):
             rows.append(row)
             keep.add(row["file"])
-    values = forms.raw_values(fields, post)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -362,7 +460,7 @@ def save_draft(
         uploads.discard(stored_now)
         raise
     uploads.discard(sorted(old_files - keep - _files_in_cases(old_files - keep)))
-    return draft, problems
+    return draft
 
 
 def _files_in_cases(names: set[str]) -> set[str]:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from . import results
 from .models import Case, CaseEvent, Channel, Delivery, Notice, NoticeKind, SuspensionKind
 from .states import ACTION_NAMES
 
@@ -80,6 +82,26 @@ def _detail(event: CaseEvent, case: Case) -> str:
         return str(d.get("reason", ""))
     if a == "approve":
         return str(d.get("result") or case.result_document or "")
+    if a == "license_not_issued":
+        # The applicant's next step, not only that something failed: the approval stands, the department fixes
+        # the cause and issues the license again, nothing is to be applied for again.
+        reason = str(d.get("reason", "")).strip()
+        phone = case.organisation.phone
+        nxt = (
+            _(
+                "Your approval stands and you need not apply again: %(org)s has been told and will issue the "
+                "e-license once this is fixed. You will get a message then. Questions: %(phone)s or 12345."
+            )
+            if phone
+            else _(
+                "Your approval stands and you need not apply again: %(org)s has been told and will issue the "
+                "e-license once this is fixed. You will get a message then. Questions: 12345."
+            )
+        )
+        text = str(nxt) % {"org": case.organisation.name, "phone": phone}
+        return f"{_('Reason:')} {reason} {text}" if reason else text
+    if a == "license_issued":
+        return str(d.get("license", ""))
     if a == "deliver":
         try:
             method = Delivery(d.get("method")).label
@@ -120,7 +142,14 @@ def notice_context(notice: Notice) -> dict[str, Any]:
     """Everything the notice body shows, from the frozen content and the case's fixed facts."""
     case = notice.case
     c = notice.content or {}
+    decision = notice.kind == NoticeKind.DECISION
+    seal = results.seal(case.organisation) if decision else ""
     return {
+        # The decision notice carries the issuing organisation's e-seal and, once issued, the e-license's numbers.
+        "seal_uri": "data:image/svg+xml;base64," + base64.b64encode(seal.encode("utf-8")).decode("ascii")
+        if seal
+        else "",
+        "license": results.describe(case.result_license) if decision else {},
         "notice": notice,
         "case": case,
         "title": TITLES.get(notice.kind, notice.get_kind_display()),
@@ -141,8 +170,13 @@ def _pdf(html: str) -> bytes:
 
 
 def notice_pdf(notice: Notice) -> bytes:
+    """The notice as PDF, rendered once and kept in private storage (applicants' documents) under the hash of its
+    HTML: the license issued later, or a changed seal, gives other HTML and so a new PDF (core.pdfcache)."""
+    from yiwang.core.pdfcache import cached_pdf
+    from yiwang.core.storage import private_storage
+
     html = render_to_string("cases/notices/pdf.html", notice_context(notice))
-    return _pdf(html)
+    return cached_pdf(private_storage(), f"notices/{notice.case.case_number}", html, _pdf)
 
 
 def progress_pdf(case: Case, *, masked_name: str) -> bytes:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -75,7 +76,15 @@ def queues_for(actor: Actor) -> list[Queue]:
         if (q.roles and any(actor.may_write(r) for r in q.roles)) or (not q.roles and actor.is_staff_member):
             out.append(q)
     return out
-    return out
+
+
+def default_queue(queues: list[Queue], counts: dict[str, int]) -> str:
+    """The list a staff member lands on: their first queue that holds work (a reviewer with six cases at 审查 lands
+    on the review steps, not on an empty acceptance list), else their first queue, else "all"."""
+    for q in queues:
+        if q.key != "all" and counts.get(q.key):
+            return q.key
+    return queues[0].key if queues else "all"
 
 
 # --- filters ---------------------------------------------------------------------------------------------------
@@ -293,6 +302,21 @@ def _capped_count(qs: QuerySet) -> tuple[int, bool]:
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
+def capped_counts(querysets: list[QuerySet]) -> list[tuple[int, bool]]:
+    """`_capped_count` of several querysets in one statement: SELECT (SELECT COUNT(*) FROM (… LIMIT cap+1)), …"""
+    if not querysets:
+        return []
+    parts, params = [], []
+    for i, qs in enumerate(querysets):
+        sql, p = qs.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) c{i})")  # noqa: S608 - SQL the ORM built
+        params.extend(p)
+    with connection.cursor() as cur:
+        cur.execute("SELECT " + ", ".join(parts), params)
+        row = cur.fetchone()
+    return [(min(n, COUNT_CAP), n > COUNT_CAP) for n in row]
+
+
 # --- the querysets ---------------------------------------------------------------------------------------------
 
 
@@ -401,8 +425,9 @@ def case_clock(cal: workdays.Calendar, case: Case, now: dt.datetime | None = Non
     return clock(cal, None, None)
 
 
-def list_page(actor: Actor, queue: str, f: Filters, page_raw: Any = 1) -> Page:
-    """One page of a queue: a capped count and the rows (two queries, plus one for the calendar)."""
+def list_page(actor: Actor, queue: str, f: Filters, page_raw: Any = 1, counted: tuple[int, bool] | None = None) -> Page:
+    """One page of a queue: a capped count (or `counted`, when the caller counted it with the tabs) and the rows
+    (two queries, plus one for the calendar)."""
     number = _page_number(page_raw)
     spec = QUEUE_BY_KEY[queue]
     cal = workdays.snapshot()
@@ -411,7 +436,7 @@ def list_page(actor: Actor, queue: str, f: Filters, page_raw: Any = 1) -> Page:
     rows: list[Row] = []
     if spec.kind == "steps":
         qs = step_queryset(actor, queue, f)
-        count, capped = _capped_count(qs)
+        count, capped = counted or _capped_count(qs)
         for s in qs[offset : offset + PAGE_SIZE]:
             c = s.case
             stopped = c.state == State.SUSPENDED
@@ -435,7 +460,7 @@ def list_page(actor: Actor, queue: str, f: Filters, page_raw: Any = 1) -> Page:
             )
     else:
         qs = case_queryset(actor, queue, f)
-        count, capped = _capped_count(qs)
+        count, capped = counted or _capped_count(qs)
         for c in qs[offset : offset + PAGE_SIZE]:
             rows.append(
                 Row(
@@ -454,13 +479,19 @@ def list_page(actor: Actor, queue: str, f: Filters, page_raw: Any = 1) -> Page:
     return Page(rows, number, PAGE_SIZE, count, capped)
 
 
-def queue_counts(actor: Actor, queues: list[Queue]) -> dict[str, int]:
-    """Capped counts for the tabs (one query per queue the actor holds; a fixed small number)."""
+def queryset_for(actor: Actor, queue: Queue, f: Filters) -> QuerySet:
+    return step_queryset(actor, queue.key, f) if queue.kind == "steps" else case_queryset(actor, queue.key, f)
+
+
+def queue_counts(
+    actor: Actor, queues: list[Queue], also: tuple[Queue, Filters] | None = None
+) -> tuple[dict[str, int], tuple[int, bool] | None]:
+    """Capped counts for the tabs, and for `also` (the list shown, with its filters) — all in one statement."""
     empty = Filters()
-    out = {}
-    for q in queues:
-        if q.key == "all":
-            continue
-        qs = step_queryset(actor, q.key, empty) if q.kind == "steps" else case_queryset(actor, q.key, empty)
-        out[q.key] = _capped_count(qs)[0]
-    return out
+    tabs = [q for q in queues if q.key != "all"]
+    querysets = [queryset_for(actor, q, empty) for q in tabs]
+    if also is not None:
+        querysets.append(queryset_for(actor, also[0], also[1]))
+    counted = capped_counts(querysets)
+    out = {q.key: n for q, (n, _capped) in zip(tabs, counted, strict=False)}
+    return out, (counted[-1] if also is not None else None)

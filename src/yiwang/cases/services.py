@@ -3,24 +3,40 @@
 Each public function takes the case (or its id), who acts (`Who`) and the action's own data; it runs in one
 transaction holding a row lock on the case, so two clerks pressing "accept" at once cannot both succeed: the second
 waits, then finds the case no longer awaiting acceptance and is refused with a reason. Nothing is half-written.
+
+Every event is written with its outbox row (`core.outbox`, topic `cases.case_changed`) in the same transaction, so
+the modules that react to cases (messages, webhooks, e-licenses …) hear about every committed change, at least once,
+even when the process dies right after the commit.
+
+Statements are counted (tests/cases/test_budgets.py): the case is locked once, with what the action needs of its
+item version and organisation and the calendar's version (`lock`); its steps are read once; the case, its changed
+steps, its events and their outbox rows are written once each at the end (`finish`). A caller that locked the case
+itself passes the `Locked` it got from `lock`: the services then neither lock again nor open a savepoint, and the
+caller calls `finish` once after all of them (cases.actions does).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.calendar import workdays
+from yiwang.core import outbox
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import crypto
 
-from . import deadlines, signals
+from . import deadlines
 from .models import (
     Case,
     CaseEvent,
@@ -78,11 +94,147 @@ def _illegal(exc: IllegalTransition):
     )
 
 
+# --- locking, and writing once -------------------------------------------------------------------------------------
+
+TOPIC = "cases.case_changed"
+# What a transition reads of the item version and the organisation (the rest of these wide rows stays unread).
+VERSION_FIELDS = (
+    "version__id",
+    "version__status",
+    "version__handling_kind",
+    "version__statutory_limit",
+    "version__statutory_unit",
+    "version__promised_limit",
+    "version__promised_unit",
+    "version__result_name",
+    "version__result_type",
+    "version__result_license_type",
+)
+ORGANISATION_FIELDS = ("organisation__id", "organisation__parent_id", "organisation__name")
+ITEM_FIELDS = ("item__id", "item__item_code")
+STEP_FIELDS = ["state", "assignee", "started_at", "due", "claimed_at", "done_at", "decision", "opinion"]
+
+
+def case_key(case_id: int) -> str:
+    """The outbox key of a case's events: each subscriber gets one case's events in order."""
+    return f"cases.case:{case_id}"
+
+
+@dataclass(frozen=True)
+class Locked:
+    """A case locked in the caller's open transaction (only `lock` makes one; never keep it past that transaction).
+
+    The services act on it without locking it again or opening a savepoint, and leave writing to `finish`."""
+
+    case: Case
+
+
+def locking(qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Cases locked for an action: the row only (`FOR NO KEY UPDATE OF` the case, so rows that merely point at it —
+    events, materials, messages — can still be written by others), with what the actions read of the item, its
+    version and the organisation, and the calendar's version (deadlines need no query of their own)."""
+    qs = qs if qs is not None else Case.objects.all()
+    return (
+        qs.select_for_update(of=("self",), no_key=True)
+        .select_related("version", "organisation", "item")
+        .only(*_case_fields(), *VERSION_FIELDS, *ORGANISATION_FIELDS, *ITEM_FIELDS)
+        .annotate(
+            **workdays.state_annotations(),
+            has_suspensions=Exists(Suspension.objects.filter(case_id=OuterRef("pk"))),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _case_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in Case._meta.concrete_fields)
+
+
+def lock(case: Case | int | Locked, qs: QuerySet[Case] | None = None) -> Locked:
+    """Locks the case (by object or id, within `qs` when given) in the open transaction; Case.DoesNotExist when it
+    is not there. A `Locked` is returned as it is."""
+    if isinstance(case, Locked):
+        return case
+    pk = case.pk if isinstance(case, Case) else case
+    return Locked(locking(qs).get(pk=pk))
+
+
+def _locked(case: Case | int | Locked) -> Case:
+    return lock(case).case
+
+
+T = TypeVar("T")
+
+
+def _write(fn: Callable[..., T]) -> Callable[..., T]:
+    """A service's transaction: with a `Locked` case, the caller's (no savepoint, the caller finishes); else its own,
+    locking the case first and writing everything at the end."""
+
+    @functools.wraps(fn)
+    def run(case: Case | int | Locked, *args: Any, **kwargs: Any) -> T:
+        if isinstance(case, Locked):
+            with transaction.atomic(savepoint=False):
+                return fn(case.case, *args, **kwargs)
+        with transaction.atomic():
+            locked = _locked(case)
+            result = fn(locked, *args, **kwargs)
+            finish(locked)
+            return result
+
+    return run
+
+
+class _Work:
+    """What an action changed and has not written yet: the events and the steps (the case itself is saved whole)."""
+
+    def __init__(self) -> None:
+        self.events: list[CaseEvent] = []
+        self.steps: dict[int, CaseStep] = {}
+
+
+def _work(case: Case) -> _Work:
+    work = case.__dict__.get("_work")
+    if work is None:
+        work = case.__dict__["_work"] = _Work()
+    return work
+
+
+def _dirty(case: Case, *steps: CaseStep) -> None:
+    for step in steps:
+        _work(case).steps[step.pk] = step
+
+
+def finish(case: Case | Locked, *, saved: bool = False) -> Case:
+    """Writes what the actions changed: the case (one UPDATE, unless `saved`), its changed steps (one), its new
+    events and their outbox rows (one INSERT each). Returns the case."""
+    if isinstance(case, Locked):
+        case = case.case
+    work = case.__dict__.pop("_work", None)
+    if work is None:
+        return case
+    steps = list(work.steps.values())
+    if len(steps) == 1:
+        steps[0].save(update_fields=STEP_FIELDS)
+    elif steps:
+        CaseStep.objects.bulk_update(steps, STEP_FIELDS)
+    if not saved:
+        case.save()
+    if work.events:
+        CaseEvent.objects.bulk_create(work.events)
+        key = case_key(case.pk)
+        outbox.publish_many(
+            (TOPIC, key, {"case_id": case.pk, "event_id": ev.pk, "seq": ev.seq, "action": ev.action})
+            for ev in work.events
+        )
+    return case
+
+
 def _event(case: Case, action: str, who: Who, from_state: str, data: dict | None = None) -> CaseEvent:
-    seq = (CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
-    ev = CaseEvent.objects.create(
+    """Records an event (written by `finish`, with its outbox row, in the same transaction)."""
+    case.event_seq += 1
+    ev = CaseEvent(
         case=case,
-        seq=seq,
+        seq=case.event_seq,
         action=action,
         from_state=from_state,
         to_state=case.state,
@@ -95,19 +247,12 @@ def _event(case: Case, action: str, who: Who, from_state: str, data: dict | None
         on_behalf_of=who.on_behalf_of[:200],
         data=data or {},
     )
-    transaction.on_commit(
-        lambda: signals.case_changed.send(sender=Case, case_id=case.pk, event_id=ev.pk, action=action)
-    )
+    _work(case).events.append(ev)
     return ev
 
 
-def _locked(case: Case | int) -> Case:
-    pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().get(pk=pk)
-
-
 def _transition(case: Case, action: str, who: Who, data: dict | None = None, expected_revision: int | None = None):
-    """Moves `case` (already locked) by `action`; returns (case, event)."""
+    """Moves `case` (already locked) by `action`; returns (case, event). Written by `finish`."""
     if expected_revision is not None and expected_revision != case.revision:
         _refuse(
             "revision",
@@ -120,10 +265,50 @@ def _transition(case: Case, action: str, who: Who, data: dict | None = None, exp
         _illegal(exc)
     before = case.state
     case.state = to
-    # The row is locked (select_for_update) for the whole transaction, so a plain increment is safe.
+    # The row is locked for the whole transaction, so a plain increment is safe.
     case.revision += 1
-    case.save()
     return case, _event(case, action, who, before, data)
+
+
+def remember_steps(case: Case, steps: list[CaseStep]) -> list[CaseStep]:
+    """Keeps `steps` as the case's loaded steps (`case.steps.all()` answers from them, without a query)."""
+    steps = sorted(steps, key=lambda s: s.order)
+    for s in steps:
+        s.case = case
+    qs = CaseStep.objects.filter(case_id=case.pk)
+    qs._result_cache = steps
+    qs._prefetch_done = True
+    cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache["steps"] = qs
+    return steps
+
+
+def steps_of(case: Case) -> list[CaseStep]:
+    """The case's steps in order: none before acceptance, else those loaded with the case, else one query."""
+    cached = getattr(case, "_prefetched_objects_cache", {}).get("steps")
+    if cached is not None:
+        return list(cached)
+    if case.accepted_at is None:
+        return remember_steps(case, [])  # steps are made on acceptance
+    return remember_steps(case, list(CaseStep.objects.filter(case_id=case.pk).order_by("order")))
+
+
+def current_step(case: Case) -> CaseStep | None:
+    """The step waiting to be done (active or claimed), if any."""
+    return next((s for s in steps_of(case) if s.state in (StepState.ACTIVE, StepState.CLAIMED)), None)
+
+
+def _recompute(case: Case, *, intervals: list | None = None) -> None:
+    """The case's deadlines and its active steps' (only the changed steps are written)."""
+    changed = deadlines.recompute(case, steps_of(case) if case.accepted_at else [], intervals=intervals)
+    _dirty(case, *changed)
+
+
+def _skip_open_steps(case: Case) -> None:
+    for s in steps_of(case):
+        if s.state in (StepState.WAITING, StepState.ACTIVE, StepState.CLAIMED):
+            s.state = StepState.SKIPPED
+            _dirty(case, s)
 
 
 # --- numbers -------------------------------------------------------------------------------------------------------
@@ -146,11 +331,21 @@ def case_number_problem(number: str) -> str | None:
 
 
 def next_case_number(division_code: str, day: dt.date) -> str:
-    """Division (6) + date (yymmdd) + daily serial (6) + check character: readable, sortable, typo-checked."""
+    """Division (6) + date (yymmdd) + daily serial (6) + check character: readable, sortable, typo-checked.
+
+    The serial comes from one upsert on the (division, day) counter, returning the new value. Taken outside a
+    transaction it is a sequence: the counter's row is locked for that statement only, so concurrent submissions
+    do not queue behind each other (a submission that then fails leaves a gap, as a sequence does).
+    """
     prefix = f"{division_code[:6]}{day:%y%m%d}"
-    CaseNumberCounter.objects.get_or_create(prefix=prefix)
-    CaseNumberCounter.objects.filter(prefix=prefix).update(value=F("value") + 1)
-    serial = CaseNumberCounter.objects.get(prefix=prefix).value
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO {table} (prefix, "value") VALUES (%s, 1) '  # noqa: S608 - our own table name
+            f'ON CONFLICT (prefix) DO UPDATE SET "value" = {table}."value" + 1 RETURNING "value"',
+            [prefix],
+        )
+        serial = cur.fetchone()[0]
     body = f"{prefix}{serial:06d}"
     return body + _check_char(body)
 
@@ -161,7 +356,8 @@ def new_query_code() -> str:
 
 
 def notice_number(case: Case, kind: str) -> str:
-    return f"{case.case_number}-{kind[:3].upper()}{Notice.objects.filter(case=case).count() + 1:02d}"
+    """The case number, the kind and the sequence of the event that issues it (unique, no count needed)."""
+    return f"{case.case_number}-{kind[:3].upper()}{case.event_seq:02d}"
 
 
 # --- submission ----------------------------------------------------------------------------------------------------
@@ -189,6 +385,31 @@ def submitted_case(scope: str, key: str) -> Case | None:
     return Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
 
 
+def retry_seconds() -> float:
+    return float(getattr(settings, "CASE_QUERY_CODE_RETRY_SECONDS", 24 * 3600))
+
+
+def kept_query_code(case: Case, now: dt.datetime | None = None) -> str:
+    """The query code kept for a retried submission (within CASE_QUERY_CODE_RETRY_SECONDS), else ""."""
+    until = case.query_code_retry_until
+    if not case.query_code_retry or until is None or until <= (now or timezone.now()):
+        return ""
+    try:
+        return crypto.decrypt(case.query_code_retry)
+    except crypto.DecryptionError:
+        return ""
+
+
+def forget_query_codes(now: dt.datetime | None = None) -> int:
+    """Clears the query codes kept for retries once their time is up (a periodic job); returns how many."""
+    now = now or timezone.now()
+    return (
+        Case.objects.exclude(query_code_retry="")
+        .filter(query_code_retry_until__lte=now)
+        .update(query_code_retry="", query_code_retry_until=None)
+    )
+
+
 def submit(
     *,
     version,
@@ -200,33 +421,45 @@ def submit(
     idempotency_key: str = "",
     hall=None,
     event_data: dict | None = None,
+    delivery_choice: str = "",
+    delivery_choice_address: str = "",
+    key_checked: bool = False,
 ) -> tuple[Case, bool]:
     """Creates the case exactly once per (submitter, idempotency key); returns (case, created).
 
+    `key_checked`: the caller looked the key up a moment ago (cases.applying does), so it is not looked up again;
+    a submission with the same key that won a race in between is still found (the unique constraint).
+
     `materials` are already-checked dicts: {material_name, catalog_material_id, source, file?, content_type?,
-    size?, sha256?, reference?}. A retried submission with the same key returns the first case unchanged.
-    The eligibility rules are not checked here: every channel applies through `cases.applying.apply`.
-    `event_data` is added to the submit event (e.g. in which capacity the person applied for an enterprise).
+    size?, sha256?, reference?}. A retried submission with the same key returns the first case unchanged, with
+    the query code when it is still kept (`kept_query_code`). The eligibility rules are not checked here: every
+    channel applies through `cases.applying.apply`. `event_data` is added to the submit event (e.g. in which
+    capacity the person applied for an enterprise).
+    `delivery_choice` (a `Delivery` value, checked by the caller) and its address are how the applicant wants the
+    result: the clerk's delivery starts from them.
     """
     from yiwang.catalog.models import VersionStatus
 
     user = who.user if getattr(who.user, "pk", None) else None
     scope = idempotency_scope(getattr(user, "pk", None), who.client_id)
     key = normal_key(idempotency_key) if scope else ""
-    if key:
+    if key and not key_checked:
         existing = submitted_case(scope, key)
         if existing is not None:
+            existing.query_code = kept_query_code(existing)
             return existing, False
     if version.status != VersionStatus.PUBLISHED or version.item.current_id != version.pk:
         _refuse("item", "not_current", _("This item's guide has changed or been withdrawn; reload it and apply again."))
     item = version.item
     org = item.organisation
     now = timezone.now()
+    # Outside a transaction the number is taken like a sequence value (its counter is locked for one statement).
+    number = None if connection.in_atomic_block else next_case_number(org.division.code, timezone.localdate(now))
     try:
         with transaction.atomic():
             code = new_query_code()
-            case = Case.objects.create(
-                case_number=next_case_number(org.division.code, timezone.localdate(now)),
+            case = Case(
+                case_number=number or next_case_number(org.division.code, timezone.localdate(now)),
                 query_code_hash=crypto.lookup_hash("case-query", code),
                 item=item,
                 version=version,
@@ -242,23 +475,46 @@ def submit(
                 idempotency_scope=scope if key else "",
                 idempotency_key=key,
                 form_data=form_data or {},
+                delivery_choice=delivery_choice,
+                delivery_choice_address=delivery_choice_address,
                 state=State.SUBMITTED,
                 submitted_at=now,
             )
-            case.query_code = code  # shown once, to the applicant, with the number
-            for m in materials or []:
-                CaseMaterial.objects.create(case=case, **m)
+            if key:  # kept for a retry whose first answer was lost (encrypted, for a short while)
+                case.query_code_retry = crypto.encrypt(code)
+                case.query_code_retry_until = now + dt.timedelta(seconds=retry_seconds())
+            state = workdays.state_of(item)
+            if state is not None:  # the calendar's version, read with the item: no query for the deadlines
+                case.calendar_token, case.calendar_version = state
             deadlines.recompute(case)
-            case.save()
             data = {**(event_data or {}), "materials": len(materials or []), "channel": who.channel}
             _event(case, "submit", who, "", data)
+            case.save(force_insert=True)
+            remember_steps(case, [])
+            add_materials(case, materials or [])
+            finish(case, saved=True)
+            case.query_code = code  # shown once, to the applicant, with the number
     except IntegrityError:
         if key:
             existing = submitted_case(scope, key)
             if existing is not None:
+                existing.query_code = kept_query_code(existing)
                 return existing, False
         raise
     return case, True
+
+
+def add_materials(case: Case, materials: list[dict]) -> list[CaseMaterial]:
+    """Adds materials to the case in one INSERT, then sends each the post_save a save would have sent (the licenses
+    module records the use of an e-license presented as a material there)."""
+    if not materials:
+        return []
+    rows = CaseMaterial.objects.bulk_create([CaseMaterial(case=case, **m) for m in materials])
+    for row in rows:
+        post_save.send(
+            sender=CaseMaterial, instance=row, created=True, update_fields=None, raw=False, using=row._state.db
+        )
+    return rows
 
 
 def check_query_code(case: Case, code: str) -> bool:
@@ -278,10 +534,9 @@ def _issue_notice(case: Case, kind: str, who: Who, content: dict) -> Notice:
     )
 
 
-@transaction.atomic
-def request_correction(case: Case | int, who: Who, items: list[dict], note: str = "", expected_revision=None) -> Case:
+@_write
+def request_correction(case: Case, who: Who, items: list[dict], note: str = "", expected_revision=None) -> Case:
     """One-time correction notice (一次性告知): every missing or wrong material at once, each with what to fix."""
-    case = _locked(case)
     if not items:
         _refuse("items", "required", _("List every material that is missing or must be corrected, at once."))
     problems = [
@@ -300,55 +555,66 @@ def request_correction(case: Case | int, who: Who, items: list[dict], note: str 
     return case
 
 
-@transaction.atomic
-def supplement(case: Case | int, who: Who, materials: list[dict], form_data: dict | None = None) -> Case:
+@_write
+def supplement(case: Case, who: Who, materials: list[dict], form_data: dict | None = None) -> Case:
     """The applicant answers the correction notice; the case goes back to await acceptance."""
-    case = _locked(case)
     if not materials and not form_data:
         _refuse("materials", "required", _("Supply the corrected materials listed in the notice."))
-    for m in materials:
-        CaseMaterial.objects.filter(case=case, material_name=m["material_name"], needs_correction=True).update(
+    names = [m["material_name"] for m in materials]
+    if names:
+        CaseMaterial.objects.filter(case=case, material_name__in=names, needs_correction=True).update(
             needs_correction=False, correction_note="replaced"
         )
-        CaseMaterial.objects.create(case=case, **m)
+    add_materials(case, materials)
     if form_data:
         case.form_data = {**case.form_data, **form_data}
-    case, _ev = _transition(case, "supplement", who, {"materials": [m["material_name"] for m in materials]})
-    deadlines.recompute(case)
-    case.save()
+    case, _ev = _transition(case, "supplement", who, {"materials": names})
+    _recompute(case)
     return case
 
 
-def _create_steps(case: Case) -> list[CaseStep]:
+@functools.lru_cache(maxsize=4096)
+def _process_of(version_id: int) -> tuple[tuple[str, str, int, int | None], ...]:
+    """The back-office steps of a published item version: (kind, name, days, countersigning organisation).
+
+    Kept in each process: a published version never changes (ADR 0003: a change is a new version).
+    """
     from yiwang.catalog.models import ProcessStep
 
-    defined = [
-        s
-        for s in ProcessStep.objects.filter(version_id=case.version_id).order_by("order", "id")
+    return tuple(
+        (s.kind, s.name, s.days, s.countersign_org_id)
+        for s in ProcessStep.objects.filter(version_id=version_id).order_by("order", "id")
         if s.kind not in ("accept", "deliver")
-    ]
-    rows = []
+    )
+
+
+def _create_steps(case: Case, now, *, skipped: bool = False) -> list[CaseStep]:
+    """The case's steps from its item version's process (or the default 承办 → 审核 → 批准), the first one active."""
+    defined = _process_of(case.version_id)
     if defined:
-        for i, s in enumerate(defined, start=1):
-            rows.append(
-                CaseStep(
-                    case=case,
-                    order=i,
-                    kind=s.kind,
-                    name=s.name,
-                    organisation_id=s.countersign_org_id or case.organisation_id,
-                    role=STEP_ROLES.get(s.kind, "reviewer"),
-                    days=s.days,
-                )
-            )
+        plan = [(kind, name, STEP_ROLES.get(kind, "reviewer"), days, org) for kind, name, days, org in defined]
     else:
-        for i, (kind, name, role) in enumerate(DEFAULT_STEPS, start=1):
-            rows.append(
-                CaseStep(case=case, order=i, kind=kind, name=name, organisation_id=case.organisation_id, role=role)
-            )
-    for r in rows:
-        r.case_number, r.item_name, r.applicant_name = case.case_number, case.item_name, case.applicant_name
-    return CaseStep.objects.bulk_create(rows)
+        plan = [(kind, name, role, 0, None) for kind, name, role in DEFAULT_STEPS]
+    rows = []
+    for i, (kind, name, role, days, org) in enumerate(plan, start=1):
+        step = CaseStep(
+            case=case,
+            order=i,
+            kind=kind,
+            name=name,
+            organisation_id=org or case.organisation_id,
+            role=role,
+            days=days,
+            case_number=case.case_number,
+            item_name=case.item_name,
+            applicant_name=case.applicant_name,
+        )
+        if skipped:
+            step.state = StepState.SKIPPED
+        elif i == 1:
+            _activate(step, now)
+        rows.append(step)
+    return rows
 
 
 def _activate(step: CaseStep, now) -> None:
@@ -360,23 +626,19 @@ def _activate(step: CaseStep, now) -> None:
     step.opinion = ""
 
 
-@transaction.atomic
-def accept(case: Case | int, who: Who, note: str = "", expected_revision=None, *, deemed: bool = False) -> Case:
+@_write
+def accept(case: Case, who: Who, note: str = "", expected_revision=None, *, deemed: bool = False) -> Case:
     """Acceptance: the clock starts; an acceptance notice gives the promised completion date. 即办件 conclude now."""
     from yiwang.catalog.models import HandlingKind
 
-    case = _locked(case)
     case, _ev = _transition(case, "deemed_accept" if deemed else "accept", who, {"note": note}, expected_revision)
     now = timezone.now()
     case.accepted_at = case.submitted_at if deemed else now
     case.deemed_accepted = deemed
-    steps = _create_steps(case)
     immediate = case.version.handling_kind == HandlingKind.IMMEDIATE and not deemed
-    if not immediate:
-        _activate(steps[0], now)
-        steps[0].save()
-    deadlines.recompute(case, steps)
-    case.save()
+    steps = _create_steps(case, now, skipped=immediate)
+    deadlines.recompute(case, steps, intervals=[])  # nothing was suspended before acceptance
+    remember_steps(case, CaseStep.objects.bulk_create(steps))
     _issue_notice(
         case,
         NoticeKind.ACCEPTANCE,
@@ -384,17 +646,31 @@ def accept(case: Case | int, who: Who, note: str = "", expected_revision=None, *
         {"promised_due": str(case.promised_due or ""), "statutory_due": str(case.statutory_due or ""), "note": note},
     )
     if immediate:
-        CaseStep.objects.filter(case=case).update(state=StepState.SKIPPED)
         return _conclude(case, who, "approve", str(_("Done on the spot (即办件)")))
     return case
 
 
-@transaction.atomic
-def not_accept(case: Case | int, who: Who, reason: str, remedies: str = "", expected_revision=None) -> Case:
+@_write
+def decide_by_rules(case: Case, who: Who, *, approved: bool, reason: str, record: dict) -> Case:
+    """秒批: records the rules' verdict ("rule_check", with the rule set and inputs), then, when approved, accepts
+    and concludes the case at once (its steps skipped: no human step). Called through actions.decide_by_rules."""
+    case, _ev = _transition(case, "rule_check", who, {**record, "approved": approved, "reason": reason})
+    if not approved:
+        return case
+    case, _ev = _transition(case, "accept", who, {"note": reason, "instant": True})
+    now = timezone.now()
+    case.accepted_at = now
+    steps = _create_steps(case, now, skipped=True)
+    deadlines.recompute(case, steps, intervals=[])  # nothing was suspended before acceptance
+    remember_steps(case, CaseStep.objects.bulk_create(steps))
+    return _conclude(case, who, "approve", reason)
+
+
+@_write
+def not_accept(case: Case, who: Who, reason: str, remedies: str = "", expected_revision=None) -> Case:
     """Not accepted (不予受理): the reason, and how the applicant may seek review or litigation."""
     if not reason.strip():
         _refuse("reason", "required", _("Give the reason the application is not accepted."))
-    case = _locked(case)
     remedies = remedies.strip() or str(
         _(
             "You may apply for administrative reconsideration within 60 days or bring an administrative lawsuit "
@@ -404,7 +680,6 @@ def not_accept(case: Case | int, who: Who, reason: str, remedies: str = "", expe
     case, _ev = _transition(case, "not_accept", who, {"reason": reason, "remedies": remedies}, expected_revision)
     case.outcome_reason = reason
     case.concluded_at = timezone.now()
-    case.save()
     _issue_notice(case, NoticeKind.NOT_ACCEPTED, who, {"reason": reason, "remedies": remedies})
     return case
 
@@ -419,11 +694,11 @@ def recompute_open(years: list[int] | None = None) -> int:
         with transaction.atomic():
             case = _locked(pk)
             before = (case.acceptance_due, case.statutory_due, case.promised_due)
-            deadlines.recompute(case)
-            if (case.acceptance_due, case.statutory_due, case.promised_due) != before:
-                case.save(update_fields=["acceptance_due", "statutory_due", "promised_due"])
+            _recompute(case)
+            if (case.acceptance_due, case.statutory_due, case.promised_due) != before or _work(case).steps:
                 _event(case, "recompute", SYSTEM, case.state, {"before": [str(d) for d in before]})
                 done += 1
+            finish(case)
     return done
 
 
@@ -443,25 +718,15 @@ def sweep_deemed_acceptance(today: dt.date | None = None) -> int:
 # --- back-office steps ---------------------------------------------------------------------------------------------
 
 
-def _current_step(case: Case) -> CaseStep | None:
-    return (
-        CaseStep.objects.select_for_update()
-        .filter(case=case, state__in=(StepState.ACTIVE, StepState.CLAIMED))
-        .order_by("order")
-        .first()
-    )
-
-
 def _step_or_refuse(case: Case, step_id: int | None) -> CaseStep:
-    step = _current_step(case)
+    step = current_step(case)
     if step is None or (step_id is not None and step.pk != step_id):
         _refuse("step", "not_current", _("This step is not the one waiting to be done."))
     return step
 
 
-@transaction.atomic
-def claim(case: Case | int, who: Who, step_id: int | None = None) -> CaseStep:
-    case = _locked(case)
+@_write
+def claim(case: Case, who: Who, step_id: int | None = None) -> CaseStep:
     step = _step_or_refuse(case, step_id)
     if step.state == StepState.CLAIMED:
         if step.assignee_id == getattr(who.user, "pk", None):
@@ -469,25 +734,24 @@ def claim(case: Case | int, who: Who, step_id: int | None = None) -> CaseStep:
         _refuse("step", "claimed", _("Someone else is already working on this step."))
     _transition(case, "claim", who, {"step": step.order, "name": step.name})
     step.state, step.assignee, step.claimed_at = StepState.CLAIMED, who.user, timezone.now()
-    step.save()
+    _dirty(case, step)
     return step
 
 
-@transaction.atomic
-def release(case: Case | int, who: Who, step_id: int | None = None) -> CaseStep:
-    case = _locked(case)
+@_write
+def release(case: Case, who: Who, step_id: int | None = None) -> CaseStep:
     step = _step_or_refuse(case, step_id)
     if step.state != StepState.CLAIMED or step.assignee_id != getattr(who.user, "pk", None):
         _refuse("step", "not_yours", _("Only the person working on a step can release it."))
     _transition(case, "release", who, {"step": step.order, "name": step.name})
     step.state, step.assignee, step.claimed_at = StepState.ACTIVE, None, None
-    step.save()
+    _dirty(case, step)
     return step
 
 
-@transaction.atomic
+@_write
 def complete_step(
-    case: Case | int,
+    case: Case,
     who: Who,
     *,
     decision: str,
@@ -504,13 +768,11 @@ def complete_step(
         _refuse("decision", "invalid", _("Choose agree or disagree."))
     if not opinion.strip():
         _refuse("opinion", "required", _("Write your opinion."))
-    case = _locked(case)
     step = _step_or_refuse(case, step_id)
     if step.state != StepState.CLAIMED or step.assignee_id != getattr(who.user, "pk", None):
         _refuse("step", "not_yours", _("Claim the step before completing it."))
     now = timezone.now()
-    for a in attachments or []:
-        CaseMaterial.objects.create(case=case, **a)
+    add_materials(case, attachments or [])
     _transition(
         case,
         "complete_step",
@@ -518,49 +780,49 @@ def complete_step(
         {"step": step.order, "name": step.name, "decision": decision, "opinion": opinion},
     )
     step.state, step.decision, step.opinion, step.done_at = StepState.DONE, decision, opinion, now
-    step.save()
-    following = (
-        CaseStep.objects.select_for_update().filter(case=case, order__gt=step.order, state=StepState.WAITING).first()
-    )
+    _dirty(case, step)
+    following = next((s for s in steps_of(case) if s.order > step.order and s.state == StepState.WAITING), None)
     if following is not None:
         _activate(following, now)
-        following.save()
-        deadlines.recompute(case)
-        case.save()
+        _dirty(case, following)
+        _recompute(case)
         return case
     if decision == Decision.PASS:
         return _conclude(case, who, "approve", opinion, result.strip()[:200])
     return _conclude(case, who, "refuse", opinion)
 
 
-@transaction.atomic
-def return_step(case: Case | int, who: Who, *, to_order: int, reason: str, step_id: int | None = None) -> Case:
+@_write
+def return_step(case: Case, who: Who, *, to_order: int, reason: str, step_id: int | None = None) -> Case:
     """Sends the case back to an earlier step (e.g. the approver returns it to the undertaker) with a reason."""
     if not reason.strip():
         _refuse("reason", "required", _("Say why the case goes back."))
-    case = _locked(case)
     step = _step_or_refuse(case, step_id)
-    if to_order >= step.order or not CaseStep.objects.filter(case=case, order=to_order).exists():
+    back = next((s for s in steps_of(case) if s.order == to_order), None)
+    if to_order >= step.order or back is None:
         _refuse("to_order", "invalid", _("Choose an earlier step of this case."))
     now = timezone.now()
     _transition(case, "return_step", who, {"from": step.order, "to": to_order, "reason": reason})
-    CaseStep.objects.filter(case=case, order__gt=to_order, order__lte=step.order).update(
-        state=StepState.WAITING, assignee=None, claimed_at=None, started_at=None, decision="", opinion="", due=None
-    )
-    back = CaseStep.objects.select_for_update().get(case=case, order=to_order)
+    for s in steps_of(case):
+        if to_order < s.order <= step.order:
+            s.state, s.assignee, s.claimed_at, s.started_at = StepState.WAITING, None, None, None
+            s.decision, s.opinion, s.due = "", "", None
+            _dirty(case, s)
     _activate(back, now)
-    back.save()
-    deadlines.recompute(case)
-    case.save()
+    _dirty(case, back)
+    _recompute(case)
     return case
 
 
 # --- special procedure ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def suspend(case: Case | int, who: Who, *, kind: str, reason: str, expected_end: dt.date) -> Suspension:
-    """Starts a special procedure: the clock stops from today until it ends."""
+@_write
+def suspend(case: Case, who: Who, *, kind: str, reason: str, expected_end: dt.date) -> Suspension:
+    """Starts a special procedure: the clock stops from today until it ends.
+
+    While it runs nothing moves (the deadlines stay as they were, provisional); `resume` moves them by its days.
+    """
     problems = []
     if kind not in SuspensionKind.values:
         problems.append(Problem("kind", code="invalid", message=_("Choose the kind of special procedure.")))
@@ -571,29 +833,42 @@ def suspend(case: Case | int, who: Who, *, kind: str, reason: str, expected_end:
         problems.append(Problem("expected_end", code="invalid", message=_("The expected end cannot be before today.")))
     if problems:
         raise ProblemsError(problems)
-    case = _locked(case)
     _transition(case, "suspend", who, {"kind": kind, "reason": reason, "expected_end": str(expected_end)})
-    s = Suspension.objects.create(case=case, kind=kind, reason=reason, started_on=today, expected_end=expected_end)
-    deadlines.recompute(case)
-    case.save()
-    return s
+    return Suspension.objects.create(case=case, kind=kind, reason=reason, started_on=today, expected_end=expected_end)
 
 
-@transaction.atomic
-def resume(case: Case | int, who: Who, *, result: str) -> Case:
+@_write
+def resume(case: Case, who: Who, *, result: str) -> Case:
     """Ends the special procedure with its result; the deadlines move by the days it lasted."""
     if not result.strip():
         _refuse("result", "required", _("Record the result of the special procedure."))
-    case = _locked(case)
-    open_s = Suspension.objects.select_for_update().filter(case=case, ended_on__isnull=True).first()
     _transition(case, "resume", who, {"result": result})
-    if open_s is not None:
-        open_s.ended_on = max(timezone.localdate(), open_s.started_on)
-        open_s.result = result
-        open_s.save()
-    deadlines.recompute(case)
-    case.save()
+    _recompute(case, intervals=_end_suspension(case, timezone.localdate(), result))
     return case
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _end_suspension(case: Case, today: dt.date, result: str) -> list[tuple[dt.date, dt.date | None]]:
+    """Ends the open special procedure (on `today`, or the day it started if later) and returns every interval of
+    the case: one statement (UPDATE … RETURNING) instead of reading them and then writing one."""
+    table = connection.ops.quote_name(Suspension._meta.db_table)
+    day = connection.ops.adapt_datefield_value(today)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET "  # noqa: S608 - our own table name
+            f"ended_on = CASE WHEN ended_on IS NULL THEN "
+            f"(CASE WHEN started_on > %s THEN started_on ELSE %s END) ELSE ended_on END, "
+            f"result = CASE WHEN ended_on IS NULL THEN %s ELSE result END "
+            f"WHERE case_id = %s RETURNING started_on, ended_on",
+            [day, day, result, case.pk],
+        )
+        rows = cur.fetchall()
+    return sorted((_as_date(a), _as_date(b)) for a, b in rows)
 
 
 # --- conclusion ----------------------------------------------------------------------------------------------------
@@ -605,10 +880,7 @@ def _conclude(case: Case, who: Who, action: str, reason: str, result: str = "") 
     case.outcome_reason = reason if action == "refuse" else ""
     if action == "approve":
         case.result_document = result or case.version.result_name or case.item_name
-    CaseStep.objects.filter(case=case, state__in=(StepState.WAITING, StepState.ACTIVE, StepState.CLAIMED)).update(
-        state=StepState.SKIPPED
-    )
-    case.save()
+    _skip_open_steps(case)
     _issue_notice(
         case,
         NoticeKind.DECISION,
@@ -618,14 +890,13 @@ def _conclude(case: Case, who: Who, action: str, reason: str, result: str = "") 
     return case
 
 
-@transaction.atomic
-def record_result_license(case: Case | int, identifier: str, who: Who, *, problem: str = "") -> Case:
+@_write
+def record_result_license(case: Case, identifier: str, who: Who, *, problem: str = "") -> Case:
     """Links the e-license issued as this approved case's result (or records why none could be issued).
 
     Called by the licenses module; with an identifier the case's result_license is set and a "license_issued"
     event written, without one a "license_not_issued" event keeps `problem` for the case page and the clerk.
     """
-    case = _locked(case)
     if identifier:
         case.result_license = identifier[:120]
         case, _ev = _transition(case, "license_issued", who, {"license": identifier})
@@ -634,36 +905,28 @@ def record_result_license(case: Case | int, identifier: str, who: Who, *, proble
     return case
 
 
-@transaction.atomic
-def withdraw(case: Case | int, who: Who, reason: str = "") -> Case:
-    case = _locked(case)
+@_write
+def withdraw(case: Case, who: Who, reason: str = "") -> Case:
     case, _ev = _transition(case, "withdraw", who, {"reason": reason})
     case.concluded_at = timezone.now()
     case.outcome_reason = reason
-    CaseStep.objects.filter(case=case, state__in=(StepState.WAITING, StepState.ACTIVE, StepState.CLAIMED)).update(
-        state=StepState.SKIPPED
-    )
-    case.save()
+    _skip_open_steps(case)
     return case
 
 
-@transaction.atomic
-def void(case: Case | int, who: Who, reason: str) -> Case:
+@_write
+def void(case: Case, who: Who, reason: str) -> Case:
     if not reason.strip():
         _refuse("reason", "required", _("Give the reason the case is voided."))
-    case = _locked(case)
     case, _ev = _transition(case, "void", who, {"reason": reason})
     case.concluded_at = timezone.now()
     case.outcome_reason = reason
-    CaseStep.objects.filter(case=case, state__in=(StepState.WAITING, StepState.ACTIVE, StepState.CLAIMED)).update(
-        state=StepState.SKIPPED
-    )
-    case.save()
+    _skip_open_steps(case)
     return case
 
 
-@transaction.atomic
-def deliver(case: Case | int, who: Who, *, method: str, address: str = "", tracking_number: str = "") -> Case:
+@_write
+def deliver(case: Case, who: Who, *, method: str, address: str = "", tracking_number: str = "") -> Case:
     """Records how the result reached the applicant: at a window, by express post (with tracking) or electronically."""
     problems = []
     if method not in Delivery.values:
@@ -678,9 +941,7 @@ def deliver(case: Case | int, who: Who, *, method: str, address: str = "", track
         )
     if problems:
         raise ProblemsError(problems)
-    case = _locked(case)
     case, _ev = _transition(case, "deliver", who, {"method": method, "tracking_number": tracking_number})
     case.delivery, case.delivery_address, case.tracking_number = method, address, tracking_number
     case.delivered_at = timezone.now()
-    case.save()
     return case

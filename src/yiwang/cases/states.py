@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import State
+from .models import Channel, Delivery, State, SuspensionKind
 
 S = State
 
@@ -32,6 +32,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "recompute": (frozenset(State.values), None),
     "license_issued": (frozenset({S.APPROVED}), None),
     "license_not_issued": (frozenset({S.APPROVED}), None),
+    "rule_check": (frozenset({S.SUBMITTED}), None),
 }
 
 ACTION_NAMES = {
@@ -55,7 +56,46 @@ ACTION_NAMES = {
     "recompute": _("Deadlines recomputed"),
     "license_issued": _("E-license issued"),
     "license_not_issued": _("E-license not issued"),
+    "rule_check": _("Checked by the instant-approval rules"),
 }
+
+
+# Values recorded on events that are no choice of a model: shown by these labels, never raw.
+ROLE_NAMES = {"applicant": _("Applicant"), "system": _("The platform"), "": _("Applicant")}
+CHANNEL_NAMES = {"workbench": _("Workbench"), "system": _("The platform")}
+
+
+def role_label(role: str) -> str:
+    """An event's role as a person reads it (申请人, 平台, 综合窗口工作人员 …)."""
+    from yiwang.orgs.models import Role
+
+    if role in Role.values:
+        return str(Role(role).label)
+    return str(ROLE_NAMES.get(role, role))
+
+
+def channel_label(channel: str) -> str:
+    if channel in Channel.values:
+        return str(Channel(channel).label)
+    return str(CHANNEL_NAMES.get(channel, channel))
+
+
+def actor_label(name: str, role: str) -> str:
+    """The name recorded for who acted; the platform's own work is recorded as "system" and shown as 平台."""
+    if role == "system" or name == "system":
+        return str(_("The platform"))
+    return name
+
+
+def detail_label(key: str, value: object) -> str:
+    """One detail of an event's data as shown in a history (a delivery method or a special procedure's kind by its
+    label, free text as written)."""
+    text = str(value)
+    if key == "method" and text in Delivery.values:
+        return str(Delivery(text).label)
+    if key == "kind" and text in SuspensionKind.values:
+        return str(SuspensionKind(text).label)
+    return text
 
 
 def target(action: str, state: str) -> str | None:

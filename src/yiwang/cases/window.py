@@ -15,10 +15,12 @@ may accept on the spot, in the same visit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.catalog.models import ItemVersion, Material, ServiceItem
@@ -109,20 +111,83 @@ def register_walk_in(
     return person
 
 
-def items_for(actor: Actor, text: str, *, for_enterprise: bool | None = None) -> QuerySet[ServiceItem]:
-    """Published items of the organisations the clerk's window reaches, by item code or by name; only those serving
-    legal persons (or natural persons) when `for_enterprise` says whom the clerk applies for."""
+@dataclass(frozen=True)
+class ItemSearch:
+    """What the clerk asked for: words or a code, a department, an area (a division code), a page."""
+
+    text: str = ""
+    organisation_id: int | None = None
+    area: str = ""
+    page: int | str = 1  # as asked; the paginator turns a bad one into the first or last page
+
+
+def _home(actor: Actor) -> tuple[list[int], list[str], list[int]]:
+    """The clerk's own organisations, their divisions' codes, and the departments served in the halls those
+    organisations run (the windows of the clerk's own hall)."""
+    from yiwang.orgs.models import Organisation, Window
+
+    org_ids = sorted(actor.reach(ROLE).org_ids)
+    divisions = list(Organisation.objects.filter(pk__in=org_ids).values_list("division__code", flat=True))
+    hall_orgs = list(
+        Window.objects.filter(hall__organisation_id__in=org_ids).values_list("organisations", flat=True).distinct()
+    )
+    return org_ids, divisions, [pk for pk in hall_orgs if pk is not None]
+
+
+def items_for(actor: Actor, search: ItemSearch, *, for_enterprise: bool | None = None) -> Page:
+    """One page of the published items the clerk's window reaches, by item code or name, optionally of one
+    department or area; only those serving legal persons (or natural persons) when `for_enterprise` says whom
+    the clerk applies for.
+
+    The clerk's own hall and level come first: items of the departments served in the clerk's hall, then of
+    the clerk's own division (a city-centre clerk sees the city bureau's 食品经营许可 before a county's), then by
+    level (county before township before village), then by name."""
     if not actor.may_write(ROLE):
-        return ServiceItem.objects.none()
-    text = " ".join((text or "").split())[:100]
+        return Paginator(ServiceItem.objects.none(), ITEM_RESULTS).get_page(1)
+    words = " ".join((search.text or "").split())[:100]
     qs = ServiceItem.objects.filter(current__isnull=False).filter(actor.reach(ROLE).q("organisation"))
     if for_enterprise is True:
         qs = qs.filter(current__for_enterprises=True)
     elif for_enterprise is False:
         qs = qs.filter(current__for_persons=True)
-    if text:
-        qs = qs.filter(Q(item_code=text.upper()) | Q(current__name__icontains=text))
-    return qs.select_related("current", "organisation").order_by("organisation__name", "item_code")[:ITEM_RESULTS]
+    if words:
+        qs = qs.filter(Q(item_code=words.upper()) | Q(current__name__icontains=words))
+    if search.organisation_id:
+        qs = qs.filter(organisation_id=search.organisation_id)
+    if search.area:
+        qs = qs.filter(organisation__division__path__contains=f"/{search.area}/")
+    _orgs, divisions, hall_orgs = _home(actor)
+    qs = qs.annotate(
+        home=Case(
+            When(organisation_id__in=hall_orgs or [0], then=Value(0)),
+            When(organisation__division__code__in=divisions or ["-"], then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    )
+    qs = qs.select_related("current", "organisation", "organisation__division").order_by(
+        "home", "organisation__division__level", "organisation__division__code", "organisation__name", "item_code"
+    )
+    return Paginator(qs, ITEM_RESULTS).get_page(search.page)
+
+
+def search_choices(actor: Actor, area: str = "") -> dict[str, Any]:
+    """The department and area filters of the window's item search: the areas directly below the clerk's
+    divisions (counties of a city), and the departments of the clerk's divisions (or of the chosen area)."""
+    from yiwang.orgs.models import Division, Organisation
+
+    if not actor.may_write(ROLE):
+        return {"departments": [], "areas": []}
+    _orgs, divisions, _hall = _home(actor)
+    areas = list(Division.objects.filter(parent__code__in=divisions).order_by("code").values_list("code", "name"))
+    where = [area] if area else divisions
+    with_items = ServiceItem.objects.filter(current__isnull=False).filter(actor.reach(ROLE).q("organisation"))
+    departments = list(
+        Organisation.objects.filter(division__code__in=where, pk__in=with_items.values("organisation_id"))
+        .order_by("name")
+        .values_list("pk", "name")[:300]
+    )
+    return {"departments": departments, "areas": areas}
 
 
 def item_for(actor: Actor, item_code: str) -> ServiceItem | None:

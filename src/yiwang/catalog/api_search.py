@@ -6,7 +6,9 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 
+from yiwang.core.replica import reads
 from yiwang.orgs.models import Level
 
 from .models import OnlineDepth, TimeUnit
@@ -95,6 +97,7 @@ def hit_out(hit: Hit) -> dict:
 
 
 @router.get("/search", response=SearchOut, summary="Search the published catalog")
+@decorate_view(reads)
 def search_items(request: HttpRequest, params: Query[SearchParams]) -> dict:
     """Finds items by words, colloquial names, pinyin, initials, materials and department.
 
@@ -133,6 +136,7 @@ def search_items(request: HttpRequest, params: Query[SearchParams]) -> dict:
 
 
 @router.get("/suggest", response=SuggestOut, summary="Type-ahead suggestions (at most 10)")
+@decorate_view(reads)
 def suggest_items(request: HttpRequest, q: str = Query("", max_length=64)) -> dict:
     """The best few base items for what has been typed so far, for a search box's type-ahead."""
     return {"q": q, "suggestions": [hit_out(h) for h in suggest(q, limit=10)]}

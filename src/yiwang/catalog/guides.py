@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 from yiwang.orgs.models import Division, Role
 from yiwang.orgs.scope import organisations_for
 
-from . import sources
+from . import audience, sources
 from .models import (
     Audience,
     HandlingKind,
@@ -300,7 +300,8 @@ def guide_context(lookup: GuideLookup, *, history: bool = True) -> dict[str, Any
         "is_draft": version.status == VersionStatus.DRAFT,
         "is_retired": version.status == VersionStatus.RETIRED,
         "is_current": version.pk == item.current_id,
-        "service_objects": [audiences[a] for a in version.service_objects],
+        # The audience the door accepts (catalog.audience): a license only a legal person holds never lists 自然人.
+        "service_objects": [audiences[a] for a in audience.audiences(version)],
         "materials": material_rows(version),
         "steps": steps,
         "step_days": sum(s.days for s in steps),
@@ -343,6 +344,17 @@ def pdf_css(path: str) -> str:
     """guide.css without its screen-only block, which WeasyPrint would only warn about."""
     with open(path, encoding="utf-8") as f:
         return PDF_SKIP.sub("", f.read())
+
+
+def pdf_css_fingerprint() -> str:
+    """Part of a stored guide PDF's name: a changed guide.css renders the PDFs anew (core.pdfcache)."""
+    import hashlib
+
+    path = finders.find("catalog/guide.css")
+    if not path:
+        return ""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
 def render_pdf(html: str) -> bytes:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/yiwang
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "oauth2_provider",
     "mozilla_django_oidc",
+    "csp",
     "yiwang.core",
     "yiwang.orgs",
     "yiwang.identity",
@@ -67,14 +69,21 @@ INSTALLED_APPS = [
     "yiwang.exchange",
     "yiwang.hotline",
     "yiwang.halls",
+    "yiwang.bundles",
+    "yiwang.rules",
+    "yiwang.ratings",
     "yiwang.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (core.csp, settings below).
+    "yiwang.core.csp.PolicyMiddleware",
     # The client's address (core.clientip, PROXY_COUNT) on every log line of the request.
     "yiwang.core.clientip.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Which reads may go to the read replica, and the short pin to the primary after a write (core.replica).
+    "yiwang.core.replica.ReplicaMiddleware",
     # Every error under /api/ in the API's one shape, whichever layer answered (resolver 404, 405, 500 …).
     "yiwang.core.api_errors.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +104,28 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A strict Content-Security-Policy (django-csp; issue 17): scripts, styles, fonts and frames from this origin only,
+# no inline script or style attribute (a nonce where a template truly needs an inline block, hashes for two blocks
+# rendered without a request: core.csp), no plugins, and no page of ours inside another site's frame.
+# CSP_EXTRA_SOURCES adds origins (e.g. an object-storage host serving images) to img-src and connect-src.
+_CSP_EXTRA = env_list("CSP_EXTRA_SOURCES")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", "blob:", *_CSP_EXTRA],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", *_CSP_EXTRA],
+        "media-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "frame-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 ROOT_URLCONF = "yiwang.urls"
 WSGI_APPLICATION = "yiwang.wsgi.application"
 
@@ -110,7 +141,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "yiwang.core.context_processors.site",
+                # {{ CSP_NONCE }} for the rare template that needs an inline block (creating it adds it to the header).
+                "csp.context_processors.nonce",
                 "yiwang.calendar.context_processors.calendar_warning",
+                "yiwang.cases.context_processors.unread_messages",
+                # The workbench navigation of a staff member's roles (identity.navigation, the one place).
+                "yiwang.identity.navigation.staff_nav",
             ],
         },
     },
@@ -144,6 +180,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # A fresh checkout has no var/ yet; SQLite creates the file but not its directory.
         with contextlib.suppress(OSError):
             Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+# A streaming replica for read-only work (core.replica): dashboards, statistics, search, public verification. A
+# person who has just written keeps reading from the primary for REPLICA_PIN_SECONDS. Tests mirror it to default.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["yiwang.core.replica.Router"]
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # A database that does not answer is a quick, retryable error (503), never a hung request.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    )
+# Seconds a client is asked to wait (Retry-After) when the database is away for a moment.
+UNAVAILABLE_RETRY_AFTER = int(os.environ.get("UNAVAILABLE_RETRY_AFTER", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -246,8 +302,10 @@ AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
 AXES_USERNAME_CALLABLE = "yiwang.identity.backends.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "yiwang.core.clientip.client_ip"
 AXES_VERBOSE = False
-# django-ratelimit counts in the shared cache (the database cache table), so every worker process agrees.
-RATELIMIT_USE_CACHE = "default"
+# django-ratelimit counts in the "ratelimit" cache: counters in the database, one statement per check
+# (yiwang.core.counters), shared by every process. A deployment with its own cache (Redis, memcached) may define it
+# in CACHES and name it here.
+RATELIMIT_USE_CACHE = os.environ.get("RATELIMIT_USE_CACHE", "ratelimit")
 # Every limit keyed on the client address counts the same address (core.clientip), the built-in "ip" key too.
 RATELIMIT_IP_META_KEY = "yiwang.core.clientip.ratelimit_ip"
 RATELIMIT_VIEW = "yiwang.identity.views.rate_limited"
@@ -331,7 +389,10 @@ OAUTH2_PROVIDER = {
 # Named so migrations can point at the (swappable) OAuth2 application model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"},
+    "ratelimit": {"BACKEND": "yiwang.core.counters.CounterCache"},
+}
 
 LOGGING = {
     "version": 1,
@@ -387,6 +448,21 @@ WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
 # How case events reach department systems (exchange.connectors): the signed webhook by default.
 DEPARTMENT_CONNECTOR = os.environ.get("DEPARTMENT_CONNECTOR", "webhook")
 DEPARTMENT_CONNECTOR_OPTIONS = env_json("DEPARTMENT_CONNECTOR_OPTIONS", {})
+
+# The transactional outbox (core.outbox, docs/outbox.md): the task workers hand events to the subscribers.
+# OUTBOX_DISPATCH_ON_COMMIT also hands them over in the process that committed them, right after the commit (tests;
+# a single-process setup without a worker); the worker remains the guarantee.
+OUTBOX_DISPATCH_ON_COMMIT = env_bool("OUTBOX_DISPATCH_ON_COMMIT", False)
+OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "0.5"))
+OUTBOX_BATCH = int(os.environ.get("OUTBOX_BATCH", "200"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+OUTBOX_KEEP_DAYS = float(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
+# A task whose worker stopped beating for TASK_LEASE_SECONDS goes back in the queue (a worker killed mid-task);
+# after TASK_MAX_RUNS such runs it is failed. Tasks claimed by a worker without a heartbeat: TASK_ORPHAN_SECONDS.
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "60"))
+TASK_MAX_RUNS = int(os.environ.get("TASK_MAX_RUNS", "5"))
+TASK_ORPHAN_SECONDS = float(os.environ.get("TASK_ORPHAN_SECONDS", "3600"))
+
 # Webhooks go to public addresses only (core.netguard: no loopback, private, link-local, reserved ... address, checked
 # when subscribing and again at each delivery). Networks listed here ("10.20.0.0/16,fd00:1::/64") are allowed too.
 WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")

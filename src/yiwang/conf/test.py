@@ -20,7 +20,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "yiwang.core.counters.CounterCache"},
+}
+# Events are handed to their subscribers right after each commit, in the test's own process (no worker runs).
+OUTBOX_DISPATCH_ON_COMMIT = True
 # Signing keys made by tests go to a throw-away directory, never to var/keystore: one per process (each pytest-xdist
 # worker has its own), removed when the process ends.
 LICENSE_KEYSTORE_DIR = Path(tempfile.mkdtemp(prefix="yiwang-keystore-"))

@@ -10,6 +10,7 @@ sees it), django-ninja's bare 405, Django's 400 for a body it cannot read, and a
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -117,6 +118,12 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """A database that is away answers 503 with Retry-After (core.views.unavailable: retryable, nothing was done);
+    anything else 500."""
+    from .views import database_unavailable, unavailable
+
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable(request)
     if request.path.startswith(API_PREFIX):
         return _json(500)
     return defaults.server_error(request)

@@ -8,4 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
-        from . import checks, storage, warmups  # noqa: F401 - plugin, storage and private-storage checks; warm-ups
+        from . import background, checks, storage, warmups  # noqa: F401 - plugin, storage and private-storage checks
+
+        background.register_core_jobs()

@@ -14,6 +14,7 @@ class ExchangeConfig(AppConfig):
         from . import casehook, checks, connectors, dataconnectors, handlers  # noqa: F401  (slots, hooks, feeds)
         from .models import DataResource
 
+        handlers.register()
         sources.MATERIAL_SOURCES.add(
             "data",
             sources.SourceKind(

@@ -1,14 +1,20 @@
-"""The exchange module listens to case events (it never reaches into the cases tables to find work)."""
+"""The exchange module hears case events through the outbox (it never reaches into the cases tables to find work)."""
 
 from __future__ import annotations
 
-from django.dispatch import receiver
-
-from yiwang.cases.signals import case_changed
+from yiwang.cases.services import TOPIC
+from yiwang.core import background, outbox
 
 from . import webhooks
 
 
-@receiver(case_changed, dispatch_uid="exchange.webhooks")
-def queue_webhooks(sender, case_id: int, event_id: int, action: str, **kwargs) -> None:
-    webhooks.enqueue(case_id, event_id, action)
+def on_case_event(event: outbox.Event) -> None:
+    """Outbox subscriber "exchange.webhooks": one Delivery per subscription, and its sending task, in one go."""
+    p = event.payload
+    webhooks.enqueue(p["case_id"], p["event_id"], p["action"])
+
+
+def register() -> None:
+    """Called from ExchangeConfig.ready()."""
+    outbox.subscribe("exchange.webhooks", {TOPIC}, on_case_event, order=20)
+    background.JOBS.add("exchange.webhooks.overdue", background.Job(every=30, run=webhooks.requeue_overdue), order=60)

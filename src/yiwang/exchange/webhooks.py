@@ -1,10 +1,13 @@
 """Signed, ordered, at-least-once delivery of case events to department systems (业务系统对接, push side).
 
-- A case event (cases.signals.case_changed) becomes one Delivery per active subscription whose client's
-  organisation handles the case (its own organisation or a child of it).
+- A case event (the outbox subscriber "exchange.webhooks" on `cases.case_changed`) becomes one Delivery per active
+  subscription whose client's organisation handles the case (its own organisation or a child of it), created with
+  its sending task in the subscriber's transaction: an event handed over twice makes no second delivery.
 - A task delivers a case's pending events for one subscription in order; the next event of that case waits until
   the previous one was acknowledged with a 2xx. Failures are retried after 30 s, 2 min, 8 min … up to 6 h, and
   given up after MAX_ATTEMPTS (the subscription stays active; `yiwang retry_webhooks --dead` revives them).
+- A delivery nobody is sending any more (its task's worker died and the lease ran out) is queued again by the
+  worker's periodic job `exchange.webhooks.overdue` (`requeue_overdue`).
 - Two workers never send the same case's events at once: each takes a short lease on the first pending delivery
   with a conditional UPDATE, which works the same on SQLite and PostgreSQL and holds no transaction open
   during the HTTP call.
@@ -211,6 +214,21 @@ def send_pending(sub_id: int, case_id: int) -> int:
 @task()
 def send_case_feed(sub_id: int, case_id: int) -> int:
     return send_pending(sub_id, case_id)
+
+
+def requeue_overdue(now=None, grace_seconds: float = 120) -> int:
+    """Queues a sending task for each (subscription, case) whose first pending delivery is overdue by more than
+    `grace_seconds` and not leased: its task was lost (a worker killed mid-task) or never ran. Returns how many."""
+    now = now or timezone.now()
+    late = now - dt.timedelta(seconds=grace_seconds)
+    pairs = set(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=late)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .values_list("subscription_id", "case_id")[:1000]
+    )
+    for sub_id, case_id in sorted(pairs):
+        send_case_feed.enqueue(sub_id, case_id)
+    return len(pairs)
 
 
 def retry_due(now=None, revive_dead: bool = False) -> int:

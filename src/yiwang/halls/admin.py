@@ -11,12 +11,17 @@ from yiwang.orgs.admin import RoleAdmin, limit_to_scope
 from yiwang.orgs.models import Role
 
 from .models import (
+    AgencyProject,
     Appointment,
+    AssistedCase,
+    BankItem,
     BusinessLine,
     HallEvent,
     HallProfile,
+    HallStaff,
     HoursException,
     OpeningHours,
+    SmartTeller,
     SurveyRequest,
     Ticket,
     WindowItem,
@@ -143,3 +148,42 @@ class SurveyRequestAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
         return limit_to_scope(request, qs, Role.REVIEWER, "organisation")
+
+
+@admin.register(HallStaff)
+class HallStaffAdmin(HallScopedAdmin):
+    """Helpers of service points and staff of bank outlets, named by the hall's manager."""
+
+    list_display = ["hall", "user", "kind", "started_at", "ended_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(AgencyProject)
+class AgencyProjectAdmin(HallScopedAdmin):
+    """Free agency (代办): the manager assigns an enterprise's project to a helper of the point."""
+
+    list_display = ["name", "enterprise", "hall", "helper", "created_at", "closed_at"]
+    raw_id_fields = ["enterprise", "helper"]
+
+
+@admin.register(SmartTeller)
+class SmartTellerAdmin(HallScopedAdmin):
+    list_display = ["client", "hall"]
+
+
+@admin.register(AssistedCase)
+class AssistedCaseAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "hall", "helper_name", "created_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(BankItem)
+class BankItemAdmin(RoleAdmin):
+    """The items the city opened to bank outlets (catalog administrators decide; hall managers read)."""
+
+    view_roles = (Role.CATALOG_ADMIN, Role.HALL_MANAGER)
+    edit_roles = (Role.CATALOG_ADMIN,)
+    list_display = ["item", "self_service", "opened_at"]
+    list_filter = ["self_service"]
+    raw_id_fields = ["item"]

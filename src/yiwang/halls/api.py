@@ -23,6 +23,7 @@ from yiwang.catalog.models import ServiceItem
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import access as id_access
+from yiwang.identity.api_security import require_scope
 from yiwang.identity.models import AgentPermission, Person
 from yiwang.orgs.models import Hall, Role, Window
 
@@ -384,7 +385,9 @@ def _hall_out(hall: Hall, today: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/{int:hall_id}", response={200: HallQueueOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours")
+@router.get(
+    "/{int:hall_id}", response={200: HallQueueOut, 404: ErrorOut}, summary="A hall: lines, people waiting, hours"
+)
 def get_hall(request: HttpRequest, hall_id: int):
     return _hall_out(_hall(hall_id), timezone.localdate())
 
@@ -395,7 +398,9 @@ def display(request: HttpRequest, hall_id: int):
 
 
 @router.get(
-    "/lines/{int:line_id}/availability", response={200: list[BookingDayOut], 404: ErrorOut}, summary="Free appointment times"
+    "/lines/{int:line_id}/availability",
+    response={200: list[BookingDayOut], 404: ErrorOut},
+    summary="Free appointment times",
 )
 def availability(request: HttpRequest, line_id: int, date_from: dt.date | None = None, days: int | None = None):
     line = _line_or_404(line_id)
@@ -540,18 +545,30 @@ def check_in(request: HttpRequest, code: str):
 @router.post(
     "/{int:hall_id}/tickets",
     response={201: TicketOut, 200: TicketOut, **ERRORS},
-    auth=session_auth,
+    auth=[require_scope("halls:kiosk"), session_auth],
     summary="Take a number",
 )
 def take(request: HttpRequest, hall_id: int, payload: TicketIn):
     """A person takes a number (as from the hall's QR code); a clerk of the hall issues one from the front desk,
-    with a priority group if the person belongs to one."""
+    with a priority group if the person belongs to one; a kiosk of the hall's operator (a machine client with
+    scope halls:kiosk) issues one as the kiosk page does."""
     hall = _hall(hall_id)
+    client = getattr(request, "machine_client", None)
+    if client is not None and client.organisation_id != hall.organisation_id:
+        raise Http404
     line = BusinessLine.objects.filter(hall=hall, pk=payload.line_id).first()
     if line is None:
         raise ProblemsError([Problem("line_id", _("Choose a line of this hall."), "invalid")])
     a = id_access.actor(request)
-    if access.clerk_halls(a).filter(pk=hall.pk).exists():
+    if client is not None:
+        ticket, created = services.take_ticket(
+            line,
+            source=TicketSource.KIOSK,
+            by=services.By(name=client.name, channel="kiosk"),
+            priority_group=payload.priority_group,
+            client_ref=payload.client_ref,
+        )
+    elif access.clerk_halls(a).filter(pk=hall.pk).exists():
         ticket, created = services.take_ticket(
             line,
             source=TicketSource.DESK,
@@ -606,7 +623,9 @@ def _window_out(window: Window, called: Ticket | None = None, current: Any = _UN
     }
 
 
-@router.get("/windows/{int:window_id}", response={200: CallingWindowOut, **ERRORS}, auth=session_auth, summary="A window")
+@router.get(
+    "/windows/{int:window_id}", response={200: CallingWindowOut, **ERRORS}, auth=session_auth, summary="A window"
+)
 def get_window(request: HttpRequest, window_id: int):
     window = access.window_or_404(_staff(request), window_id)
     out = _window_out(window)
@@ -811,3 +830,288 @@ def result(
         survey, _by(request, "api"), role=role, conclusion=conclusion, findings=findings, photos=photos or []
     )
     return _survey_out(survey)
+
+
+# --- assisted handling (帮办代办) and bank outlets (政银通办) -------------------------------------------------------
+
+
+class AssistPersonIn(Schema):
+    name: str
+    doc_type: str = "resident_id"
+    doc_number: str
+
+
+class AssistConsentIn(Schema):
+    hall_id: int = Field(..., description="The service point where the helper works")
+    applicant: AssistPersonIn
+    enterprise: str = Field("", description="For an enterprise: its unified social credit code")
+    item_code: str
+    method: str = Field(..., description="sms (a code goes to the person's registered phone) or signature")
+    signature_png: str = Field("", description="For signature: the PNG image, base64")
+
+
+class AssistConsentOut(Schema):
+    id: int
+    method: str
+    confirmed: bool
+    expires_at: dt.datetime
+    sent_to: str = Field("", description="The masked phone the SMS code went to")
+
+
+class AssistCodeIn(Schema):
+    code: str
+
+
+class AssistApplyIn(Schema):
+    consent_id: int
+    form_data: dict[str, Any] = Field(default_factory=dict)
+    material_ids: list[int] = Field(default_factory=list, description="Catalog materials seen on paper")
+    project_id: int | None = Field(None, description="The enterprise project (代办) this case belongs to")
+
+
+class BankApplyIn(Schema):
+    hall_id: int | None = Field(None, description="Bank staff: their outlet (a smart teller's is its own)")
+    item_code: str
+    applicant: AssistPersonIn
+    enterprise: str = ""
+    form_data: dict[str, Any] = Field(default_factory=dict)
+    material_ids: list[int] = Field(default_factory=list)
+
+
+class AssistedOut(Schema):
+    case_number: str
+    item_name: str
+    channel: str
+    state: str
+    hall_id: int
+    hall: str
+    helped_by: str
+    applicant_name: str
+    pickup_here: bool
+    project_id: int | None
+    query_code: str | None = Field(None, description="Only in the response that created the case: hand it over")
+
+
+class AssistProjectOut(Schema):
+    id: int
+    name: str
+    enterprise: str
+    hall_id: int
+    closed: bool
+    cases: list[AssistedOut]
+
+
+class BankItemOut(Schema):
+    item_code: str
+    name: str
+    self_service: bool
+
+
+def _assisted(row: Any, query_code: str = "") -> dict[str, Any]:
+    case = row.case
+    return {
+        "case_number": case.case_number,
+        "item_name": case.item_name,
+        "channel": case.channel,
+        "state": case.state,
+        "hall_id": row.hall_id,
+        "hall": row.hall.name,
+        "helped_by": row.helper_name,
+        "applicant_name": case.applicant_name,
+        "pickup_here": row.pickup_here,
+        "project_id": row.project_id,
+        "query_code": query_code or None,
+    }
+
+
+def _staff_hall(request: HttpRequest, hall_id: int, kind: str) -> Hall:
+    from . import assist
+
+    halls = assist.staff_halls(request.user, kind)
+    if not halls.exists():
+        raise PermissionDenied(_("This is for helpers of service points and staff of bank outlets."))
+    hall = halls.filter(pk=hall_id).first()
+    if hall is None:
+        raise Http404
+    return hall
+
+
+def _enterprise_ref(code: str) -> Any:
+    from yiwang.cases import applying
+
+    return applying.enterprise_by_code(code, "enterprise") if code.strip() else None
+
+
+def _applied(request: HttpRequest, done: Any) -> tuple[int, dict[str, Any]]:
+    from .models import AssistedCase
+
+    row = AssistedCase.objects.select_related("case", "hall").get(case=done.case)
+    return (201 if done.created else 200), _assisted(row, done.query_code)
+
+
+@router.post(
+    "/assist/consents", response={201: AssistConsentOut, **ERRORS}, auth=session_auth, summary="Record a consent"
+)
+def assist_consent(request: HttpRequest, payload: AssistConsentIn):
+    """A helper asks the person's consent to apply for one item: an SMS code to confirm, or the signature."""
+    import base64
+    import binascii
+
+    from . import assist
+    from .models import StaffKind
+
+    hall = _staff_hall(request, payload.hall_id, StaffKind.HELPER)
+    a = payload.applicant
+    person = assist.find_person(a.name, a.doc_type, a.doc_number)
+    try:
+        signature = base64.b64decode(payload.signature_png, validate=True) if payload.signature_png else None
+    except (binascii.Error, ValueError):
+        signature = b""
+    started = assist.start_consent(
+        request.user,
+        hall,
+        person=person,
+        enterprise=_enterprise_ref(payload.enterprise),
+        item_code=payload.item_code,
+        method=payload.method,
+        signature=signature,
+    )
+    c = started.consent
+    return 201, {
+        "id": c.pk,
+        "method": c.method,
+        "confirmed": c.confirmed_at is not None,
+        "expires_at": c.expires_at,
+        "sent_to": started.sent_to,
+    }
+
+
+@router.post(
+    "/assist/consents/{int:consent_id}/confirm",
+    response={200: AssistConsentOut, **ERRORS},
+    auth=session_auth,
+    summary="Confirm a consent with the SMS code",
+)
+def assist_confirm(request: HttpRequest, consent_id: int, payload: AssistCodeIn):
+    from . import assist
+    from .models import Consent, StaffKind
+
+    if not assist.is_staff(request.user, StaffKind.HELPER):
+        raise PermissionDenied(_("This is for helpers of service points and staff of bank outlets."))
+    if not Consent.objects.filter(pk=consent_id, helper=request.user).exists():
+        raise Http404
+    c = assist.confirm_consent(request.user, consent_id, payload.code)
+    return {"id": c.pk, "method": c.method, "confirmed": True, "expires_at": c.expires_at}
+
+
+@router.post(
+    "/assist/applications",
+    response={200: AssistedOut, 201: AssistedOut, **ERRORS},
+    auth=session_auth,
+    summary="Apply for the person who consented",
+)
+def assist_apply(request: HttpRequest, payload: AssistApplyIn):
+    """The one apply door with channel "helper"; send an Idempotency-Key header to make a retry safe."""
+    from yiwang.cases.actions import Caller
+    from yiwang.cases.models import Channel
+
+    from . import assist
+    from .models import Consent, StaffKind
+
+    if not assist.is_staff(request.user, StaffKind.HELPER):
+        raise PermissionDenied(_("This is for helpers of service points and staff of bank outlets."))
+    consent = (
+        Consent.objects.select_related("hall", "person", "enterprise")
+        .filter(pk=payload.consent_id, helper=request.user)
+        .first()
+    )
+    if consent is None:
+        raise Http404
+    done = assist.apply_assisted(
+        Caller.of(request),
+        channel=Channel.HELPER,
+        hall=consent.hall,
+        item_code=consent.item_code,
+        person=consent.person,
+        enterprise=consent.enterprise,
+        form=payload.form_data,
+        material_ids=tuple(payload.material_ids),
+        consent_id=consent.pk,
+        project_id=payload.project_id,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+    return _applied(request, done)
+
+
+@router.get(
+    "/assist/projects", response={200: list[AssistProjectOut], **ERRORS}, auth=session_auth, summary="My 代办 projects"
+)
+def assist_projects(request: HttpRequest):
+    """The enterprise projects assigned to the signed-in helper, with their cases."""
+    from . import assist
+    from .models import StaffKind
+
+    if not assist.is_staff(request.user, StaffKind.HELPER):
+        raise PermissionDenied(_("This is for helpers of service points and staff of bank outlets."))
+    out = []
+    for p in assist.projects_of(request.user)[:200]:
+        out.append(
+            {
+                "id": p.pk,
+                "name": p.name,
+                "enterprise": p.enterprise.name,
+                "hall_id": p.hall_id,
+                "closed": p.closed_at is not None,
+                "cases": [_assisted(row) for row in p.cases.select_related("case", "hall")],
+            }
+        )
+    return out
+
+
+@router.post(
+    "/bank/applications",
+    response={200: AssistedOut, 201: AssistedOut, **ERRORS},
+    auth=[require_scope("halls:bank"), session_auth],
+    summary="Apply at a bank outlet",
+)
+def bank_apply(request: HttpRequest, payload: BankApplyIn):
+    """The one apply door with channel "bank": the outlet's staff (session) or its smart teller (a machine client
+    with scope halls:bank registered at the outlet), for items the city opened to bank outlets."""
+    from yiwang.cases import applying
+    from yiwang.cases.actions import Caller
+    from yiwang.cases.models import Channel
+
+    from . import assist
+    from .models import StaffKind
+
+    client = getattr(request, "machine_client", None)
+    if client is not None:
+        hall = assist.teller_hall(client)
+        if hall is None:
+            raise PermissionDenied(_("This machine client is not a smart teller of a bank outlet."))
+    else:
+        hall = _staff_hall(request, payload.hall_id or 0, StaffKind.BANK)
+    a = payload.applicant
+    done = assist.apply_assisted(
+        Caller.of(request),
+        channel=Channel.BANK,
+        hall=hall,
+        item_code=payload.item_code,
+        person=applying.PersonRef(name=a.name, doc_type=a.doc_type, doc_number=a.doc_number),
+        enterprise=applying.EnterpriseRef(credit_code=payload.enterprise) if payload.enterprise.strip() else None,
+        form=payload.form_data,
+        material_ids=tuple(payload.material_ids),
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+    return _applied(request, done)
+
+
+@router.get("/bank/items", response={200: list[BankItemOut]}, summary="Items open at bank outlets")
+def bank_items(request: HttpRequest):
+    """Public: the items the city opened to bank outlets, and which of them smart tellers take."""
+    from . import assist
+
+    return [
+        {"item_code": b.item.item_code, "name": b.item.current.name, "self_service": b.self_service}
+        for b in assist.bank_items()[:1000]
+    ]

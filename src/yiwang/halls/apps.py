@@ -8,6 +8,14 @@ class HallsConfig(AppConfig):
     verbose_name = _("Service halls")
 
     def ready(self) -> None:
-        from . import handlers, panels  # noqa: F401 - receivers: case changes
+        from yiwang.identity.scopes import API_SCOPES
 
+        from . import assist, handlers, panels
+
+        handlers.register()  # the outbox subscriber on case events
         panels.register()
+        assist.register()
+        API_SCOPES.add("halls:bank", _("Apply at a bank outlet's smart teller (政银通办)"), order=50)
+        API_SCOPES.add(
+            "halls:kiosk", _("Issue queue numbers and read the calling screen of halls (kiosks, screens)"), order=51
+        )

@@ -674,3 +674,162 @@ class DayFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.day}"
+
+
+# --- assisted handling (帮办代办) and bank outlets (政银通办) -------------------------------------------------------
+
+
+class StaffKind(models.TextChoices):
+    HELPER = "helper", _("Helper (帮办代办)")
+    BANK = "bank", _("Bank outlet staff (政银通办)")
+
+
+class HallStaff(models.Model):
+    """An account working at a service point as a helper, or at a bank outlet as its staff.
+
+    Helpers and bank staff are not government employees with an organisation role: the hall's manager names them
+    here (back office), and what they may do follows from the hall's kind (a helper at a service point, bank
+    staff at a bank outlet). Ending the assignment (`ended_at`) ends every right at once.
+    """
+
+    hall = models.ForeignKey("orgs.Hall", on_delete=models.CASCADE, related_name="+", verbose_name=_("hall"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=StaffKind.choices)
+    started_at = models.DateTimeField(_("since"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("helper or bank outlet staff")
+        verbose_name_plural = _("helpers and bank outlet staff")
+        constraints = [models.UniqueConstraint(fields=["hall", "user", "kind"], name="halls_staff_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.hall_id} ({self.kind})"
+
+
+class BankItem(models.Model):
+    """An item the city opened to bank outlets (政银通办): handled at their counters, and at their smart tellers
+    when `self_service`."""
+
+    item = models.OneToOneField(
+        "catalog.ServiceItem", on_delete=models.CASCADE, related_name="+", verbose_name=_("service item")
+    )
+    self_service = models.BooleanField(_("on smart tellers too"), default=False)
+    opened_at = models.DateTimeField(_("opened to bank outlets at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("item opened to bank outlets")
+        verbose_name_plural = _("items opened to bank outlets")
+
+    def __str__(self) -> str:
+        return str(self.item_id)
+
+
+class SmartTeller(models.Model):
+    """A bank outlet's smart teller: a machine client (scope halls:bank) standing in one bank outlet."""
+
+    client = models.OneToOneField(
+        "identity.MachineClient", on_delete=models.CASCADE, related_name="+", verbose_name=_("machine client")
+    )
+    hall = models.ForeignKey("orgs.Hall", on_delete=models.CASCADE, related_name="+", verbose_name=_("bank outlet"))
+
+    class Meta:
+        verbose_name = _("smart teller")
+        verbose_name_plural = _("smart tellers")
+
+    def __str__(self) -> str:
+        return f"{self.client_id} @ {self.hall_id}"
+
+
+class ConsentMethod(models.TextChoices):
+    SMS = "sms", _("SMS confirmation code")
+    SIGNATURE = "signature", _("Signature")
+
+
+class Consent(models.Model):
+    """A person's consent that a helper applies for one item on their behalf (or their enterprise's).
+
+    By SMS: a 6-digit code sent to the person's registered phone, stored hashed, valid 10 minutes, 5 tries. By
+    signature: the person signs on the helper's screen (PNG kept as evidence). A consent serves one application
+    (`case` is set in the submit transaction by a conditional update, so it is never used twice).
+    """
+
+    hall = models.ForeignKey("orgs.Hall", on_delete=models.PROTECT, related_name="+")
+    helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "identity.Enterprise", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    item_code = models.CharField(_("item code"), max_length=40)
+    method = models.CharField(_("method"), max_length=10, choices=ConsentMethod.choices)
+    code_hash = models.CharField(max_length=128, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    signature = models.BinaryField(null=True, blank=True)
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent to assisted handling")
+        verbose_name_plural = _("consents to assisted handling")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.item_code} ({self.person_id})"
+
+
+class AgencyProject(models.Model):
+    """Free agency (代办) for an enterprise's project: an assigned helper follows it through its cases."""
+
+    enterprise = models.ForeignKey(
+        "identity.Enterprise", on_delete=models.PROTECT, related_name="+", verbose_name=_("enterprise")
+    )
+    name = models.CharField(_("project"), max_length=200)
+    hall = models.ForeignKey("orgs.Hall", on_delete=models.PROTECT, related_name="+", verbose_name=_("service point"))
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned helper")
+    )
+    created_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("project closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("enterprise agency project (代办)")
+        verbose_name_plural = _("enterprise agency projects (代办)")
+        indexes = [models.Index(fields=["helper", "closed_at"], name="halls_project_helper")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssistedCase(models.Model):
+    """Who helped, where and for whom: one row per case applied through a helper or at a bank outlet."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=StaffKind.choices)
+    hall = models.ForeignKey("orgs.Hall", on_delete=models.PROTECT, related_name="+", verbose_name=_("where"))
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    client = models.ForeignKey(
+        "identity.MachineClient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    helper_name = models.CharField(_("helped by"), max_length=150)
+    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "identity.Enterprise", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    project = models.ForeignKey(AgencyProject, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    pickup_here = models.BooleanField(_("result picked up here"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["person", "created_at"], name="halls_assisted_person"),
+            models.Index(fields=["helper", "created_at"], name="halls_assisted_helper"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id} @ {self.hall_id}"

@@ -574,8 +574,12 @@ def book(
     booker: Booker,
     attendees: Sequence[Any] | None = None,
     hold_token: str = "",
+    case: Any = None,
 ) -> Appointment:
-    """Books a slot for one or several items and persons: the seats held first, otherwise any free ones."""
+    """Books a slot for one or several items and persons: the seats held first, otherwise any free ones.
+
+    `case` links the visit to the case it is for (a depth-III item applied for online, then one visit, 网上预审 +
+    预约): the caller has checked the case is the booker's own; its item must be among the items booked."""
     profile = _profile(line.hall_id)
     now = timezone.now()
     if attendees is None:
@@ -583,6 +587,8 @@ def book(
     people, problems = _attendee_problems(attendees, profile)
     found, item_problems = _item_problems(line, items)
     problems += item_problems
+    if case is not None and not any(i.pk == case.item_id for i in found):
+        problems.append(Problem("items", _("Book the visit for the item of the case it belongs to."), "case_item"))
     if problems:
         raise ProblemsError(problems)
     start, end = _slot_bounds(line, profile, starts_at, now)
@@ -604,6 +610,7 @@ def book(
             party_size=n,
             item_names=[i.current.name for i in found],
             channel=booker.channel,
+            case=case,
         )
         appt.items.set(found)
         held: list[int] = []
@@ -629,6 +636,7 @@ def book(
                 "starts_at": start.isoformat(),
                 "persons": n,
                 "items": [i.item_code for i in found],
+                **({"case": case.case_number} if case is not None else {}),
             },
         )
     return appt

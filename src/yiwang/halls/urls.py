@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import booking, public, surveys, workbench
+from .views import assist, booking, public, surveys, workbench
 
 app_name = "halls"
 urlpatterns = [
@@ -31,6 +31,11 @@ urlpatterns = [
     path("workbench/halls/windows/<int:window_id>/<str:action>/", workbench.act, name="act"),
     path("workbench/halls/<int:hall_id>/desk/", workbench.desk, name="desk"),
     path("workbench/halls/<int:hall_id>/manage/", workbench.manage, name="manage"),
+    path("workbench/halls/assist/", assist.home, name="assist"),
+    path("workbench/halls/assist/consent/<int:consent_id>/", assist.consent_page, name="assist_consent"),
+    path("workbench/halls/assist/consent/<int:consent_id>/apply/", assist.apply_helper, name="assist_apply"),
+    path("workbench/halls/assist/bank/apply/", assist.apply_bank, name="assist_bank_apply"),
+    path("workbench/halls/assist/cases/<str:case_number>/", assist.done, name="assist_done"),
     path("workbench/surveys/", surveys.survey_list, name="surveys"),
     path("workbench/surveys/<int:pk>/", surveys.survey_staff, name="survey_staff"),
     path("workbench/surveys/<int:pk>/photos/<int:photo_id>/", surveys.survey_photo, name="survey_photo"),

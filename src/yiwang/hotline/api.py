@@ -17,9 +17,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.errors import Problem, ProblemsError
+from yiwang.core.replica import reads
 from yiwang.identity.api_security import require_scope
 from yiwang.identity.masking import mask_name, mask_phone
 from yiwang.orgs.models import Organisation
@@ -736,6 +738,7 @@ def knowledge_entry(request: HttpRequest, key: str):
 
 
 @router.get("/stats", response={200: dict, **ERRORS}, auth=READ, summary="Statistics from the rollups")
+@decorate_view(reads)
 def statistics(request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None):
     ha = _ha(request)
     if not stats.may_read(ha):

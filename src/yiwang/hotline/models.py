@@ -447,7 +447,7 @@ class WorkOrderEvent(models.Model):
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=24)
+    action = models.CharField(max_length=40)
     from_state = models.CharField(max_length=10, blank=True)
     to_state = models.CharField(max_length=10, blank=True)
     at = models.DateTimeField(default=timezone.now)

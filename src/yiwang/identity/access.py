@@ -15,6 +15,7 @@ behaves exactly like an id that does not exist (404, never 403, never a hint).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,16 +53,21 @@ class Reach:
         return q
 
     def organisation_ids(self) -> list[int] | None:
-        """The organisations reached, as ids (None: all). One small query on organisations, so a list of cases or
-        steps filters on its own indexed organisation column instead of joining organisations with ORs."""
+        """The organisations reached, as ids (None: all). One small query on organisations (once per Reach, i.e. per
+        request), so a list of cases or steps filters on its own indexed organisation column instead of joining
+        organisations with ORs."""
         from yiwang.orgs.models import Organisation
 
         if self.everywhere:
             return None
-        q = Q(pk__in=sorted(self.org_ids)) | Q(parent_id__in=sorted(self.parent_ids))
-        for path in self.division_paths:
-            q |= Q(division__path__startswith=path)
-        return list(Organisation.objects.filter(q).values_list("pk", flat=True).order_by("pk"))
+        cached = self.__dict__.get("_organisation_ids")
+        if cached is None:
+            q = Q(pk__in=sorted(self.org_ids)) | Q(parent_id__in=sorted(self.parent_ids))
+            for path in self.division_paths:
+                q |= Q(division__path__startswith=path)
+            cached = list(Organisation.objects.filter(q).values_list("pk", flat=True).order_by("pk"))
+            self.__dict__["_organisation_ids"] = cached  # frozen, but this is a cache, not a field
+        return list(cached)
 
     def covers(self, org_id: int | None, parent_id: int | None = None, division_path: str = "") -> bool:
         if self.everywhere:
@@ -80,6 +86,7 @@ class Actor:
     user_id: int | None = None
     is_superuser: bool = False
     person_id: int | None = None
+    person_name: str = ""
     # enterprise id → permissions granted (a legal representative holds all of them)
     agencies: dict[int, frozenset[str]] = field(default_factory=dict)
     # role → reach
@@ -137,23 +144,69 @@ def agencies_of(person_id: int) -> dict[int, frozenset[str]]:
     return agencies
 
 
+def _user_facts(user_id: int) -> list[tuple]:
+    """Everything `actor_for_user` needs, in one statement: the person (id, name), the enterprises the person acts
+    for as an agent (with the permissions) or as legal representative, and the memberships with their division.
+
+    Rows are (kind, id, covers_division, text, path): "p" person id and name; "a" enterprise id and the agent's
+    permissions (JSON text); "e" enterprise id (legal representative); "m" organisation id, covers_division, role
+    and the organisation's division path.
+    """
+    from django.db import connection
+
+    from yiwang.orgs.models import Division, Organisation
+
+    q = connection.ops.quote_name
+    person, agent, ent = (q(m._meta.db_table) for m in (Person, Agent, Enterprise))
+    member, org, division = (q(m._meta.db_table) for m in (Membership, Organisation, Division))
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    sql = (
+        f"SELECT 'p', p.id, CAST(NULL AS BOOLEAN), p.name, CAST(NULL AS VARCHAR(120)) "  # noqa: S608 - model tables
+        f"FROM {person} p WHERE p.user_id = %s "
+        f"UNION ALL SELECT 'a', a.enterprise_id, NULL, CAST(a.permissions AS TEXT), NULL "
+        f"FROM {agent} a INNER JOIN {person} p ON p.id = a.person_id WHERE p.user_id = %s "
+        f"AND a.revoked_at IS NULL AND (a.valid_until IS NULL OR a.valid_until >= %s) "
+        f"UNION ALL SELECT 'e', e.id, NULL, NULL, NULL "
+        f"FROM {ent} e INNER JOIN {person} p ON p.id = e.legal_rep_id WHERE p.user_id = %s "
+        f"UNION ALL SELECT 'm', m.organisation_id, m.covers_division, m.role, d.path "
+        f"FROM {member} m INNER JOIN {org} o ON o.id = m.organisation_id "
+        f"INNER JOIN {division} d ON d.id = o.division_id WHERE m.user_id = %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [user_id, user_id, today, user_id, user_id])
+        return cur.fetchall()
+
+
 def actor_for_user(user: Any) -> Actor:
-    """Two queries: the person with their active agencies, and the memberships."""
+    """One query (`_user_facts`): the person with their active agencies, and the memberships."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
-    person = Person.objects.filter(user_id=user.pk).only("id").first()
-    agencies = agencies_of(person.pk) if person is not None else {}
+    person_id: int | None = None
+    person_name = ""
+    agencies: dict[int, frozenset[str]] = {}
+    represented: set[int] = set()
     roles: dict[str, dict[str, set]] = {}
-    for m in Membership.objects.filter(user_id=user.pk).select_related("organisation__division"):
-        r = roles.setdefault(m.role, {"org": set(), "parent": set(), "paths": set()})
-        r["org"].add(m.organisation_id)
-        r["parent"].add(m.organisation_id)
-        if m.covers_division or m.role == Role.SUPERVISOR:
-            r["paths"].add(m.organisation.division.path)
+    for kind, pk, covers, text, path in _user_facts(user.pk):
+        if kind == "p":
+            person_id, person_name = pk, text or ""
+        elif kind == "a":
+            perms = text if isinstance(text, list) else json.loads(text or "[]")
+            agencies[pk] = agencies.get(pk, frozenset()) | frozenset(perms)
+        elif kind == "e":
+            represented.add(pk)
+        else:
+            r = roles.setdefault(text, {"org": set(), "parent": set(), "paths": set()})
+            r["org"].add(pk)
+            r["parent"].add(pk)
+            if covers or text == Role.SUPERVISOR:
+                r["paths"].add(path)
+    for eid in represented:
+        agencies[eid] = frozenset(AgentPermission.values)
     return Actor(
         user_id=user.pk,
         is_superuser=bool(user.is_superuser),
-        person_id=person.pk if person else None,
+        person_id=person_id,
+        person_name=person_name,
         agencies=agencies,
         roles={
             role: Reach(frozenset(v["org"]), frozenset(v["parent"]), tuple(sorted(v["paths"])))

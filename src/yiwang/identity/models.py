@@ -421,6 +421,42 @@ class ReusableMaterial(models.Model):
         return self.title
 
 
+class Address(models.Model):
+    """One entry of a person's address book (收货地址), for results sent by post: personal data, stored encrypted."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(_("label"), max_length=20, blank=True, help_text=_("For example: home, office"))
+    recipient = EncryptedTextField(_("recipient"))
+    phone = EncryptedTextField(_("phone"))
+    address = EncryptedTextField(_("address"))
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at", "-id"]
+        verbose_name = _("address")
+        verbose_name_plural = _("address book")
+
+    def __str__(self) -> str:
+        return f"{self.label or masking.mask_name(self.recipient)} · {self.masked_address}"
+
+    @property
+    def masked_address(self) -> str:
+        return masking.mask_address(self.address)
+
+    @property
+    def masked_phone(self) -> str:
+        return masking.mask_phone(self.phone)
+
+    @property
+    def masked_recipient(self) -> str:
+        return masking.mask_name(self.recipient)
+
+    def postal_text(self) -> str:
+        """The whole entry as a courier needs it: recipient, phone, address."""
+        return f"{self.recipient} {self.phone} {self.address}"
+
+
 class DataUse(models.Model):
     """Every reuse of a person's or enterprise's data: what, by whom, for which purpose or case, when."""
 
@@ -442,6 +478,21 @@ class DataUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} · {self.used_by}"
+
+    @property
+    def what_label(self) -> str:
+        """`what` as a person reads it: a profile use stores field names ("phone, address"), shown by their labels
+        (手机号码、地址); other uses store a title already."""
+        if self.category != ReuseCategory.PROFILE:
+            return self.what
+        model = Enterprise if self.enterprise_id else Person
+        labels = []
+        for name in (n.strip() for n in self.what.split(",")):
+            try:
+                labels.append(str(model._meta.get_field(name).verbose_name))
+            except Exception:  # a field renamed since: its stored name, rather than nothing
+                labels.append(name)
+        return "、".join(label for label in labels if label)
 
 
 class ClientKind(models.TextChoices):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from yiwang.core.plugins import Hook
 
 from . import access, masking, services
 from .models import (
+    Address,
     Agent,
     AgentPermission,
     DataUse,
@@ -446,6 +448,111 @@ def download_name(material: ReusableMaterial) -> str:
     kind = uploads.BY_CONTENT_TYPE.get(material.content_type)
     ext = kind.extension if kind else "bin"
     return f"{material.title}.{ext}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Address book (results sent by post)
+# ---------------------------------------------------------------------------------------------------------------
+
+MAX_ADDRESSES = 20
+ADDRESS_MAX = 200
+_PHONE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}")
+
+
+def addresses(person: Person) -> QuerySet[Address]:
+    """The person's address book, the default first."""
+    return Address.objects.filter(person=person)
+
+
+def address_for(person: Person, address_id: Any) -> Address | None:
+    """One of the person's own addresses, or None (someone else's id reveals nothing)."""
+    try:
+        pk = int(address_id)
+    except (TypeError, ValueError):
+        return None
+    return Address.objects.filter(person=person, pk=pk).first()
+
+
+def address_problems(recipient: str, phone: str, address: str, prefix: str = "") -> list[Problem]:
+    """What is wrong with an address entry, one problem per field (field names with `prefix`)."""
+    problems = []
+    if not recipient.strip():
+        problems.append(Problem(f"{prefix}recipient", _("Enter the recipient's name."), "required"))
+    elif len(recipient.strip()) > 50:
+        problems.append(Problem(f"{prefix}recipient", _("The name is longer than 50 characters."), "too_long"))
+    digits = re.sub(r"[\s]", "", phone or "")
+    if not digits:
+        problems.append(Problem(f"{prefix}phone", _("Enter the recipient's phone number."), "required"))
+    elif not _PHONE.fullmatch(digits):
+        problems.append(
+            Problem(
+                f"{prefix}phone",
+                _("Enter an 11-digit mobile number starting with 1, or a landline with its area code."),
+                "invalid",
+            )
+        )
+    text = " ".join((address or "").split())
+    if len(text) < 6:
+        problems.append(
+            Problem(
+                f"{prefix}address",
+                _("Enter the full address: province, city, district, street and number."),
+                "required",
+            )
+        )
+    elif len(text) > ADDRESS_MAX:
+        problems.append(Problem(f"{prefix}address", _("The address is longer than 200 characters."), "too_long"))
+    return problems
+
+
+def add_address(
+    person: Person, *, recipient: str, phone: str, address: str, label: str = "", is_default: bool = False
+) -> Address:
+    """Adds an entry (checked first; at most MAX_ADDRESSES); the first one, or one marked so, is the default."""
+    problems = address_problems(recipient, phone, address)
+    if len(label.strip()) > 20:
+        problems.append(Problem("label", _("The label is longer than 20 characters."), "too_long"))
+    if addresses(person).count() >= MAX_ADDRESSES:
+        problems.append(Problem("address", _("The address book is full (20 entries): delete one first."), "too_many"))
+    if problems:
+        raise ProblemsError(problems)
+    with transaction.atomic():
+        first = not addresses(person).exists()
+        if is_default and not first:
+            addresses(person).update(is_default=False)
+        return Address.objects.create(
+            person=person,
+            label=label.strip(),
+            recipient=recipient.strip(),
+            phone=re.sub(r"\s", "", phone),
+            address=" ".join(address.split()),
+            is_default=is_default or first,
+        )
+
+
+def delete_address(person: Person, address_id: Any) -> Address:
+    """Deletes one entry (cases keep their own copy of the address they were sent to); 404 when not the person's."""
+    found = address_for(person, address_id)
+    if found is None:
+        raise Http404
+    with transaction.atomic():
+        found.delete()
+        if found.is_default:
+            nxt = addresses(person).order_by("-created_at", "-id").first()
+            if nxt is not None:
+                Address.objects.filter(pk=nxt.pk).update(is_default=True)
+    return found
+
+
+def set_default_address(person: Person, address_id: Any) -> Address:
+    found = address_for(person, address_id)
+    if found is None:
+        raise Http404
+    with transaction.atomic():
+        addresses(person).exclude(pk=found.pk).update(is_default=False)
+        Address.objects.filter(pk=found.pk).update(is_default=True)
+    found.is_default = True
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------------------

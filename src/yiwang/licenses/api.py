@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 from ninja import File, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from yiwang.core import uploads
@@ -24,6 +25,7 @@ from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.core.api_types import IsoDate
 from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError, both_languages
+from yiwang.core.replica import reads
 from yiwang.identity.access import actor
 from yiwang.identity.api_security import require_scope, scoped_client
 from yiwang.identity.documents import DocType
@@ -164,6 +166,7 @@ def _verification(identifier: str, verdict) -> dict[str, Any]:
 
 
 @router.get("/verify/{identifier}", response={200: LicenseVerificationOut, 429: ErrorOut}, auth=None)
+@decorate_view(reads)
 def verify(request: HttpRequest, identifier: str, s: str | None = None):
     """Public: genuine and in force? outcome is valid, suspended, revoked, superseded, expired, key_revoked,
     forged (wrong check character, signature or fingerprint `s`), not_found or malformed."""
@@ -257,6 +260,7 @@ class SavingsOut(CountOut):
 
 
 @router.get("/stats", response={200: SavingsOut, 400: ErrorOut, 403: ErrorOut}, auth=session_auth)
+@decorate_view(reads)
 def stats(request: HttpRequest, since: str | None = None, until: str | None = None):
     """Submissions saved by e-licenses (uses in place of paper, with a case number): totals, per license type,
     per item and per month, for catalog administrators, supervisors and system administrators, within their reach.

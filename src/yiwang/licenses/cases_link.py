@@ -1,6 +1,6 @@
 """Where e-licenses meet cases — from the licenses side only (licenses depends on cases, never the reverse).
 
-1. Issued on approval. When a case is approved (`cases.signals.case_changed`, action "approve") for an item whose
+1. Issued on approval. When a case is approved (outbox topic `cases.case_changed`, action "approve") for an item whose
    result is a license type, a task issues the license through `services.issue_from_case`: holder = the case's
    enterprise, else its person; field values = the version's mapping (`mapping.values`: form fields, facts of the
    applicant and the case, dates, fixed values; the certificate number from the type's numbering rule); issuer =
@@ -29,10 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from yiwang.cases import applying, uploads
+from yiwang.cases import applying, results, uploads
 from yiwang.cases import services as case_services
-from yiwang.cases import signals as case_signals
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource, State
+from yiwang.core import outbox
 from yiwang.core.errors import Problem, ProblemsError, render
 from yiwang.identity import services as identity
 from yiwang.identity.models import Enterprise, Person, ReuseCategory
@@ -61,17 +61,26 @@ def _who(case: Case) -> case_services.Who:
     )
 
 
-def _reasons(problems: list[Problem]) -> str:
-    return "；".join(
-        f"{p.field}: {render(p.message, p.params)}" if p.field.startswith("fields.") else render(p.message, p.params)
-        for p in problems
-    )
+def _reasons(problems: list[Problem], license_type: LicenseType | None = None) -> str:
+    """The problems as one sentence; a field is named by its label (经营场所), never by its key."""
+    labels = {s["name"]: s["label"] for s in license_type.field_specs()} if license_type is not None else {}
+    out = []
+    for p in problems:
+        text = render(p.message, p.params)
+        if p.field.startswith("fields."):
+            name = p.field.removeprefix("fields.")
+            label = labels.get(name, name)
+            if label not in text:
+                text = f"{label}：{text}"
+        out.append(text)
+    return "；".join(out)
 
 
-def issue_for_case(case_id: int, actor: Any = None) -> str:
+def issue_for_case(case_id: int, actor: Any = None, who: case_services.Who | None = None) -> str:
     """Issues (once) the license an approved case results in; returns its identifier, or "" when none was issued.
 
-    Every reason for not issuing is written to the case as a "license_not_issued" event.
+    Every reason for not issuing is written to the case as a "license_not_issued" event (by `who`: the platform,
+    or the staff member who retried).
     """
     with transaction.atomic():
         case = (
@@ -94,11 +103,11 @@ def issue_for_case(case_id: int, actor: Any = None) -> str:
             else None
         )
         if existing:
-            case_services.record_result_license(case, existing, _who(case))
+            case_services.record_result_license(case, existing, who or _who(case))
             return existing
-        problem = _refusal(case, license_type, code)
+        problem = _refusal(case, license_type, code) or _key_problem(case.organisation)
         if problem:
-            case_services.record_result_license(case, "", _who(case), problem=problem)
+            case_services.record_result_license(case, "", who or _who(case), problem=problem)
             return ""
         holder: Person | Enterprise = case.enterprise if case.enterprise_id else case.person
         day = approval_day(case)
@@ -113,10 +122,88 @@ def issue_for_case(case_id: int, actor: Any = None) -> str:
                 issued_on=day,
             )
         except ProblemsError as exc:
-            case_services.record_result_license(case, "", _who(case), problem=_reasons(exc.problems))
+            case_services.record_result_license(
+                case, "", who or _who(case), problem=_reasons(exc.problems, license_type)
+            )
             return ""
-        case_services.record_result_license(case, lic.identifier, _who(case))
+        except Exception as exc:  # the key store failing: recorded on the case, never a silent nothing
+            log.exception("license issuance failed for case %s", case.case_number)
+            case_services.record_result_license(
+                case,
+                "",
+                who or _who(case),
+                problem=render(
+                    _("The issuing organisation's signing key could not be used (%(error)s)."),
+                    {"error": type(exc).__name__},
+                ),
+            )
+            return ""
+        case_services.record_result_license(case, lic.identifier, who or _who(case))
         return lic.identifier
+
+
+def _key_problem(org: Any) -> str:
+    """Why `org` cannot sign now ("" when it can: its current key loads, or a first key can be made)."""
+    from .keys import private_key
+    from .models import SigningKey
+
+    key = SigningKey.objects.filter(organisation=org, rotated_at__isnull=True, revoked_at__isnull=True).first()
+    if key is None:
+        return ""
+    try:
+        private_key(key)
+    except Exception:
+        return render(
+            _("The signing key %(key)s of %(issuer)s is missing from the key store: restore it or rotate the key."),
+            {"key": key.key_id, "issuer": org.name},
+        )
+    return ""
+
+
+# --- what the case pages ask (cases.results) -----------------------------------------------------------------------
+
+
+def precheck(case: Case) -> list[str]:
+    """Why approving this case now would leave it without its license: the type, the issuer, the holder kind, the
+    field mapping against the case's real form data, and the issuer's signing key. Nothing is written."""
+    version = case.version
+    if version.result_type != "license" or case.result_license:
+        return []
+    code = version.result_license_type
+    license_type = LicenseType.objects.filter(code=code).first()
+    refusal = _refusal(case, license_type, code)
+    if refusal:
+        return [refusal]
+    out = []
+    fields = license_fields(case, license_type, timezone.localdate())
+    _clean, problems = services.field_problems(license_type, fields)
+    if problems:
+        out.append(_reasons(problems, license_type))
+    if key := _key_problem(case.organisation):
+        out.append(key)
+    return out
+
+
+def retry(case: Case, who: case_services.Who) -> str:
+    """Issues the license of an approved case again (after the mapping, the key or the type was fixed), recording
+    the outcome as done by `who` (the staff member who retried)."""
+    if case.result_license:
+        return case.result_license
+    return issue_for_case(case.pk, actor=who.user, who=who)
+
+
+def seal_of(org: Any) -> str:
+    from .models import SigningKey
+
+    key = SigningKey.objects.filter(organisation=org, revoked_at__isnull=True).order_by("rotated_at", "-id").first()
+    return key.seal_svg if key is not None else ""
+
+
+def describe(identifier: str) -> dict[str, str]:
+    lic = License.objects.filter(identifier=identifier).select_related("license_type").first()
+    if lic is None:
+        return {}
+    return {"identifier": lic.identifier, "number": lic.certificate_no, "name": lic.license_type.name}
 
 
 def _refusal(case: Case, license_type: LicenseType | None, code: str) -> str:
@@ -287,9 +374,17 @@ def result_holder_kind(license_type_code: str) -> str | None:
     return LicenseType.objects.filter(code=license_type_code).values_list("holder_kind", flat=True).first()
 
 
+def on_outbox_event(event: outbox.Event) -> None:
+    """Outbox subscriber "licenses.issue_on_approval" (at least once per case event, in the worker)."""
+    on_case_changed(sender=Case, **event.payload)
+
+
 def connect() -> None:
     """Called from LicensesConfig.ready()."""
-    case_signals.case_changed.connect(on_case_changed, dispatch_uid="licenses.issue_on_approval")
+    outbox.subscribe("licenses.issue_on_approval", {case_services.TOPIC}, on_outbox_event, order=30)
     post_save.connect(on_material_saved, sender=CaseMaterial, dispatch_uid="licenses.case_material_use")
     uploads.LICENSE_FINDERS.add("licenses.held", find_license, order=10)
     applying.RESULT_HOLDERS.add("licenses.holder_kind", result_holder_kind)
+    results.PROVIDERS.add(
+        "licenses", results.ResultProvider(problems=precheck, retry=retry, seal=seal_of, describe=describe)
+    )

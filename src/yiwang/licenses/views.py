@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from yiwang.core import uploads
+from yiwang.core import keyset, uploads
 from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
+from yiwang.core.replica import reads
 from yiwang.identity.access import actor
 from yiwang.identity.documents import DocType
 
@@ -34,6 +34,7 @@ def _problem_map(problems: list[Problem]) -> dict[str, list[str]]:
 
 
 @require_http_methods(["GET"])
+@reads
 def verify(request: HttpRequest, identifier: str = "") -> HttpResponse:
     """Public: is this license genuine and in force? Shows only what the printed license shows."""
     identifier = identifier or request.GET.get("identifier", "").strip()
@@ -150,7 +151,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Status.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs.order_by("-id"), 50).get_page(request.GET.get("page"))
+    # Newest first by id, paged by keyset (core.keyset): a city has millions of licenses, no page is deep.
+    page = keyset.page(qs, "pk", 50, older=request.GET.get("older"), newer=request.GET.get("newer"))
     return render(
         request,
         "licenses/staff_list.html",
@@ -240,6 +242,7 @@ def staff_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads
 def stats(request: HttpRequest) -> HttpResponse:
     """Staff: how many submissions e-licenses saved, per license type, item and month (免证办 statistics)."""
     from . import stats as savings

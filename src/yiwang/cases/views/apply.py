@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
@@ -33,7 +34,7 @@ from yiwang.core.errors import render as render_message
 from yiwang.identity import access, space
 
 from .. import actions, applying, drafts, forms, policy, services
-from ..models import Channel
+from ..models import Channel, Delivery, Draft
 
 CODE_SESSION_PREFIX = "case-query-code:"
 KIOSK_IDLE_SECONDS = 120
@@ -148,13 +149,20 @@ def _page(
                 values.setdefault(name, value)
     errors = _errors(problems or [])
     slot_list = drafts.slots(version, applicant, draft)
+    kept = []
     if problems is not None:
-        # Redisplay the choices just made (not the draft's), so a fix needs only the wrong part.
+        # Redisplay the choices just made (not the draft's), so a fix needs only the wrong part; a new file that
+        # passed its checks was kept in the draft (cases.applying) and is offered as chosen.
         for slot in slot_list:
             chosen = request.POST.get(slot.key)
             if chosen is not None:
                 slot.chosen = chosen
             slot.error = errors.get(slot.field, "")
+            slot.consented = bool(request.POST.get(f"{slot.key}-consent"))
+            uploaded = request.FILES.get(f"{slot.key}-file") is not None and chosen in (None, "", drafts.UPLOAD)
+            if uploaded and not slot.error and drafts.DRAFT in slot.options:
+                slot.chosen = drafts.DRAFT
+                kept.append(slot.material.name)
     field_names = {f.name for f in fields}
     summary = [
         {
@@ -165,6 +173,7 @@ def _page(
         for p in problems or []
     ]
     context = {
+        **_delivery_context(request, item, applicant, problems is not None),
         "item": item,
         "version": version,
         "organisation": item.organisation,
@@ -172,7 +181,10 @@ def _page(
         "rows": _field_rows(fields, values, errors),
         "slots": slot_list,
         "draft": draft,
+        "kept": kept,
         "summary": summary,
+        "errors_delivery": errors.get("delivery", ""),
+        "errors_delivery_address": errors.get("delivery_address", ""),
         "form_error": errors.get("item") or errors.get("state") or errors.get("__all__", ""),
         "problem_codes": [p.code for p in problems or []],
         "key": key or uuid.uuid4().hex,
@@ -185,6 +197,24 @@ def _page(
     response = render(request, "cases/apply/form.html", context, status=status)
     add_never_cache_headers(response)
     return response
+
+
+def _delivery_context(request: HttpRequest, item: Any, applicant: drafts.Applicant, posted: bool) -> dict[str, Any]:
+    """The delivery choice: the ways, the person's address book (masked), and what is chosen — the posted choice
+    when the form comes back with errors, else window pickup and the default address."""
+    book = list(space.addresses(applicant.person)) if applicant.person is not None else []
+    method = request.POST.get("delivery", "") if posted else ""
+    address = request.POST.get("delivery_address", "") if posted else ""
+    if not posted or not address:
+        address = str(next((a.pk for a in book if a.is_default), ""))
+    back = reverse("cases:apply", args=[item.item_code])
+    return {
+        "delivery_methods": Delivery.choices,
+        "delivery_chosen": method or Delivery.PICKUP,
+        "addresses": book,
+        "address_chosen": address,
+        "address_book_url": reverse("identity:my_space") + "?" + urlencode({"next": back + "#delivery"}) + "#addresses",
+    }
 
 
 def _max_mb() -> int:
@@ -210,11 +240,11 @@ def _apply(request: HttpRequest, item_code: str, kiosk: bool) -> HttpResponse:
         return _page(request, item, version, applicant, kiosk=kiosk)
     url = reverse("cases:kiosk_apply" if kiosk else "cases:apply", args=[item_code])
     if action == "discard":
+        # Deleting asks first (the confirmation page), then comes back to this form.
         draft = drafts.draft_for(applicant, version)
-        if draft is not None:
-            drafts.discard_draft(draft)
-        messages.info(request, _("The draft was deleted."))
-        return redirect(url)
+        if draft is None:
+            return redirect(url)
+        return redirect(reverse("cases:draft_delete", args=[draft.pk]) + "?" + urlencode({"next": url}))
     fields = forms.fields_of(version)
     _draft, problems = drafts.save_draft(applicant, version, fields, request.POST, request.FILES)
     if problems:
@@ -245,6 +275,8 @@ def _submit(request: HttpRequest, caller: actions.Caller, item: Any, item_code: 
         form=request.POST,
         materials=applying.PortalMaterials(request.POST, request.FILES),
         idempotency_key=key,
+        delivery=request.POST.get("delivery", ""),
+        delivery_address_id=request.POST.get("delivery_address"),
     )
     try:
         done = applying.apply(caller, req)
@@ -266,7 +298,7 @@ def _submit(request: HttpRequest, caller: actions.Caller, item: Any, item_code: 
             key=key,
             status=400,
         )
-    if done.created:
+    if done.query_code:  # created now, or a retry whose first answer was lost (the code is kept for a while)
         request.session[CODE_SESSION_PREFIX + done.case.case_number] = done.query_code
     return redirect(reverse("cases:kiosk_receipt" if kiosk else "cases:receipt", args=[done.case.case_number]))
 
@@ -287,7 +319,13 @@ def _receipt(request: HttpRequest, case_number: str, kiosk: bool) -> HttpRespons
     a = access.actor(request)
     case = access.get_or_404(policy.receipt_cases(a).select_related("version", "organisation"), case_number=case_number)
     code = request.session.pop(CODE_SESSION_PREFIX + case.case_number, None)
-    context = {"case": case, "version": case.version, "query_code": code, "kiosk": kiosk}
+    context = {
+        "case": case,
+        "version": case.version,
+        "query_code": code,
+        "kiosk": kiosk,
+        "offers": [] if kiosk else applying.after_apply_offers(case),
+    }
     response = render(request, "cases/apply/receipt.html", context)
     if kiosk:
         # The kiosk is shared: the receipt is the last page shown to this person.
@@ -316,7 +354,36 @@ def kiosk_sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(nxt)
 
 
+def _local(value: str | None, default: str) -> str:
+    value = value or ""
+    return value if value.startswith("/") and not value.startswith(("//", "/\\")) else default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_delete(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """The 草稿箱's and the form's "delete the draft": a confirmation page, then the draft and its files go.
+    Someone else's draft is not found."""
+    person = space.person_of(request)
+    draft = (
+        Draft.objects.select_related("version").filter(pk=draft_id, person=person).first()
+        if person is not None
+        else None
+    )
+    if draft is None:
+        raise Http404
+    back = _local(request.POST.get("next") or request.GET.get("next"), reverse("identity:my_space") + "#panel-drafts")
+    if request.method == "POST":
+        drafts.discard_draft(draft)
+        messages.info(request, _("The draft was deleted."))
+        return redirect(back)
+    response = render(request, "cases/apply/draft_delete.html", {"draft": draft, "back": back})
+    add_never_cache_headers(response)
+    return response
+
+
 urlpatterns = [
+    path("my/drafts/<int:draft_id>/delete/", draft_delete, name="draft_delete"),
     path("apply/<str:item_code>/", apply, name="apply"),
     path("apply/receipt/<str:case_number>/", receipt, name="receipt"),
     path("kiosk/apply/<str:item_code>/", kiosk_apply, name="kiosk_apply"),

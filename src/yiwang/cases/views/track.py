@@ -16,8 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -26,13 +25,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from yiwang.core import keyset
 from yiwang.core.clientip import ratelimit_key
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 from yiwang.identity import access, masking, space
 from yiwang.identity.models import AgentPermission
 
-from .. import actions, notices, notify, policy, services, uploads
+from .. import actions, notices, notify, panels, policy, services, uploads
 from ..models import Case, CaseMaterial, MaterialSource, Notice, NoticeKind, State
 from ..states import TRANSITIONS
 
@@ -79,10 +79,9 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state__in=[State.SUBMITTED, State.CORRECTION, State.IN_PROGRESS, State.SUSPENDED])
     elif state == "closed":
         qs = qs.exclude(state__in=[State.SUBMITTED, State.CORRECTION, State.IN_PROGRESS, State.SUSPENDED])
-    qs = qs.order_by("-submitted_at", "-id").only(
-        "case_number", "item_name", "state", "submitted_at", "acceptance_due", "promised_due", "concluded_at"
-    )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = qs.only("case_number", "item_name", "state", "submitted_at", "acceptance_due", "promised_due", "concluded_at")
+    # Keyset paging (core.keyset): "older" and "newer" links from the rows shown, never an offset.
+    page = keyset.page(qs, "submitted_at", PAGE_SIZE, older=request.GET.get("older"), newer=request.GET.get("newer"))
     context = {"page": page, "enterprise": enterprise, "state": state, "today": timezone.localdate()}
     return _no_cache(render(request, "cases/track/my_cases.html", context))
 
@@ -102,6 +101,7 @@ def _case_page(
         "case": case,
         "entries": notices.timeline(case),
         "materials": materials,
+        "previewable": uploads.PREVIEWABLE,
         "notices": list(case.notices.order_by("issued_at", "id")),
         "suspension": case.suspensions.filter(ended_on__isnull=True).first(),
         "can_supplement": applicant and case.state == State.CORRECTION,
@@ -111,13 +111,16 @@ def _case_page(
         "form_error": (errors or {}).get("__all__", ""),
         "today": timezone.localdate(),
         "max_mb": uploads.max_bytes() // (1024 * 1024),
+        "sections": panels.case_sections(request, case),
     }
     return _no_cache(render(request, "cases/track/case.html", context, status=status))
 
 
 @login_required
 def case_page(request: HttpRequest, case_number: str) -> HttpResponse:
-    return _case_page(request, _my_case(request, case_number))
+    case = _my_case(request, case_number)
+    notify.mark_read(request.user, case=case)  # opening the case reads its messages
+    return _case_page(request, case)
 
 
 @login_required
@@ -198,15 +201,7 @@ def withdraw(request: HttpRequest, case_number: str) -> HttpResponse:
 def material_file(request: HttpRequest, case_number: str, pk: int) -> HttpResponse:
     case = _my_case(request, case_number)
     m = access.get_or_404(CaseMaterial.objects.filter(case=case).exclude(file=""), pk=pk)
-    try:
-        fh = m.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    ext = uploads.EXTENSIONS.get(m.content_type, "bin")
-    response = FileResponse(fh, content_type=m.content_type or "application/octet-stream")
-    response["Content-Disposition"] = notices.disposition(f"{m.material_name}.{ext}")
-    response["X-Content-Type-Options"] = "nosniff"
-    return _no_cache(response)
+    return _no_cache(uploads.file_response(m, case.case_number, inline=request.GET.get("inline") == "1"))
 
 
 @login_required
@@ -294,7 +289,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notify.mark_read(request.user)
         return redirect("cases:messages")
-    page = Paginator(notify.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(
+        notify.inbox(request.user),
+        "created_at",
+        PAGE_SIZE,
+        older=request.GET.get("older"),
+        newer=request.GET.get("newer"),
+    )
+    # The messages shown are read now (they still carry "new" on this page); the header's count drops with them.
+    notify.mark_read(request.user, [m.pk for m in page if m.read_at is None])
     context = {"page": page, "unread": notify.unread_count(request.user)}
     return _no_cache(render(request, "cases/track/messages.html", context))
 

@@ -27,14 +27,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.calendar import workdays
 from yiwang.core.errors import Problem, ProblemsError
-from yiwang.identity import masking
+from yiwang.identity import masking, navigation
 from yiwang.identity.access import Actor, actor, get_or_404
 from yiwang.identity.documents import DocType
 from yiwang.identity.models import Enterprise, Person
 from yiwang.identity.verification import COUNTER_CHECKLIST
 from yiwang.orgs.models import Role
 
-from .. import actions, applying, policy, queries, services, uploads, window
+from .. import actions, applying, policy, queries, results, services, states, uploads, window
 from .. import forms as case_forms
 from ..models import (
     Case,
@@ -84,15 +84,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     a = _staff(request)
     available = queries.queues_for(a)
     keys = [q.key for q in available]
-    queue = request.GET.get("queue") or (keys[0] if keys else "all")
+    counts = queries.queue_counts(a, available)
+    queue = request.GET.get("queue", "")
     if queue not in keys:
-        queue = keys[0] if keys else "all"
+        queue = queries.default_queue(available, counts)
     f = queries.parse_filters(request.GET)
-    page = queries.list_page(a, queue, f, request.GET.get("page", 1))
+    spec = queries.QUEUE_BY_KEY[queue]
+    counts, counted = queries.queue_counts(a, available, also=(spec, f))
+    page = queries.list_page(a, queue, f, request.GET.get("page", 1), counted=counted)
     params = f.as_params()
     params["queue"] = queue
-    spec = queries.QUEUE_BY_KEY[queue]
-    counts = queries.queue_counts(a, available)
     context = {
         "queues": available,
         "queue": spec,
@@ -106,6 +107,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "batch_ops": _batch_ops(a, spec),
         "warning_percent": round(queries.warning_fraction() * 100),
         "read_only": not any(a.may_write(r) for r in (Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER)),
+        "may_window": navigation.may_open(a, "window"),
     }
     return render(request, "cases/workbench/list.html", context)
 
@@ -165,7 +167,7 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
         details = []
         for key in ("note", "reason", "opinion", "result", "remedies", "method", "tracking_number", "kind"):
             if data.get(key):
-                details.append(str(data[key]))
+                details.append(states.detail_label(key, data[key]))
         if data.get("decision"):
             details.insert(0, str(Decision(data["decision"]).label) if data["decision"] in Decision.values else "")
         if data.get("name"):
@@ -179,10 +181,10 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
                 "at": ev.at,
                 "action": str(ACTION_NAMES.get(ev.action, ev.action)),
                 "state": str(State(ev.to_state).label) if ev.to_state in State.values else "",
-                "actor": ev.actor_name,
-                "role": str(Role(ev.role).label) if ev.role in Role.values else ev.role,
+                "actor": states.actor_label(ev.actor_name, ev.role),
+                "role": states.role_label(ev.role),
                 "organisation": ev.organisation.name if ev.organisation_id else "",
-                "channel": str(Channel(ev.channel).label) if ev.channel in Channel.values else ev.channel,
+                "channel": states.channel_label(ev.channel),
                 "on_behalf_of": ev.on_behalf_of,
                 "details": [d for d in details if d],
             }
@@ -250,6 +252,7 @@ def _context(request: HttpRequest, a: Actor, case: Case, **extra: Any) -> dict[s
         "free_rows": free_rows,
         "fields": _field_rows(case),
         "materials": list(case.materials.order_by("id")),
+        "previewable": uploads.PREVIEWABLE,
         "events": _event_rows(case),
         "notices": [{"notice": n, **_notice_links(n)} for n in notices],
         "steps": steps,
@@ -271,6 +274,11 @@ def _context(request: HttpRequest, a: Actor, case: Case, **extra: Any) -> dict[s
         "posted": {},
         "action": "",
         "masked_applicant": masking.mask_name(case.applicant_name) if case.enterprise_id is None else "",
+        # Before the last step is completed: would the e-license be issued? After approval: why it was not.
+        "result_problems": results.problems(case)
+        if allowed.get("complete") and step is not None and not any(s.order > step.order for s in steps)
+        else [],
+        "license_failure": results.not_issued_reason(case) if case.state == State.APPROVED else "",
     }
     context.update(extra)
     return context
@@ -292,13 +300,12 @@ def case_page(request: HttpRequest, case_number: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def material_file(request: HttpRequest, case_number: str, pk: int) -> FileResponse:
-    """Downloads a case material (staff in reach only; never inline, so a crafted file cannot run as a page)."""
+    """A case material for staff in reach: downloaded as 申办流水号-材料名.ext, or previewed in the browser (?inline=1)
+    when it is a PDF or an image (checked by content on upload; other kinds are always downloaded)."""
     a = _staff(request)
     case = _load_case(a, case_number)
     m = get_or_404(CaseMaterial.objects.filter(case=case).exclude(file=""), pk=pk)
-    handle = m.file.open("rb")
-    name = m.file.name.rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=m.content_type or None)
+    return uploads.file_response(m, case.case_number, inline=request.GET.get("inline") == "1")
 
 
 # --- actions ---------------------------------------------------------------------------------------------------
@@ -468,6 +475,11 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
     if action == "void":
         actions.void(caller, case, reason=P.get("reason", "").strip()[:1000], expected_revision=rev)
         return _("The case was voided.")
+    if action == "retry_license":
+        if actions.retry_license(caller, case, expected_revision=rev):
+            return _("The e-license was issued.")
+        messages.error(request, _("The e-license could not be issued again; the reason is shown on the case."))
+        return ""
     if action == "deliver":
         actions.deliver(
             caller,
@@ -482,7 +494,7 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
 
 
 ACTIONS = ("accept", "correction", "not_accept", "claim", "release", "complete", "return", "suspend", "resume")
-ACTIONS += ("void", "deliver")
+ACTIONS += ("void", "deliver", "retry_license")
 
 
 @login_required
@@ -515,7 +527,8 @@ def act(request: HttpRequest, case_number: str, action: str) -> HttpResponse:
             stale=any(p.code == "stale" for p in exc.problems),
         )
         return render(request, "cases/workbench/case.html", context, status=400)
-    messages.success(request, done)
+    if done:
+        messages.success(request, done)
     return redirect("cases:workbench_case", case_number=case_number)
 
 
@@ -547,9 +560,9 @@ def batch(request: HttpRequest) -> HttpResponse:
             continue
         try:
             with transaction.atomic():
-                locked = Case.objects.select_for_update().select_related("version", "organisation").get(pk=case.pk)
-                step = _current_step(locked, list(locked.steps.order_by("order")))
-                acts = actions.available(caller, locked, step)
+                locked = services.lock(case.pk)
+                step = _current_step(locked.case, services.steps_of(locked.case))
+                acts = actions.available(caller, locked.case, step)
                 expected = -1 if rev is None else rev
                 if op == "accept":
                     if not acts["accept"]:
@@ -695,14 +708,27 @@ def window_start(request: HttpRequest) -> HttpResponse:
 
 def _start_context(request: HttpRequest, a: Actor, person: Person | None) -> dict[str, Any]:
     enterprise = _window_enterprise(request) if person is not None else None
-    q = request.GET.get("q", "").strip()[:100]
+    G = request.GET
+    q = G.get("q", "").strip()[:100]
+    org = G.get("org", "").strip()
+    org = org if org.isdigit() and len(org) <= 9 else ""  # an id, never an overflow in the database
+    area = G.get("area", "").strip()
+    area = area if area.isdigit() and len(area) in (6, 12) else ""
+    search = window.ItemSearch(text=q, organisation_id=int(org) if org else None, area=area, page=G.get("page", 1))
+    page = window.items_for(a, search, for_enterprise=enterprise is not None) if person is not None else None
+    params = {k: v for k, v in (("q", q), ("org", org), ("area", area)) if v}
     return {
         "person": person,
         "enterprise": enterprise,
         "capacity": _capacity_label(person, enterprise),
         "masked_doc": masking.mask_id_number(person.doc_number) if person else "",
         "q": q,
-        "items": list(window.items_for(a, q, for_enterprise=enterprise is not None)) if person is not None else [],
+        "org": search.organisation_id,
+        "area": area,
+        "item_params": params,
+        "items": list(page.object_list) if page is not None else [],
+        "item_page": page,
+        "choices": window.search_choices(a, area) if person is not None else {},
     }
 
 
@@ -779,7 +805,10 @@ def window_apply(request: HttpRequest, item_code: str) -> HttpResponse:
                 text += " " + _("Query code for the applicant (shown once): %(code)s") % {"code": result.query_code}
             messages.success(request, text)
         else:
-            messages.info(request, _("This application was already submitted; here is the case."))
+            text = _("This application was already submitted; here is the case.")
+            if result.query_code:
+                text += " " + _("Query code for the applicant: %(code)s") % {"code": result.query_code}
+            messages.info(request, text)
         return redirect("cases:workbench_case", case_number=case.case_number)
     # Before the clerk types anything: would the command refuse this applicant for this item? (A counter check of
     # the document can still establish the real-name level, so that one is offered on the form instead.)

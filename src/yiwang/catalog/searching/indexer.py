@@ -26,6 +26,7 @@ from django.db.models import F, Q
 
 from yiwang.core.bulk import insert_rows
 
+from .. import audience
 from ..models import (
     HANDLING_ITEM_DIGIT,
     ItemVersion,
@@ -152,6 +153,8 @@ ITEM_COLUMNS = (
     "current__promised_unit",
     "current__handling_kind",
     "current__competent_department",
+    "current__result_type",
+    "current__result_license_type",
     "organisation_id",
     "organisation__name",
     "organisation__short_name",
@@ -166,6 +169,7 @@ def _documents(item_ids: list[int], token_cache: dict[str, dict[str, float]] | N
     token_cache (doc key → tokens) saves tokenising the same text again for each implementation.
     """
     cache = token_cache if token_cache is not None else {}
+    holders: dict[tuple[str, str], str | None] = {}
     rows = list(
         ServiceItem.objects.filter(pk__in=item_ids, current__isnull=False).order_by("pk").values_list(*ITEM_COLUMNS)
     )
@@ -198,12 +202,19 @@ def _documents(item_ids: list[int], token_cache: dict[str, dict[str, float]] | N
             promised_unit,
             handling_kind,
             competent_department,
+            result_type,
+            result_license_type,
             org_id,
             org_name,
             org_short_name,
             division_name,
             division_path,
         ) = row
+        holder_key = (result_type or "", result_license_type or "")
+        if holder_key not in holders:
+            holders[holder_key] = audience.holder_of(*holder_key)
+        # The audience filter follows the rule the guide shows and the door applies (catalog.audience).
+        for_persons, for_enterprises = audience.serves(for_persons, for_enterprises, holders[holder_key])
         aliases = [a.strip() for a in (raw_aliases or []) if isinstance(a, str) and a.strip()]
         mats = list(dict.fromkeys(materials.get(vid, [])))
         group_key = catalog_code + HANDLING_ITEM_DIGIT.get(handling_item, "0")

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from yiwang.core.replica import read_connection
+
 from ..models import SearchDoc, SearchEntry, SearchTerm, SearchToken
 from .indexer import department_weight
 from .text import (
@@ -166,7 +168,7 @@ def parse(query: str) -> ParsedQuery:
     if exact:
         wanted.add(exact)
     listed = sorted(wanted)
-    with connection.cursor() as cursor:
+    with read_connection(SearchEntry).cursor() as cursor:
         cursor.execute(
             f"SELECT token, df, docs FROM {_table(SearchTerm)} WHERE df > 0 AND {_member('token', listed)}",
             _values(listed),
@@ -368,7 +370,7 @@ def _postings(tokens: list[str], doc_ids: list[int] | None = None, known: dict |
     if doc_ids is not None:
         sql += f" AND {_member('c.doc_id', doc_ids)}"
         params += _values(doc_ids)
-    with connection.cursor() as cursor:
+    with read_connection(SearchEntry).cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         known = known or {}
@@ -562,7 +564,7 @@ def _entry_classes(
         + (" WHERE y.mask > 0" if mask_params and not all_masked else "")
         + ") x WHERE x.rn = 1"
     )
-    with connection.cursor() as cursor:
+    with read_connection(SearchEntry).cursor() as cursor:
         cursor.execute(sql, [*prefer_params, *mask_params, *params, *wparams])
         rows = cursor.fetchall()
     return [
@@ -624,7 +626,7 @@ def _entry_page(
         + f") y) x WHERE x.rk IS NOT NULL ORDER BY x.rk, x.pref DESC, x.boost DESC, x.id "
         f"LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}"
     )
-    with connection.cursor() as cursor:
+    with read_connection(SearchEntry).cursor() as cursor:
         cursor.execute(sql, [*params, *prefer_params, *mask_params, *_values(text_ids), *wparams])
         return [(entry_id, ranked[int(rk)], 1) for entry_id, rk in cursor.fetchall()]
 
@@ -660,7 +662,7 @@ def _browse(query: str, filters: Filters, page: int, page_size: int, group: bool
 
 
 def _count(outer_from: str, params: list) -> int:
-    with connection.cursor() as cursor:
+    with read_connection(SearchEntry).cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {outer_from}", params)
         return int(cursor.fetchone()[0])
 

@@ -7,12 +7,15 @@ Anything else is a friendly Chinese page with status 404 (unknown) or 410 (withd
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from yiwang.core import pdfcache
 
 from .. import guides
 from ..models import ServiceItem, VersionStatus
@@ -72,7 +75,8 @@ def guide_print(request: HttpRequest, item_code: str) -> HttpResponse:
 
 @require_GET
 def guide_pdf(request: HttpRequest, item_code: str) -> HttpResponse:
-    """The print view rendered to PDF per request (nothing cached in the process)."""
+    """The print view as PDF: a published version's PDF is rendered once and served from storage afterwards
+    (core.pdfcache, keyed by the HTML, so any change renders anew); a draft is rendered per request, never kept."""
     lookup = guides.find_guide(item_code, request.GET.get("version"), request.user)
     if lookup.outcome != guides.FOUND:
         return _not_found(request, lookup, item_code)
@@ -80,7 +84,13 @@ def guide_pdf(request: HttpRequest, item_code: str) -> HttpResponse:
     context["qr_data_uri"] = guides.qr_data_uri(item_code)
     context["for_pdf"] = True
     html = render_to_string(TEMPLATES["print"], context, request=request)
-    response = HttpResponse(guides.render_pdf(html), content_type="application/pdf")
+    if lookup.version.status == VersionStatus.DRAFT:
+        pdf = guides.render_pdf(html)
+    else:
+        pdf = pdfcache.cached_pdf(
+            default_storage, f"guides/pdf/{item_code}", html, guides.render_pdf, salt=guides.pdf_css_fingerprint()
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = guides.pdf_disposition(lookup.version)
     if lookup.version.status == VersionStatus.DRAFT:
         response["Cache-Control"] = "private, no-store"

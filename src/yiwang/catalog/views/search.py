@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from yiwang.core.errors import ProblemsError
+from yiwang.core.replica import reads
 from yiwang.orgs.models import Division, Level, Organisation
 
 from ..models import Audience, OnlineDepth, SearchEntry, Theme, TimeUnit
@@ -129,6 +130,7 @@ def _display(hit: Hit, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @require_GET
+@reads
 def search_page(request: HttpRequest) -> HttpResponse:
     """Results with filters, pagination and the matched words highlighted."""
     divisions = _area_divisions()

@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('demand_overdue', 'Demand not answered in time'), ('duty_overdue', 'Sharing duty not fulfilled in time'), ('demand_answered', 'Demand answered'), ('request_decided', 'Access request decided'), ('grant_revoked', 'Grant revoked'), ('resource_published', 'Resource published'), ('health_failed', 'Connector health check failed'), ('case_forwarded', 'Case forwarded to another platform'), ('case_received', 'Case received from another platform')], max_length=20, verbose_name='kind')),
-                ('subject', models.CharField(max_length=200, verbose_name='about')),
+                ('subject', models.CharField(max_length=200, verbose_name='concerning')),
                 ('data', models.JSONField(blank=True, default=dict)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
             ],

@@ -28,7 +28,7 @@ class ExchangeEvent(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("department")
     )
-    subject = models.CharField(_("about"), max_length=200)
+    subject = models.CharField(_("concerning"), max_length=200)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -44,7 +44,7 @@ class Sensitivity(models.TextChoices):
 
 
 class FieldType(models.TextChoices):
-    TEXT = "text", _("Text")
+    TEXT = "text", _("Plain text")
     DATE = "date", _("Date")
     NUMBER = "number", _("Number")
     ID_NUMBER = "id_number", _("ID number")

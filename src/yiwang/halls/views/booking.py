@@ -90,16 +90,22 @@ def book(request: HttpRequest) -> HttpResponse:
     line = next((x for x in lines if x.pk == line_id), None)
     if line is None and len(lines) == 1:
         line = lines[0]
+    case = _own_case(request, request.GET.get("case") or request.POST.get("case") or "")
     ctx: dict[str, Any] = {
         "item": item,
         "lines": lines,
         "line": line,
         "problems": {},
         "via": request.GET.get("via", ""),
+        "case_number": case.case_number if case is not None else "",
     }
     if line is not None:
         ctx["profile"] = HallProfile.objects.get(hall_id=line.hall_id)
-        query = {"line": line.pk, **({"item": item.item_code} if item is not None else {})}
+        query = {
+            "line": line.pk,
+            **({"item": item.item_code} if item is not None else {}),
+            **({"case": case.case_number} if case is not None else {}),
+        }
         ctx["slot_base"] = urlencode(query) + "&"
         ctx.update(_slots_context(line, _date(request.GET.get("date"))))
     if request.method == "POST":
@@ -112,9 +118,22 @@ def book(request: HttpRequest) -> HttpResponse:
             ctx["problems"] = problem_map(exc.problems)
             ctx.update(_slots_context(line, _date(request.POST.get("date"))))
             return render(request, "halls/book.html", ctx, status=400)
-        target = f"?item={item.item_code}" if item is not None else ""
-        return redirect(f"{_confirm_url(h)}{target}")
+        query = {
+            **({"item": item.item_code} if item is not None else {}),
+            **({"case": case.case_number} if case else {}),
+        }
+        return redirect(f"{_confirm_url(h)}{'?' + urlencode(query) if query else ''}")
     return render(request, "halls/book.html", ctx)
+
+
+def _own_case(request: HttpRequest, case_number: str) -> Any:
+    """The signed-in applicant's own case with this number (a visit booked for it after applying online), else
+    None: a number that is not theirs is ignored, never shown."""
+    if not case_number:
+        return None
+    from yiwang.cases import policy
+
+    return policy.applicant_cases(id_access.actor(request)).filter(case_number=case_number.strip()).first()
 
 
 def _confirm_url(h: Hold) -> str:
@@ -133,6 +152,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     line = h.slot.line
     items = queries.items_of_line(line)
+    case = _own_case(request, request.POST.get("case") or request.GET.get("case") or "")
     chosen = request.POST.getlist("items") if request.method == "POST" else [request.GET.get("item", "")]
     names = (
         [request.POST.get(f"name_{i}", "") for i in range(h.seats)]
@@ -150,6 +170,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         "names": names,
         "acting_for": space.acting_for(request),
         "problems": {},
+        "case": case,
     }
     if request.method == "POST":
         try:
@@ -160,6 +181,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                 attendees=[n for n in names if n.strip()] or [""],
                 booker=_booker(request, person),
                 hold_token=h.token,
+                case=case,
             )
         except ProblemsError as exc:
             ctx["problems"] = problem_map(exc.problems)

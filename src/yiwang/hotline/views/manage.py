@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.core.errors import Problem, ProblemsError
+from yiwang.core.replica import reads
 from yiwang.orgs.models import Organisation
 
 from .. import intake, knowledge, policy, routing, stats
@@ -199,6 +200,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
+@reads  # a dashboard: the read replica when there is one (core.replica)
 def statistics(request: HttpRequest) -> HttpResponse:
     ha = gate(request)
     if not stats.may_read(ha):

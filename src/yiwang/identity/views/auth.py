@@ -52,6 +52,19 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
         return "/"
 
 
+def _landing(request: HttpRequest, target: str) -> str:
+    """After sign-in: the page asked for, else a staff member's own to-do list (identity.navigation), else My Space.
+
+    The header's sign-in link always asks for the page it was on; the home page and My Space are no real choice
+    for staff, so those land on the to-do list too."""
+    if target not in ("/", resolve_url(settings.LOGIN_REDIRECT_URL)):
+        return target
+    from ..access import actor_for_user
+    from ..navigation import landing
+
+    return landing(actor_for_user(request.user)) or target
+
+
 def locked_out(request: HttpRequest) -> HttpResponse:
     """The lockout page with the time to come back; django-axes's middleware then leaves this answer alone."""
     from axes.helpers import get_failure_limit
@@ -112,7 +125,7 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
                 user = authenticate(request, username=identifier, password=password)
                 if user is not None:
                     sign_in(request, user, "password")
-                    return HttpResponseRedirect(target)
+                    return HttpResponseRedirect(_landing(request, target))
                 if getattr(request, "axes_locked_out", False):
                     return locked_out(request)
                 ctx["errors"] = {"__all__": [str(_("The account or the password is wrong."))]}
@@ -141,7 +154,7 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
                     user = authenticate(request, username=phone, otp_code=code)
                     if user is not None:
                         sign_in(request, user, "sms")
-                        return HttpResponseRedirect(target)
+                        return HttpResponseRedirect(_landing(request, target))
                     if getattr(request, "axes_locked_out", False):
                         return locked_out(request)
                     ctx["errors"] = {"code": [str(_("The code is wrong or has expired."))]}

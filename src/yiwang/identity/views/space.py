@@ -24,7 +24,8 @@ from yiwang.core import uploads
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.core.errors import render as render_message
 
-from .. import space, verification
+from .. import navigation, space, verification
+from ..access import actor
 from ..documents import DocType
 from ..models import AgentPermission, Enterprise, Level, Person
 
@@ -78,6 +79,9 @@ def _person_page(
         "can_check_library": person.level < Level.ID,
         "upload_action": reverse("identity:my_material_upload"),
         "consents_action": reverse("identity:my_consents"),
+        "addresses": list(space.addresses(person)),
+        "max_addresses": space.MAX_ADDRESSES,
+        "next": _local_next(request.POST.get("next") or request.GET.get("next")),
     }
     response = render(request, "identity/space/person.html", context, status=status)
     add_never_cache_headers(response)
@@ -94,6 +98,9 @@ def my_space(request: HttpRequest) -> HttpResponse:
     """The person's own space; an account without a natural person (staff only) gets a short explanation."""
     person = _require_person(request)
     if person is None:
+        home = navigation.landing(actor(request))
+        if home:  # a staff account: its own to-do list, not a page saying it has no personal space
+            return redirect(home)
         response = render(request, "identity/space/no_person.html", {"switcher": _switcher(request)})
         add_never_cache_headers(response)
         return response
@@ -207,6 +214,71 @@ def my_material_upload(request: HttpRequest) -> HttpResponse:
         return _person_page(request, person, status=400, errors={"upload": errors}, values={"upload": values})
     messages.success(request, _("The material is stored."))
     return redirect(reverse("identity:my_space") + "#materials")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Address book
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _address_values(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "label": request.POST.get("label", ""),
+        "recipient": request.POST.get("recipient", ""),
+        "phone": request.POST.get("phone", ""),
+        "address": request.POST.get("address", ""),
+        "is_default": request.POST.get("is_default") == "on",
+    }
+
+
+def _local_next(value: str | None) -> str:
+    """A page of this site to go back to (the application form that sent the person here), else ""."""
+    value = value or ""
+    return value if value.startswith("/") and not value.startswith(("//", "/\\")) else ""
+
+
+def _addresses_url() -> str:
+    return reverse("identity:my_space") + "#addresses"
+
+
+@require_POST
+@login_required
+def address_add(request: HttpRequest) -> HttpResponse:
+    """Adds an entry to the person's address book (results sent by post go to one of them)."""
+    person = _require_person(request)
+    if person is None:
+        raise Http404
+    values = _address_values(request)
+    try:
+        space.add_address(person, **values)
+    except ProblemsError as exc:
+        return _person_page(
+            request, person, status=400, errors={"address": _errors(exc.problems)}, values={"address": values}
+        )
+    messages.success(request, _("The address is added to your address book."))
+    return redirect(_local_next(request.POST.get("next")) or _addresses_url())
+
+
+@require_POST
+@login_required
+def address_delete(request: HttpRequest, address_id: int) -> HttpResponse:
+    person = _require_person(request)
+    if person is None:
+        raise Http404
+    space.delete_address(person, address_id)
+    messages.success(request, _("The address is deleted."))
+    return redirect(_addresses_url())
+
+
+@require_POST
+@login_required
+def address_default(request: HttpRequest, address_id: int) -> HttpResponse:
+    person = _require_person(request)
+    if person is None:
+        raise Http404
+    space.set_default_address(person, address_id)
+    messages.success(request, _("The default address is changed."))
+    return redirect(_addresses_url())
 
 
 def _back_to(material) -> str:
@@ -385,6 +457,9 @@ urlpatterns = [
     path("my/check-library/", check_library, name="my_check_library"),
     path("my/consents/", my_consents, name="my_consents"),
     path("my/materials/", my_material_upload, name="my_material_upload"),
+    path("my/addresses/", address_add, name="address_add"),
+    path("my/addresses/<int:address_id>/delete/", address_delete, name="address_delete"),
+    path("my/addresses/<int:address_id>/default/", address_default, name="address_default"),
     path("my/materials/<int:material_id>/file/", material_file, name="material_file"),
     path("my/materials/<int:material_id>/edit/", material_edit, name="material_edit"),
     path("my/materials/<int:material_id>/delete/", material_delete, name="material_delete"),

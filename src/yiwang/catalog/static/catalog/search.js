@@ -30,3 +30,23 @@
     }, 180);
   });
 })();
+
+/* On a phone, the results and the home page's popular items open the phone guide (/m/items/…), whose materials
+   fit the screen; wider screens keep the desktop guide. Without JavaScript every link still works. */
+(function () {
+  "use strict";
+  if (window.__ywPhoneGuides || !window.matchMedia) { return; }
+  window.__ywPhoneGuides = true;
+  var narrow = window.matchMedia("(max-width: 640px)");
+  var guide = /^\/items\/([^\/?#]+)\/$/, phone = /^\/m\/items\/([^\/?#]+)\/$/;
+  function apply() {
+    var links = document.querySelectorAll(".result-title a, .popular-list a");
+    for (var i = 0; i < links.length; i++) {
+      var href = links[i].getAttribute("href") || "", m;
+      if (narrow.matches && (m = guide.exec(href))) { links[i].setAttribute("href", "/m/items/" + m[1] + "/"); }
+      else if (!narrow.matches && (m = phone.exec(href))) { links[i].setAttribute("href", "/items/" + m[1] + "/"); }
+    }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", apply); } else { apply(); }
+  if (narrow.addEventListener) { narrow.addEventListener("change", apply); }
+}());

@@ -3,22 +3,31 @@
 Tasks wait in a database table; any number of worker processes, on any number of machines, take them one at a
 time with row locks, so adding workers is how background work scales out. Each process runs
 `yiwang.core.taskworker.ResilientWorker` (django-tasks-db's worker loop that waits out a locked SQLite database
-instead of dying on it).
+instead of dying on it) and, beside it, `yiwang.core.background.Background`: the outbox dispatcher, its heartbeat
+(so a task it was running when it died goes back in the queue) and the periodic jobs. A database that goes away
+(a PostgreSQL restart, a failover) does not end the process: it waits, then goes on under a new worker id.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import InterfaceError, OperationalError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from yiwang.core import outbox
+from yiwang.core.background import Background
 from yiwang.core.processes import Supervisor, child_env, yiwang_command
 from yiwang.core.taskworker import ResilientWorker
+
+log = logging.getLogger("yiwang.worker")
 
 
 def default_processes() -> int:
@@ -84,8 +93,10 @@ class Command(BaseCommand):
             raise CommandError(f"a worker process failed (exit code {code})", returncode=code)
 
     def run_one(self, options: dict[str, Any]) -> None:
-        """One worker process in this process (what django-tasks-db's `db_worker` does, with our worker loop)."""
+        """One worker process in this process (what django-tasks-db's `db_worker` does, with our worker loop), the
+        outbox dispatcher and periodic jobs in a thread beside it."""
         DbWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(options["verbosity"])
+        worker_id = get_random_string(32)
         worker = ResilientWorker(
             queue_names=options["queue"].split(","),
             interval=options["interval"],
@@ -93,13 +104,42 @@ class Command(BaseCommand):
             backend_name=DEFAULT_TASK_BACKEND_ALIAS,
             startup_delay=True,
             max_tasks=options["max_tasks"] or None,
-            worker_id=get_random_string(32),
+            worker_id=worker_id,
             excluded_queue_names=[],
         )
+        background = Background(worker_id)
+        if options["batch"]:
+            outbox.drain()  # hand over what waits first: subscribers enqueue tasks this run should do
         if options["reload"] and not options["batch"]:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 worker.configure_signals()  # only the reloaded child handles signals
-            run_with_reloader(worker.run)
+                background.start()
+            try:
+                run_with_reloader(worker.run)
+            finally:
+                background.stop()
             return
         worker.configure_signals()
-        worker.run()
+        if not options["batch"]:
+            background.start()
+        pause = 0.5
+        try:
+            while True:
+                try:
+                    worker.run()
+                    break
+                except (OperationalError, InterfaceError) as exc:
+                    if options["batch"] or not worker.running:
+                        raise
+                    # The database went away (a restart, a failover): wait for it, then go on under a new worker
+                    # id, so the task that was interrupted is put back in the queue when its lease runs out.
+                    log.warning("the database is unavailable (%s); the worker goes on in %.1f s", exc, pause)
+                    connections.close_all()
+                    time.sleep(pause)
+                    pause = min(pause * 2, 10.0)
+                    worker.worker_id = background.worker_id = get_random_string(32)
+                    worker.startup_delay = False
+        finally:
+            background.stop()
+        if options["batch"]:
+            outbox.drain()

@@ -19,3 +19,16 @@
     apply(name, on);
   });
 })();
+
+// Small behaviours that would otherwise be inline handlers, which the Content-Security-Policy forbids:
+// <select data-autosubmit> submits its form on change; <button data-print> prints the page.
+(function () {
+  document.addEventListener("change", function (e) {
+    var el = e.target.closest && e.target.closest("[data-autosubmit]");
+    if (el && el.form) el.form.submit();
+  });
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-print]");
+    if (b) { e.preventDefault(); window.print(); }
+  });
+})();

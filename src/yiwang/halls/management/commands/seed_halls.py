@@ -54,6 +54,13 @@ LINES = [
     ("E", "帮办", 20, True, "help"),
 ]
 HISTORY_DAYS = 14
+POINT_ORG = "龙子湖区曹山街道便民服务中心"
+POINT = "曹山街道便民服务站"
+BANK_ORG = "蚌埠农村商业银行"
+OUTLET = "蚌埠农商银行龙子湖支行"
+HELPER = "helper"
+BANK_CLERK = "bank_clerk"
+PROJECT = "年产 5 万吨新型食品加工项目"
 
 
 class Command(BaseCommand):
@@ -69,13 +76,99 @@ class Command(BaseCommand):
             raise CommandError(f"{HALL} is missing: run `yiwang seed_demo` first.")
         if if_empty and HallProfile.objects.filter(hall=hall).exists():
             self.stdout.write(f"{HALL} is configured; nothing seeded")
-            self._print(hall)
-            return
+        else:
+            with transaction.atomic():
+                self._configure(hall)
+                self._accounts(hall)
+            self._history(hall, seed)
         with transaction.atomic():
-            self._configure(hall)
-            self._accounts(hall)
-        self._history(hall, seed)
+            point, outlet, items = self._assisted(hall)  # idempotent: also brings an older demo up to date
         self._print(hall)
+        self._print_assisted(point, outlet, items)
+
+    # -- a service point with a helper, a bank outlet with its staff (帮办代办, 政银通办) -----------------------------
+
+    def _assisted(self, hall: Hall) -> tuple[Hall, Hall, list[ServiceItem]]:
+        """曹山街道便民服务站 (a service point of the county below the city) with the helper `helper`, and
+        蚌埠农商银行龙子湖支行 (a bank outlet) with its staff `bank_clerk`; six city items opened to bank outlets
+        (three on smart tellers); a free-agency project of the demo company assigned to the helper."""
+        from yiwang.core.codes import make_credit_code
+        from yiwang.identity.models import Enterprise
+        from yiwang.orgs.models import Division, OrgKind
+
+        from ...models import AgencyProject, BankItem, HallStaff, StaffKind
+
+        city = hall.division
+        county = Division.objects.filter(parent=city).order_by("code").first() or city
+        point_org, _ = Organisation.objects.get_or_create(
+            name=POINT_ORG,
+            defaults={
+                "credit_code": make_credit_code("1", "1", county.code, "77000001"),
+                "kind": OrgKind.CONVENIENCE_CENTER,
+                "division": county,
+                "parent": hall.organisation,
+            },
+        )
+        point, _ = Hall.objects.get_or_create(
+            name=POINT, defaults={"organisation": point_org, "division": county, "address": "曹山路 1 号"}
+        )
+        services.ensure_profile(point, kind=HallKind.SERVICE_POINT, queue_outside_hours=True)
+        bank_org, _ = Organisation.objects.get_or_create(
+            name=BANK_ORG,
+            defaults={
+                "credit_code": make_credit_code("9", "1", county.code, "77000002"),
+                "kind": OrgKind.PUBLIC_INSTITUTION,
+                "division": county,
+            },
+        )
+        outlet, _ = Hall.objects.get_or_create(
+            name=OUTLET, defaults={"organisation": bank_org, "division": county, "address": "胜利东路 8 号"}
+        )
+        services.ensure_profile(outlet, kind=HallKind.BANK, queue_outside_hours=True)
+        for h in (point, outlet):
+            if not h.opening_hours.exists():
+                services.set_weekly_hours(h, {d: WEEKDAY for d in range(5)}, services.SYSTEM)
+        helper = self._demo_user(HELPER, "王帮办")
+        bank_clerk = self._demo_user(BANK_CLERK, "李柜员")
+        HallStaff.objects.get_or_create(hall=point, user=helper, kind=StaffKind.HELPER)
+        HallStaff.objects.get_or_create(hall=outlet, user=bank_clerk, kind=StaffKind.BANK)
+        items = list(
+            ServiceItem.objects.filter(
+                current__isnull=False,
+                current__status="published",
+                current__for_persons=True,
+                organisation__division=city,
+            )
+            .exclude(organisation__kind=OrgKind.SERVICE_CENTER)
+            .order_by("item_code")[:6]
+        )
+        for i, item in enumerate(items):
+            BankItem.objects.get_or_create(item=item, defaults={"self_service": i < 3})
+        company = Enterprise.objects.order_by("pk").filter(name="蚌埠淮河食品有限公司").first()
+        if company is not None:
+            AgencyProject.objects.get_or_create(
+                enterprise=company, name=PROJECT, defaults={"hall": point, "helper": helper}
+            )
+        return point, outlet, items
+
+    def _demo_user(self, username: str, first_name: str):
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(username=username, defaults={"first_name": first_name})
+        if created or not user.check_password(MANAGER_PASSWORD):
+            user.set_password(MANAGER_PASSWORD)
+            user.save()
+        return user
+
+    def _print_assisted(self, point: Hall, outlet: Hall, items: list[ServiceItem]) -> None:
+        site = settings.SITE_URL
+        lines = [
+            f"Assisted handling: {site}{reverse('halls:assist')}  (sign in as {HELPER} / {MANAGER_PASSWORD}, "
+            f"helper at {point.name})",
+            f"Bank outlet:       {site}{reverse('halls:assist')}  (sign in as {BANK_CLERK} / {MANAGER_PASSWORD}, "
+            f"staff of {outlet.name})",
+        ]
+        lines += [f"  open at bank outlets: {item.item_code} {item.current.name}" for item in items[:3]]
+        self.stdout.write("\n".join(lines))
 
     # -- configuration ---------------------------------------------------------------------------------------------
 
