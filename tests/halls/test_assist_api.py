@@ -73,7 +73,9 @@ def test_a_helper_applies_through_the_api_once_per_key(w):
     assert first.status_code == 201 and again.status_code == 200, first.content
     out = first.json()
     assert out["channel"] == "helper" and out["hall"] == "曹山街道便民服务站" and out["helped_by"] == "王帮办"
-    assert out["query_code"] and again.json()["query_code"] == out["query_code"]  # a retry gets the code back while it is kept
+    assert (
+        out["query_code"] and again.json()["query_code"] == out["query_code"]
+    )  # a retry gets the code back while it is kept
     assert Case.objects.count() == 1
     # A new key cannot reuse the consent.
     reuse = post(c, "/assist/applications", {"consent_id": consent_id, "form_data": FORM}, key="a-2")

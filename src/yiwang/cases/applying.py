@@ -22,7 +22,8 @@ passed:
    (`level_too_low`; at an assisted channel a counter check of the original document may establish it);
 5. the form (cases.forms), the materials (the apply page's choices through cases.drafts, or the originals
    a clerk checked on paper) and the result's delivery (window, free EMS to an entry of the person's address
-   book, or electronic), every problem at once;
+   book, or electronic), every problem at once; then the shared-data materials the applicant consented to and a
+   source can serve are fetched (cases.uploads.SHARED_DATA) — one that cannot be fetched asks for an upload instead;
 6. the write: files stored, a person named by a machine client registered, a counter check recorded, and the
    case submitted through `services.submit` with who acted, in which capacity and through which channel.
 
@@ -655,6 +656,8 @@ def _record_uses(plan: _Plan, case: Case) -> None:
     applicant = plan.parties.applicant
     subject = applicant.subject
     for pending in plan.pending:
+        if pending.source == MaterialSource.SHARED and pending.row is not None:
+            continue  # fetched through cases.uploads.SHARED_DATA: its source recorded the use (settle_shared)
         if pending.source == MaterialSource.SHARED:
             # The applicant agreed on the form that the department obtains it: the use is shown in My Space.
             m = pending.slot.material
@@ -679,6 +682,41 @@ def _record_uses(plan: _Plan, case: Case) -> None:
                 )
 
 
+def _fetch_shared(plan: _Plan) -> list[uploads.SharedDataFetch]:
+    """Fetches, with the applicant's consent given on the form, every shared-data material chosen (cases.uploads
+    SHARED_DATA); one that cannot be fetched is a problem asking for an upload instead (nothing is written)."""
+    fetches: list[uploads.SharedDataFetch] = []
+    problems: list[Problem] = []
+    org = plan.version.item.organisation
+    for p in plan.pending:
+        if p.source != MaterialSource.SHARED or p.slot.shared is None or not p.slot.shared.available:
+            continue  # no source serves it: the department obtains it itself (the row names the resource)
+        m = p.slot.material
+        fetched = uploads.fetch_shared(
+            plan.parties.applicant.subject,
+            m.data_resource_code,
+            organisation=org,
+            purpose=plan.version.name,
+            material_name=m.name,
+            material_id=m.pk,
+        )
+        fetches.append(fetched)
+        if fetched.row is None:
+            problems.append(
+                Problem(
+                    p.slot.field,
+                    _("%(label)s could not be fetched from shared data (%(reason)s): choose “Upload a file” instead."),
+                    "shared_unavailable",
+                    params={"label": m.name, "reason": fetched.reason},
+                )
+            )
+        p.row = fetched.row
+    if problems:
+        uploads.settle_shared(fetches, "")
+        raise ProblemsError(problems)
+    return fetches
+
+
 def apply(caller: Caller, req: ApplyRequest) -> Applied:
     """Checks everything, then submits the application once per idempotency key; raises ProblemsError with every
     problem, having written nothing (no case, no person, no verification) — except that the apply page's files that
@@ -689,15 +727,19 @@ def apply(caller: Caller, req: ApplyRequest) -> Applied:
         # A retry whose first answer was lost: the same case, with its query code while it is kept.
         return Applied(case=earlier, created=False, query_code=services.kept_query_code(earlier))
     plan = _plan(caller, req)
+    fetched = _fetch_shared(plan)
     stored_now: list[str] = []
     try:
         case, created = _write(caller, req, plan, stored_now)
     except Exception:
         uploads.discard(stored_now)
+        uploads.settle_shared(fetched, "")
         raise
     if not created:  # the same key won a race a moment ago: that case stands, nothing new is kept
         uploads.discard(stored_now)
+        uploads.settle_shared(fetched, "")
         return Applied(case=case, created=False, query_code=services.kept_query_code(case))
+    uploads.settle_shared(fetched, case.case_number)
     query_code = getattr(case, "query_code", "")
     _record_uses(plan, case)
     if plan.draft is not None:

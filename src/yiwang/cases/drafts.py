@@ -2,8 +2,9 @@
 
 The apply pages (portal, phone and kiosk) are thin over this module and `cases.applying` (the one apply command).
 For every catalog material the applicant chooses a source — a new upload (cases.uploads), a stored material from
-My Space, the applicant's e-license, paper brought to the window, or the file kept in the draft; `resolve` checks
-the choices without storing anything, and `store_rows` stores the files once the whole application passed.
+My Space, the applicant's e-license, shared data fetched with their consent (cases.uploads.SHARED_DATA), paper
+brought to the window, or the file kept in the draft; `resolve` checks the choices without storing anything, and
+`store_rows` stores the files once the whole application passed.
 
 Drafts (`Draft`) keep what was typed and the files already checked, per applicant and item version, so an
 application can be finished later on another device.
@@ -56,6 +57,7 @@ class MaterialSlot:
     material: Any
     options: list[str]
     license: uploads.LicenseRef | None = None
+    shared: uploads.SharedDataRef | None = None  # what a shared-data source says (fetched when `available`)
     stored: list[Any] = field(default_factory=list)  # My Space materials offered for reuse (those that fit)
     draft_row: dict[str, Any] | None = None
     chosen: str = ""
@@ -153,10 +155,19 @@ def slots(version: Any, applicant: Applicant, draft: Draft | None = None) -> lis
         required = m.requirement == "required"
         type_name = type_names.get(m.license_type_code, "") if m.license_type_code else ""
         lic = uploads.license_for(subject, m.license_type_code) if m.license_type_code else None
+        # A source that knows the resource (the exchange) says whether it can be fetched for this applicant now;
+        # when it cannot (no grant, not published …) the guide's promise stands: the department obtains it itself.
+        shared = (
+            uploads.shared_data_for(subject, m.data_resource_code, version.item.organisation)
+            if m.source == "shared" and m.data_resource_code and lic is None
+            else None
+        )
         options: list[str] = []
         reuse_off = False
         if lic is not None:
             options.append(LICENSE)
+        elif shared is not None and shared.available:
+            options.append(SHARED)  # the guide's promise kept by a real fetch at submission, with consent
         elif m.source == "shared" or (m.source == "license" and m.license_type_code):
             category = ReuseCategory.SHARED_DATA if m.source == "shared" else ReuseCategory.LICENSES
             if reuse(category):
@@ -176,10 +187,14 @@ def slots(version: Any, applicant: Applicant, draft: Draft | None = None) -> lis
             m,
             options,
             license=lic,
+            shared=shared,
             stored=fitting,
             draft_row=row,
             required=required,
-            source_name=type_name or data_names.get(m.data_resource_code, "") or m.name,
+            source_name=(shared.name if shared and shared.available else "")
+            or type_name
+            or data_names.get(m.data_resource_code, "")
+            or m.name,
             reuse_off=reuse_off,
         )
         if row is not None:
@@ -306,7 +321,18 @@ def store_rows(pending: list[Pending], stored_now: list[str]) -> list[dict[str, 
     rows = []
     for p in pending:
         m = p.slot.material
-        if p.row is not None:
+        if p.source == MaterialSource.SHARED:
+            # The copy fetched at submission and its call (cases.applying), or else what the department obtains
+            # itself: a data resource, or a license type it looks up in the e-license library.
+            reference = m.data_resource_code or m.license_type_code
+            rows.append(
+                p.row
+                if p.row is not None
+                else uploads.material_row(
+                    name=m.name, catalog_material_id=m.pk, source=MaterialSource.SHARED, reference=reference
+                )
+            )
+        elif p.row is not None:
             rows.append(
                 uploads.material_row(
                     name=m.name,
@@ -356,14 +382,6 @@ def store_rows(pending: list[Pending], stored_now: list[str]) -> list[dict[str, 
                     catalog_material_id=m.pk,
                     source=MaterialSource.LICENSE,
                     reference=lic.identifier if lic else m.license_type_code,
-                )
-            )
-        elif p.source == MaterialSource.SHARED:
-            # A data resource, or a license type the department looks up in the e-license library.
-            reference = m.data_resource_code or m.license_type_code
-            rows.append(
-                uploads.material_row(
-                    name=m.name, catalog_material_id=m.pk, source=MaterialSource.SHARED, reference=reference
                 )
             )
         else:

@@ -251,8 +251,10 @@ def raw_values(fields: list[Field], raw: Mapping[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def prefill_values(subject: Any, fields: list[Field], *, used_by: str, purpose: str) -> dict[str, Any]:
-    """Initial values from the applicant's profile, only with their consent (each use recorded in My Space).
+def prefill_values(subject: Any, fields: list[Field], *, used_by: str, purpose: str, **context: Any) -> dict[str, Any]:
+    """Initial values from the applicant's profile, and from shared data (`data:<resource>.<field>`, through
+    cases.uploads.SHARED_DATA; `context` may name the handling `organisation`), only with their consent (each use
+    recorded in My Space).
 
     `subject` is the Person, or the Enterprise the person acts for. Fields whose source the subject's profile
     does not have (a person's credit code) stay empty.
@@ -262,7 +264,14 @@ def prefill_values(subject: Any, fields: list[Field], *, used_by: str, purpose: 
 
     known = PERSON_PREFILL if isinstance(subject, Person) else ENTERPRISE_PREFILL
     wanted = {f.name: f.prefill for f in fields if f.prefill and f.prefill in known}
-    if not wanted:
-        return {}
-    values = space.prefill(subject, list(dict.fromkeys(wanted.values())), used_by=used_by, purpose=purpose)
-    return {name: values[source] for name, source in wanted.items() if values.get(source)}
+    shared = {f.name: f.prefill for f in fields if f.prefill and f.prefill.startswith("data:")}
+    out: dict[str, Any] = {}
+    if wanted:
+        values = space.prefill(subject, list(dict.fromkeys(wanted.values())), used_by=used_by, purpose=purpose)
+        out = {name: values[source] for name, source in wanted.items() if values.get(source)}
+    if shared:
+        from . import uploads
+
+        found = uploads.prefill_shared(subject, shared, purpose=purpose, **context)
+        out.update({k: v for k, v in found.items() if k not in out and v not in (None, "")})
+    return out

@@ -483,6 +483,17 @@ def queryset_for(actor: Actor, queue: Queue, f: Filters) -> QuerySet:
     return step_queryset(actor, queue.key, f) if queue.kind == "steps" else case_queryset(actor, queue.key, f)
 
 
+def landing(actor: Actor, queues: list[Queue], f: Filters) -> tuple[str, dict[str, int], tuple[int, bool] | None]:
+    """The queue a staff member lands on (`default_queue`), the tabs' counts, and that list's own count when the
+    tab's count is it (no filter typed) — one statement, as when the queue is named."""
+    tabs = [q for q in queues if q.key != "all"]
+    counted = capped_counts([queryset_for(actor, q, Filters()) for q in tabs])
+    counts = {q.key: n for q, (n, _capped) in zip(tabs, counted, strict=False)}
+    queue = default_queue(queues, counts)
+    by_key = {q.key: c for q, c in zip(tabs, counted, strict=False)}
+    return queue, counts, (by_key.get(queue) if not f.active else None)
+
+
 def queue_counts(
     actor: Actor, queues: list[Queue], also: tuple[Queue, Filters] | None = None
 ) -> tuple[dict[str, int], tuple[int, bool] | None]:

@@ -10,6 +10,12 @@
 The e-license hook: when a catalog material names a license type, `license_for(subject, code)` asks every
 finder contributed to the `LICENSE_FINDERS` hook (the licenses app contributes one), in order, whether the
 applicant holds a current license of that type; then the applicant need not upload anything.
+
+The shared-data hook (`SHARED_DATA`, the exchange app contributes the source): a material whose source is shared
+data is offered, with a consent box, when the source says the handling organisation may use it for this applicant
+(`shared_data_for`); the apply command fetches it at submission (`fetch_shared`: the case keeps the fetched copy
+and the call) and tells the source what became of the application (`settle_shared`). A failed fetch is a problem on
+the material asking for an upload instead. Forms are prefilled from shared data the same way (`prefill_shared`).
 """
 
 from __future__ import annotations
@@ -161,3 +167,96 @@ def license_for(subject: Any, license_type_code: str) -> LicenseRef | None:
         if found is not None:
             return found
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared data instead of paper (the exchange app contributes the source)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedDataRef:
+    """Whether shared data can stand in for a material now, for this applicant and handling organisation: the
+    form offers it (with a consent box) when `available`, else explains `reason` and asks for an upload."""
+
+    code: str
+    name: str
+    available: bool = True
+    reason: str = ""
+
+
+@dataclass
+class SharedDataFetch:
+    """What a fetch at submission brought: `row` (the material row for `services.submit`, the fetched copy stored
+    and its call named in `reference`), or None and the `reason` it failed. `token` is the source's own."""
+
+    row: dict[str, Any] | None
+    reason: str = ""
+    token: Any = None
+    source: Any = None  # set by fetch_shared: the source that answered (settle goes back to it)
+
+
+class SharedDataSource:
+    """A source of shared data for materials and forms (the exchange app contributes one to `SHARED_DATA`).
+
+    - `find(subject, code, organisation)`: may the handling organisation use resource `code` for this subject?
+    - `fetch(subject, code, organisation=, purpose=, material_name=, material_id=)`: fetches it at submission;
+    - `settle(fetches, case_number)`: the application's fate ("" when no case was made): logs the calls with the
+      case they served, and records the uses in the applicant's My Space;
+    - `prefill(subject, wanted, organisation=, purpose=)`: form values from shared data ({form field: value}),
+      `wanted` being {form field: "data:<resource code>.<field>"}.
+    """
+
+    def find(self, subject: Any, code: str, organisation: Any) -> SharedDataRef | None:
+        return None
+
+    def fetch(self, subject: Any, code: str, **context: Any) -> SharedDataFetch | None:
+        return None
+
+    def settle(self, fetches: list[SharedDataFetch], case_number: str) -> None:
+        return None
+
+    def prefill(self, subject: Any, wanted: dict[str, str], **context: Any) -> dict[str, Any]:
+        return {}
+
+
+SHARED_DATA: Hook[SharedDataSource] = Hook(
+    "cases.shared_data",
+    entry_type=SharedDataSource,
+    doc="Shared data standing in for materials (found, fetched at submission, settled) and prefilling forms.",
+)
+
+
+def shared_data_for(subject: Any, code: str, organisation: Any) -> SharedDataRef | None:
+    """What the first source knowing resource `code` says (None: no source, the material is listed by code only)."""
+    for source in SHARED_DATA:
+        found = source.find(subject, code, organisation)
+        if found is not None:
+            return found
+    return None
+
+
+def fetch_shared(subject: Any, code: str, **context: Any) -> SharedDataFetch:
+    for source in SHARED_DATA:
+        fetched = source.fetch(subject, code, **context)
+        if fetched is not None:
+            fetched.source = source
+            return fetched
+    return SharedDataFetch(row=None, reason="no source")
+
+
+def settle_shared(fetches: list[SharedDataFetch], case_number: str) -> None:
+    """Tells each source what became of the application its data was fetched for ("" when nothing was made)."""
+    by_source: dict[int, tuple[SharedDataSource, list[SharedDataFetch]]] = {}
+    for f in fetches:
+        if f.source is not None:
+            by_source.setdefault(id(f.source), (f.source, []))[1].append(f)
+    for source, items in by_source.values():
+        source.settle(items, case_number)
+
+
+def prefill_shared(subject: Any, wanted: dict[str, str], **context: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for source in SHARED_DATA:
+        out.update({k: v for k, v in source.prefill(subject, wanted, **context).items() if k not in out})
+    return out

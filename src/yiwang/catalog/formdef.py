@@ -48,6 +48,9 @@ MAX_FIELDS = 60
 PERSON_PREFILL = ("name", "doc_type", "doc_number", "nationality", "phone", "email", "address")
 ENTERPRISE_PREFILL = ("name", "credit_code", "kind", "legal_rep_name", "address", "phone")
 PREFILL_SOURCES = tuple(dict.fromkeys(PERSON_PREFILL + ENTERPRISE_PREFILL))
+# Or a field of a shared data resource: "data:<resource code>.<field name>" (the material source "data" knows the
+# codes; the cases module prefills through cases.uploads.SHARED_DATA, with the applicant's consent).
+DATA_PREFILL = re.compile(r"^data:(?P<code>[A-Z0-9][A-Z0-9_.-]{2,39})\.(?P<field>[a-z][a-z0-9_]{0,39})$")
 
 # Used when an item defines no form of its own: how to reach the applicant, and what they ask for.
 DEFAULT_FIELDS: list[dict[str, Any]] = [
@@ -237,7 +240,19 @@ def definition_problems(definition: Any, prefix: str = "form_fields") -> list[Pr
         if lo is not None and hi is not None and lo > hi:
             out.append(Problem(f"{f}.min", _("The lower bound is above the upper bound.")))
         prefill = d.get("prefill")
-        if prefill and prefill not in PREFILL_SOURCES:
+        data_source = DATA_PREFILL.match(str(prefill)) if prefill else None
+        if data_source is not None:
+            from . import sources
+
+            if sources.missing("data", {data_source["code"]}):
+                out.append(
+                    Problem(
+                        f"{f}.prefill",
+                        _("No shared data resource has the code %(code)s."),
+                        params={"code": data_source["code"]},
+                    )
+                )
+        elif prefill and prefill not in PREFILL_SOURCES:
             out.append(
                 Problem(
                     f"{f}.prefill",

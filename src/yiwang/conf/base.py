@@ -469,6 +469,16 @@ WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
 # A CA bundle (file or directory) for receivers whose certificates a private CA signed; empty: the system's CAs.
 WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "")
 
+# Shared data (exchange, docs/exchange.md): where resources' records come from (exchange.dataconnectors) — "table"
+# (embedded: records imported into Yiwang), "http", "database", "filedrop" — and each connector's deployment options.
+DATA_CONNECTORS = env_list("DATA_CONNECTORS") or ["table", "http", "database", "filedrop"]
+DATA_CONNECTOR_OPTIONS = env_json("DATA_CONNECTOR_OPTIONS", {})
+# The call log is written in batches by a background thread ("batched"), or at once in the caller's transaction
+# ("direct": tests, a small site); a batch is written every INTERVAL seconds or when BATCH records wait.
+EXCHANGE_CALL_LOG = os.environ.get("EXCHANGE_CALL_LOG", "batched")
+EXCHANGE_CALL_LOG_INTERVAL = float(os.environ.get("EXCHANGE_CALL_LOG_INTERVAL", "1.0"))
+EXCHANGE_CALL_LOG_BATCH = int(os.environ.get("EXCHANGE_CALL_LOG_BATCH", "500"))
+
 # 12345 hotline (yiwang.hotline, docs/hotline.md). Email intake reads a mailbox through the HOTLINE_MAILBOX slot:
 # "directory" (default: .eml files dropped in var/hotline/inbox) or "imap" ({"host", "user", "password", …}).
 HOTLINE_MAILBOX = os.environ.get("HOTLINE_MAILBOX", "directory")

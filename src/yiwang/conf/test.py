@@ -30,3 +30,6 @@ OUTBOX_DISPATCH_ON_COMMIT = True
 # worker has its own), removed when the process ends.
 LICENSE_KEYSTORE_DIR = Path(tempfile.mkdtemp(prefix="yiwang-keystore-"))
 atexit.register(shutil.rmtree, LICENSE_KEYSTORE_DIR, ignore_errors=True)
+
+# The exchange call log written at once, in the test's transaction (no background thread).
+EXCHANGE_CALL_LOG = "direct"

@@ -1,4 +1,5 @@
-"""Exchange API: a department system manages its own webhook subscriptions (/api/v1/exchange/subscriptions)."""
+"""Exchange API: a department system manages its own webhook subscriptions (/api/v1/exchange/subscriptions);
+the catalog, access requests, grants and data services are in api_data (on the same router)."""
 
 from __future__ import annotations
 
@@ -106,3 +107,6 @@ def deliveries(request: HttpRequest, sub_id: int, status: str | None = None, lim
     if status:
         qs = qs.filter(status=status)
     return list(qs.order_by("-id")[:limit])
+
+
+from . import api_data  # noqa: E402, F401  (the catalog, grants and data services, on this router)

@@ -9,8 +9,9 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.catalog import sources
+        from yiwang.identity.scopes import API_SCOPES
 
-        from . import checks, connectors, handlers  # noqa: F401  (start-up check; connector slot; webhook feed)
+        from . import casehook, checks, connectors, dataconnectors, handlers  # noqa: F401  (slots, hooks, feeds)
         from .models import DataResource
 
         handlers.register()
@@ -22,4 +23,13 @@ class ExchangeConfig(AppConfig):
                 label=lambda code: DataResource.objects.filter(code=code).values_list("name", flat=True).first(),
                 labels=lambda codes: dict(DataResource.objects.filter(code__in=codes).values_list("code", "name")),
             ),
+        )
+        casehook.install()
+        API_SCOPES.add(
+            "exchange:catalog",
+            _("Read the shared data catalog and request access for the client's organisation"),
+            order=70,
+        )
+        API_SCOPES.add(
+            "exchange:query", _("Call the shared data services the client's organisation was granted"), order=71
         )

@@ -139,7 +139,11 @@ def _page(
             older = drafts.latest_draft(applicant, item)
             values = dict(older.form_data) if older is not None else {}
             prefilled = forms.prefill_values(
-                applicant.subject, fields, used_by=item.organisation.name, purpose=version.name
+                applicant.subject,
+                fields,
+                used_by=item.organisation.name,
+                purpose=version.name,
+                organisation=item.organisation,
             )
             for name, value in prefilled.items():
                 values.setdefault(name, value)

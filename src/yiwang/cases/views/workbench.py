@@ -84,13 +84,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     a = _staff(request)
     available = queries.queues_for(a)
     keys = [q.key for q in available]
-    counts = queries.queue_counts(a, available)
     queue = request.GET.get("queue", "")
-    if queue not in keys:
-        queue = queries.default_queue(available, counts)
     f = queries.parse_filters(request.GET)
+    counted: tuple[int, bool] | None = None
+    if queue in keys:  # the tabs and the list shown counted in one statement
+        counts, counted = queries.queue_counts(a, available, also=(queries.QUEUE_BY_KEY[queue], f))
+    else:  # the landing queue depends on the tabs' counts
+        queue, counts, counted = queries.landing(a, available, f)
     spec = queries.QUEUE_BY_KEY[queue]
-    counts, counted = queries.queue_counts(a, available, also=(spec, f))
     page = queries.list_page(a, queue, f, request.GET.get("page", 1), counted=counted)
     params = f.as_params()
     params["queue"] = queue
