@@ -4,6 +4,7 @@ without a reload (polling in static JavaScript). Set YIWANG_SCREENSHOTS=/some/di
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_workbench import shot, sign_in
 from tests.halls.world import build
@@ -34,7 +35,8 @@ def test_take_a_number_call_it_and_watch_the_screen(page, phone_page, live_serve
         assert phone_page.locator(".ticket-card .number").inner_text().strip() == "A001"
         assert phone_page.locator("[data-state-label]").inner_text().strip() == "等候中"
         phone_page.evaluate("window.__sameDocument = true")
-        display.wait_for_function("document.querySelector('[data-waiting=\"A\"]').textContent.trim() === '1'")
+        # (expect() polls from the test: a string given to wait_for_function is eval, which the CSP forbids)
+        expect(display.locator('[data-waiting="A"]')).to_have_text("1")
 
         sign_in(page, live_server, world["clerk"])
         page.goto("/workbench/halls/")
@@ -44,16 +46,11 @@ def test_take_a_number_call_it_and_watch_the_screen(page, phone_page, live_serve
         assert page.locator(".console-current").inner_text().strip() == "A001"
         shot(page, "halls-console-desktop")
 
-        display.wait_for_function(
-            "document.querySelector('[data-latest-number]').textContent.trim() === 'A001'", timeout=5000
-        )
+        expect(display.locator("[data-latest-number]")).to_have_text("A001", timeout=5000)
         assert display.locator("[data-latest-window]").inner_text().strip() == "A01"
         assert display.evaluate("window.__sameDocument") is True  # updated in place, not reloaded
         shot(display, "halls-display")
-        phone_page.wait_for_function(
-            "document.querySelector('.called-banner') && !document.querySelector('.called-banner').hidden",
-            timeout=10000,
-        )
+        expect(phone_page.locator(".called-banner")).to_be_visible(timeout=10000)
         assert "A01" in phone_page.locator(".called-banner").inner_text()
         assert phone_page.evaluate("window.__sameDocument") is True
         shot(phone_page, "halls-called-phone")
