@@ -152,6 +152,7 @@ def test_default_limits():
         "material": 20 * 1024 * 1024,
         "stored_material": 10 * 1024 * 1024,
         "license_import": 200 * 1024 * 1024,
+        "data_import": 200 * 1024 * 1024,
     }
 
 
