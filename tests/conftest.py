@@ -66,6 +66,18 @@ def pytest_configure(config: pytest.Config) -> None:
             subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)  # noqa: S603, S607
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_file_roots(tmp_path_factory: pytest.TempPathFactory):
+    """Each test process keeps its uploaded and rendered files in its own directories: parallel workers number
+    their cases alike, so in a shared var/ two workers wrote the same notice PDF name at once, and files left by
+    an earlier run answered for this one's."""
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("files")
+    with override_settings(MEDIA_ROOT=root / "media", PRIVATE_ROOT=root / "private"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _chinese_by_default(settings):
     settings.LANGUAGE_CODE = "zh-hans"

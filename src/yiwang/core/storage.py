@@ -24,7 +24,7 @@ from django.core.checks import Error, Tags, register
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils.functional import LazyObject, empty
+from django.utils.functional import LazyObject, cached_property, empty
 
 PRIVATE = "private"
 
@@ -56,7 +56,19 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     def __init__(self, location: Any = None, **kwargs: Any) -> None:
         kwargs.pop("base_url", None)
-        super().__init__(location=location or getattr(settings, "PRIVATE_ROOT", None), **kwargs)
+        super().__init__(location=location, **kwargs)
+
+    @cached_property
+    def base_location(self) -> Any:
+        # Read when first used and again after PRIVATE_ROOT changes, as Django's storage follows MEDIA_ROOT.
+        return self._value_or_setting(self._location, settings.PRIVATE_ROOT)
+
+    def _clear_cached_properties(self, setting: str, **kwargs: Any) -> None:
+        if setting == "PRIVATE_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+        elif setting != "MEDIA_ROOT":
+            super()._clear_cached_properties(setting, **kwargs)
 
     def url(self, name: str | None) -> str:
         raise ValueError("Private files have no public URL; serve them through a view that checks who is asking.")
