@@ -261,8 +261,10 @@ def _register() -> None:
     from yiwang.identity.api import router as identity_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.orgs.api import router as orgs_router
+    from yiwang.policies.api import router as policies_router
     from yiwang.ratings.api import router as ratings_router
     from yiwang.rules.api import router as rules_router
+    from yiwang.supervision.api import router as supervision_router
 
     api.add_router("/orgs/", orgs_router)
     api.add_router("/identity/", identity_router)
@@ -276,6 +278,8 @@ def _register() -> None:
     api.add_router("/bundles/", bundles_router)
     api.add_router("/rules/", rules_router)
     api.add_router("/ratings/", ratings_router)
+    api.add_router("/supervision/", supervision_router)
+    api.add_router("/policies/", policies_router)
 
 
 _register()

@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("yiwang.rules.urls")),
     path("", include("yiwang.ratings.urls")),
     path("", include("yiwang.exchange.urls")),
+    path("", include("yiwang.supervision.urls")),
+    path("", include("yiwang.policies.urls")),
     # OAuth2 token, revocation and introspection endpoints for machine clients (django-oauth-toolkit).
     path("oauth/", include("yiwang.identity.oauth_urls")),
     # Sign-in through the provincial identity platform (OpenID Connect); its pages answer 404 while it is off.

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "yiwang.bundles",
     "yiwang.rules",
     "yiwang.ratings",
+    "yiwang.supervision",
+    "yiwang.policies",
     "yiwang.ops",
 ]
 

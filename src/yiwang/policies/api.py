@@ -1,0 +1,5 @@
+"""Policies API (/api/v1/policies/…)."""
+
+from ninja import Router
+
+router = Router(tags=["policies"])

@@ -1,0 +1,4 @@
+"""Policy pages (included at the site root); namespace "policies"."""
+
+app_name = "policies"
+urlpatterns: list = []

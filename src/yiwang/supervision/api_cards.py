@@ -1,0 +1,5 @@
+"""Supervision API, cards side (/api/v1/supervision/…)."""
+
+from ninja import Router
+
+router = Router(tags=["supervision"])

@@ -1,0 +1,5 @@
+"""Supervision API, stats side (/api/v1/supervision/…)."""
+
+from ninja import Router
+
+router = Router(tags=["supervision"])

@@ -1,0 +1,3 @@
+"""Supervision tables, cards side."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Supervision tables, stats side."""
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Supervision pages, stats side."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
