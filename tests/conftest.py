@@ -66,16 +66,17 @@ def pytest_configure(config: pytest.Config) -> None:
             subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)  # noqa: S603, S607
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _own_file_roots(tmp_path_factory: pytest.TempPathFactory):
-    """Each test process keeps its uploaded and rendered files in its own directories: parallel workers number
-    their cases alike, so in a shared var/ two workers wrote the same notice PDF name at once, and files left by
-    an earlier run answered for this one's."""
-    from django.test import override_settings
+@pytest.fixture(autouse=True)
+def _empty_file_storages() -> None:
+    """Each test starts with empty in-memory storages (conf/test.py): they live as long as the worker process, so a
+    notice PDF kept by one test was found, not rendered, by the next test whose case got the same number."""
+    from django.core.files.storage import InMemoryStorage, storages
+    from django.core.files.storage.memory import InMemoryDirNode
 
-    root = tmp_path_factory.mktemp("files")
-    with override_settings(MEDIA_ROOT=root / "media", PRIVATE_ROOT=root / "private"):
-        yield
+    for alias in ("default", "private"):
+        storage = storages[alias]
+        if isinstance(storage, InMemoryStorage):
+            storage._root = InMemoryDirNode()
 
 
 @pytest.fixture(autouse=True)
