@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.conftest import process_env
 from yiwang.core.management.commands.serve import Command as ServeCommand
 from yiwang.core.management.commands.serve import default_bind, default_workers, static_manifest_problem
 from yiwang.core.processes import Supervisor
@@ -40,24 +41,13 @@ def yiwang(*args: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Development settings with DEBUG off, a fresh var/ directory (SQLite, static files), migrated and collected.
+def app_env(fresh_var) -> dict[str, str]:
+    """Development settings with DEBUG off, a fresh var/ directory (SQLite, static files), migrated and collected
+    (a copy of the once-migrated template, tests/core/conftest.py).
 
     When the suite runs on PostgreSQL (DATABASE_URL set), the processes use that server too.
     """
-    var = tmp_path_factory.mktemp("var")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="yiwang.conf.dev",
-        DEBUG="0",
-        YIWANG_VAR_DIR=str(var),
-        WEB_CONCURRENCY="2",
-        LOG_LEVEL="INFO",
-        PYTHONPATH=str(ROOT),
-    )
-    for args in (("migrate", "-v0"), ("collectstatic", "--noinput", "-v0")):
-        subprocess.run(yiwang(*args), env=env, cwd=ROOT, check=True, timeout=300)  # noqa: S603
-    return env
+    return process_env(fresh_var(), WEB_CONCURRENCY="2", LOG_LEVEL="INFO")
 
 
 def wait_for(url: str, seconds: float = 60, headers: dict[str, str] | None = None) -> urllib.response.addinfourl:

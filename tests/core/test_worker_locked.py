@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.conftest import process_env
+
 ROOT = Path(__file__).resolve().parents[2]
 TASKS_TABLE = "django_tasks_database_dbtaskresult"
 
@@ -37,20 +39,8 @@ def shell(env: dict[str, str], code: str) -> str:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    var = tmp_path / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="yiwang.conf.dev",
-        DEBUG="0",
-        YIWANG_VAR_DIR=str(var),
-        SQLITE_BUSY_TIMEOUT="1",
-        CATALOG_IMPORT_BATCH_ITEMS="100",
-        LOG_LEVEL="INFO",
-        PYTHONPATH=str(ROOT),
-    )
-    subprocess.run(yiwang("migrate", "-v0"), env=env, cwd=ROOT, check=True, timeout=300)  # noqa: S603
-    return env
+def env(fresh_var) -> dict[str, str]:
+    return process_env(fresh_var(), SQLITE_BUSY_TIMEOUT="1", CATALOG_IMPORT_BATCH_ITEMS="100", LOG_LEVEL="INFO")
 
 
 def enqueue_markers(env: dict[str, str], paths: list[Path]) -> None:
