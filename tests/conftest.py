@@ -67,19 +67,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_file_storages() -> None:
-    """Each test starts with empty in-memory storages (conf/test.py): they live as long as the worker process, so a
-    notice PDF kept by one test was found, not rendered, by the next test whose case got the same number."""
-    from django.core.files.storage import InMemoryStorage, storages
-    from django.core.files.storage.memory import InMemoryDirNode
-
-    for alias in ("default", "private"):
-        storage = storages[alias]
-        if isinstance(storage, InMemoryStorage):
-            storage._root = InMemoryDirNode()
-
-
-@pytest.fixture(autouse=True)
 def _chinese_by_default(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def renders(monkeypatch):
-    """Counts real WeasyPrint renderings (guides and notices)."""
+def renders(monkeypatch, settings):
+    """Counts real WeasyPrint renderings (guides and notices), with storages of their own: the test settings' in-memory
+    storages live as long as the worker process, and a PDF kept by an earlier test for a case with the same number
+    would be found instead of rendered."""
+    settings.STORAGES = {alias: dict(config) for alias, config in settings.STORAGES.items()}
     count = {"guide": 0, "notice": 0}
     guide_render, notice_render = guides.render_pdf, notices._pdf
 
