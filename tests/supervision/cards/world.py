@@ -14,7 +14,7 @@ from yiwang.calendar import services as calendar
 from yiwang.cases import services as cases
 from yiwang.cases.models import Case, Channel
 from yiwang.cases.services import Who
-from yiwang.orgs.models import Membership, Role
+from yiwang.orgs.models import Division, Membership, Role
 
 PASSWORD = "correct-horse-battery"
 
@@ -53,6 +53,10 @@ def build() -> World:
     centre = OrganisationFactory(name="蚌埠市政务服务中心", division=city)
     item = make_item(h, form_fields=[])
     other_item = make_item(o, form_fields=[])
+    # Another city of the province: out of reach of the supervisors here (a supervisor reaches their division).
+    hefei, _ = Division.objects.get_or_create(code="340100", defaults={"name": "合肥市", "parent": _province})
+    far = OrganisationFactory(name="合肥市市场监督管理局", division=hefei)
+    far_item = make_item(far, form_fields=[])
     clerk = staff(centre, Role.WINDOW_CLERK, username="c-clerk")
     Membership.objects.filter(user=clerk).update(covers_division=True)
     w = World()
@@ -63,6 +67,8 @@ def build() -> World:
         centre=centre,
         item=item,
         other_item=other_item,
+        far=far,
+        far_item=far_item,
         clerk=clerk,
         reviewer=staff(h, Role.REVIEWER, username="c-reviewer"),
         approver=staff(h, Role.APPROVER, username="c-approver"),
