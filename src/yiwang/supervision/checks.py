@@ -77,6 +77,15 @@ class Ctx:
     cal: workdays.Calendar
     yellow_percent: int = 80
     yellow_days_left: int = 1
+    # Working days between two dates, remembered: a sweep meets the same few hundred dates a million times.
+    memo: dict[tuple[dt.date, dt.date], int] = field(default_factory=dict)
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        key = (a, b)
+        n = self.memo.get(key)
+        if n is None:
+            n = self.memo[key] = self.cal.working_days_between(a, b)
+        return n
 
 
 @dataclass(slots=True)
@@ -139,20 +148,16 @@ def describe(rule: str, details: dict[str, Any], fallback: str = "") -> str:
 # --- time limits ---------------------------------------------------------------------------------------------------
 
 
-def span(start: dt.date, due: dt.date, today: dt.date, cal: workdays.Calendar) -> tuple[int, int, int]:
+def span(start: dt.date, due: dt.date, today: dt.date, ctx: Ctx) -> tuple[int, int, int]:
     """(total, used, left) in working days: start→due, start→today, today→due (left < 0 when overdue)."""
-    return (
-        cal.working_days_between(start, due),
-        cal.working_days_between(start, today),
-        cal.working_days_between(today, due),
-    )
+    return ctx.between(start, due), ctx.between(start, today), ctx.between(today, due)
 
 
 def near(start: dt.date, due: dt.date, ctx: Ctx) -> dict[str, Any] | None:
     """The yellow test: not overdue, and `yellow_percent` of the time used or `yellow_days_left` working days left."""
     if ctx.today > due:
         return None
-    total, used, left = span(start, due, ctx.today, ctx.cal)
+    total, used, left = span(start, due, ctx.today, ctx)
     used = max(0, used)
     if left <= ctx.yellow_days_left or (total > 0 and used * 100 >= ctx.yellow_percent * total):
         percent = 100 if total <= 0 else min(100, used * 100 // total)
@@ -164,7 +169,7 @@ def over(due: dt.date, ctx: Ctx) -> dict[str, Any] | None:
     """The red test: the day is past the deadline (by how many working days)."""
     if ctx.today <= due:
         return None
-    return {"over": max(1, ctx.cal.working_days_between(due, ctx.today)), "due": due.isoformat()}
+    return {"over": max(1, ctx.between(due, ctx.today)), "due": due.isoformat()}
 
 
 CLOCK_RUNNING = ("in_progress",)
@@ -203,7 +208,7 @@ def step_overdue(case: CaseFacts, step: StepFacts | None, ctx: Ctx) -> Any:
     if step.done_on is not None:  # finished: a record when it finished late
         if step.done_on <= step.due:
             return None
-        late = Ctx(step.done_on, ctx.cal, ctx.yellow_percent, ctx.yellow_days_left)
+        late = Ctx(step.done_on, ctx.cal, ctx.yellow_percent, ctx.yellow_days_left, ctx.memo)
         return Finding(over(step.due, late) or {}, step.due, step.assignee_id, step.organisation_id, closed=True)
     if case.state in CLOCK_STOPPED:
         return KEEP
@@ -243,7 +248,7 @@ def case_overdue(case: CaseFacts, step: StepFacts | None, ctx: Ctx) -> Any:
     if case.concluded_on is not None:  # concluded: a record when it concluded late
         if case.state not in ("approved", "refused") or case.concluded_on <= case.promised_due:
             return None
-        late = Ctx(case.concluded_on, ctx.cal, ctx.yellow_percent, ctx.yellow_days_left)
+        late = Ctx(case.concluded_on, ctx.cal, ctx.yellow_percent, ctx.yellow_days_left, ctx.memo)
         return Finding(over(case.promised_due, late) or {}, case.promised_due, case.staff_id, closed=True)
     if case.state in CLOCK_STOPPED:
         return KEEP
