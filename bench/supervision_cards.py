@@ -55,10 +55,7 @@ def _db_values(model, obj_values: dict, connection) -> tuple[list[str], list]:
     cols, vals = [], []
     for f in model._meta.concrete_fields:
         value = obj_values[f.attname]
-        if isinstance(f, models.JSONField):
-            value = json.dumps(value)
-        else:
-            value = f.get_db_prep_save(value, connection)
+        value = json.dumps(value) if isinstance(f, models.JSONField) else f.get_db_prep_save(value, connection)
         cols.append(f.column)
         vals.append(value)
     return cols, vals
@@ -100,39 +97,40 @@ def prepare(args) -> int:
     base_id = 1_000_000
     started = time.perf_counter()
     chunk = 20_000
+    # The template rows in database form once; each clone replaces only the columns that vary (plain Python
+    # values, which COPY and sqlite3 take as they are).
+    case_cols, case_base = _db_values(Case, case_row, connection)
+    step_cols, step_base = _db_values(CaseStep, step_row, connection)
+    ci = {name: case_cols.index(name) for name in (
+        "id", "case_number", "organisation_id", "submitted_at", "accepted_at", "promised_due", "statutory_due",
+        "acceptance_due", "idempotency_key")}  # fmt: skip
+    si = {
+        name: step_cols.index(name) for name in ("id", "case_id", "organisation_id", "started_at", "due", "case_number")
+    }
     for lo in range(0, args.steps, chunk):
         case_rows, step_rows = [], []
-        case_cols = step_cols = None
         for i in range(lo, min(args.steps, lo + chunk)):
             pk = base_id + i
             accepted = cal.add_working_days(today, -rng.randint(0, 25))
             at = timezone.make_aware(dt.datetime.combine(accepted, dt.time(10, 0)))
             due = cal.add_working_days(today, rng.randint(-10, 20))
-            c = dict(case_row)
-            c.update(
-                id=pk,
-                case_number=f"B{pk:017d}",
-                organisation_id=orgs[i % len(orgs)].pk,
-                submitted_at=at,
-                accepted_at=at,
-                promised_due=due,
-                statutory_due=cal.add_working_days(due, 10),
-                acceptance_due=cal.add_working_days(accepted, 5),
-                idempotency_key="",
-            )
-            case_cols, vals = _db_values(Case, c, connection)
-            case_rows.append(vals)
-            s = dict(step_row)
-            s.update(
-                id=pk,
-                case_id=pk,
-                organisation_id=c["organisation_id"],
-                started_at=at,
-                due=cal.add_working_days(today, rng.randint(-10, 20)),
-                case_number=c["case_number"],
-            )
-            step_cols, vals = _db_values(CaseStep, s, connection)
-            step_rows.append(vals)
+            org = orgs[i % len(orgs)].pk
+            number = f"B{pk:017d}"
+            c = list(case_base)
+            for name, value in (
+                ("id", pk), ("case_number", number), ("organisation_id", org), ("submitted_at", at),
+                ("accepted_at", at), ("promised_due", due), ("statutory_due", cal.add_working_days(due, 10)),
+                ("acceptance_due", cal.add_working_days(accepted, 5)), ("idempotency_key", ""),
+            ):  # fmt: skip
+                c[ci[name]] = value
+            case_rows.append(c)
+            s = list(step_base)
+            for name, value in (
+                ("id", pk), ("case_id", pk), ("organisation_id", org), ("started_at", at),
+                ("due", cal.add_working_days(today, rng.randint(-10, 20))), ("case_number", number),
+            ):  # fmt: skip
+                s[si[name]] = value
+            step_rows.append(s)
         with transaction.atomic():
             insert_rows(Case._meta.db_table, case_cols, case_rows)
             insert_rows(CaseStep._meta.db_table, step_cols, step_rows)
