@@ -1026,6 +1026,87 @@ api(
 )
 api("GET", "/halls/bank/items", OPEN)
 
+# Electronic supervision, cards side (tests/supervision/cards): cards for every staff member (their own, their
+# department's as its approver, every one in reach as a supervisor); correction orders for supervisors and the
+# department's reviewers and approvers (another department's order is not found); the watch list and monitoring for
+# supervisors. Sessions only: machine clients have no access.
+MISSING.update(order_id=999999, watch_id=999999)
+SUP_ORDER = {"pk": _pk("sup_order")}
+SUP_ORDER_API = {"order_id": _pk("sup_order")}
+SUP_WATCH = {"pk": _pk("sup_watch")}
+SUP_STAFF = ex(OK, anon=AUTH, people=DENY)
+SUP_CORR = ex(DENY, anon=AUTH, reviewer=OK, approver=OK, other_reviewer=OK, supervisor=OK, sysadmin=OK)
+SUP_ORDER_READ = {**SUP_CORR, "other_reviewer": HIDDEN}
+SUP_ONLY = ex(DENY, anon=AUTH, supervisor=OK, sysadmin=OK)
+page("GET", "workbench/supervision/cards/", SUP_STAFF)
+page("GET", "workbench/supervision/corrections/", SUP_CORR)
+page(
+    "POST",
+    "workbench/supervision/corrections/",
+    {**SUP_CORR, "reviewer": DENY, "approver": DENY, "other_reviewer": DENY},
+    body={"case_number": "", "due": "", "text": ""},
+    note="supervisors issue orders",
+)
+page("GET", "workbench/supervision/corrections/<int:pk>/", SUP_ORDER_READ, params=SUP_ORDER, guess=("pk",))
+page(
+    "POST",
+    "workbench/supervision/corrections/<int:pk>/<str:action>/",
+    {**SUP_ORDER_READ, "supervisor": DENY},
+    params={**SUP_ORDER, "action": lambda w, a: "answer"},
+    guess=("pk",),
+    body={"answer": ""},
+    note="the department answers; the supervisor closes and reopens",
+)
+page("GET+POST", "workbench/supervision/watch/", SUP_ONLY, body={"case_number": ""})
+page(
+    "POST",
+    "workbench/supervision/watch/<int:pk>/delete/",
+    {**SUP_ONLY, "sysadmin": HIDDEN},
+    params=SUP_WATCH,
+    guess=("pk",),
+    note="one's own watch entry",
+)
+page("GET", "workbench/supervision/monitor/", SUP_ONLY)
+API_SUP_STAFF = _no_machines(SUP_STAFF)
+api("GET", "/supervision/cards", API_SUP_STAFF)
+api("GET", "/supervision/cards/rules", API_SUP_STAFF)
+api("GET", "/supervision/corrections", _no_machines(SUP_CORR))
+api(
+    "POST",
+    "/supervision/corrections",
+    _no_machines(SUP_ONLY),
+    body={"case_number": "x", "due": "2020-01-01", "text": "x"},
+)
+API_ORDER = _no_machines(SUP_ORDER_READ)
+api("GET", "/supervision/corrections/{order_id}", API_ORDER, params=SUP_ORDER_API, guess=("order_id",))
+api(
+    "POST",
+    "/supervision/corrections/{order_id}/answer",
+    {**API_ORDER, "supervisor": DENY},
+    params=SUP_ORDER_API,
+    guess=("order_id",),
+    body={"text": "x"},
+)
+for op, body in (("close", {}), ("reopen", {"note": "x"})):
+    api(
+        "POST",
+        f"/supervision/corrections/{{order_id}}/{op}",
+        {**API_ORDER, "reviewer": DENY, "approver": DENY},
+        params=SUP_ORDER_API,
+        guess=("order_id",),
+        body=body,
+    )
+api("GET", "/supervision/watch", _no_machines(SUP_ONLY))
+api("POST", "/supervision/watch", _no_machines(SUP_ONLY), body={"case_number": ""})
+api(
+    "DELETE",
+    "/supervision/watch/{watch_id}",
+    {**_no_machines(SUP_ONLY), "sysadmin": HIDDEN},
+    params={"watch_id": _pk("sup_watch")},
+    guess=("watch_id",),
+)
+api("GET", "/supervision/monitor", _no_machines(SUP_ONLY))
+
 # Pages and endpoints that show the same record: the same people must get through both (machine clients aside).
 SAME_RECORD: list[tuple[str, list[str]]] = [
     ("GET /api/v1/cases/{case_number}", ["GET my/cases/<str:case_number>/", "GET workbench/cases/<str:case_number>/"]),

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core import outbox
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.orgs.models import Hall, Window
 
@@ -112,6 +113,8 @@ def _event(
     data: dict | None = None,
     at: dt.datetime | None = None,
 ) -> HallEvent:
+    if ticket is not None and hall_id is not None:
+        publish_queue(hall_id, ticket.day, ticket)
     return HallEvent.objects.create(
         hall_id=hall_id,
         at=at or timezone.now(),
@@ -126,6 +129,35 @@ def _event(
         from_state=from_state,
         to_state=to_state,
         data=data or {},
+    )
+
+
+TICKET_TOPIC = "halls.ticket_changed"
+
+
+def publish_queue(hall_id: int, day: dt.date, ticket: Ticket | None = None) -> None:
+    """Announces a hall's queue after a ticket changed (outbox topic `halls.ticket_changed`, in the caller's
+    transaction): the hall, the ticket and its state, and the day's waiting and at-a-window counts (one indexed
+    count), so supervision's live queue table follows without reading halls' tables."""
+    from django.db.models import Count, Min
+
+    figures = Ticket.objects.filter(hall_id=hall_id, day=day).aggregate(
+        waiting=Count("pk", filter=Q(state=TicketState.WAITING)),
+        serving=Count("pk", filter=Q(state__in=(TicketState.CALLED, TicketState.SERVING))),
+        oldest=Min("queued_at", filter=Q(state=TicketState.WAITING)),
+    )
+    outbox.publish(
+        TICKET_TOPIC,
+        {
+            "hall_id": hall_id,
+            "day": day.isoformat(),
+            "ticket_id": ticket.pk if ticket is not None else None,
+            "state": ticket.state if ticket is not None else "",
+            "waiting": figures["waiting"],
+            "serving": figures["serving"],
+            "oldest_waiting_since": figures["oldest"].isoformat() if figures["oldest"] else None,
+        },
+        key=f"halls.hall:{hall_id}",
     )
 
 
@@ -1359,6 +1391,8 @@ def close_day(day: dt.date | None = None) -> int:
     )
     for hall_id in Ticket.objects.filter(day=day).values_list("hall_id", flat=True).distinct():
         queries.roll_up(hall_id, day)
+        with transaction.atomic():
+            publish_queue(hall_id, day)
     return done
 
 

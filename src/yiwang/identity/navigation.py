@@ -62,6 +62,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("cases", _("Case to-do list"), "cases:workbench", _any(*CASE_ROLES)),
     Entry("window", _("Apply for a walk-in applicant"), "cases:window_start", _window),
     Entry("catalog", _("Catalog workbench"), "catalog:workbench", _catalog),
+    Entry("supervision_cards", _("Yellow and red cards"), "supervision:cards", _any(*CASE_ROLES)),
+    Entry("supervision_monitor", _("Real-time monitoring"), "supervision:monitor", _any(Role.SUPERVISOR)),
     Entry("people", _("Find a person"), "identity:staff_people", _lookup),
     Entry("licenses", _("E-licenses"), "licenses:staff_list", lambda a: a.is_staff_member),
     Entry("license_stats", _("License-free statistics"), "licenses:stats", _any(*LICENSE_STATS_ROLES)),
