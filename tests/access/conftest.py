@@ -221,6 +221,9 @@ def build_world() -> World:
     from tests.halls.access_world import extend as add_halls
 
     add_halls(w)  # halls, windows, an appointment, a number, a survey (tests/halls/access_world.py)
+    from tests.supervision.stats.access_world import extend as add_supervision_stats
+
+    add_supervision_stats(w)  # the statistics rollups and a published ranking (supervision, stats side)
     return w
 
 

@@ -249,7 +249,11 @@ def on_rating_event(event_id: int, payload: Mapping[str, Any]) -> bool:
             day=day,
             level=level,
             counted=bool(payload.get("counted", True)),
-            rectified=bool(payload.get("rectified", False)),
+            rectified=(
+                bool(row.rectified if row is not None else False)
+                if payload.get("rectified") is None
+                else bool(payload.get("rectified"))
+            ),
             last_event=event_id,
         )
         new.save(force_insert=row is None, force_update=row is not None)
