@@ -200,6 +200,22 @@ def apply(rows: Mapping[RowKey, Mapping[str, int]]) -> int:
 
 
 CASE_FIELDS = ("version",)
+# What a fold reads of a case and its item version (the rest of these wide rows stays unread).
+CASE_COLUMNS = (
+    "case_number",
+    "item_id",
+    "item_name",
+    "organisation_id",
+    "division_path",
+    "channel",
+    "submitted_at",
+    "promised_due",
+    "version__handling_kind",
+    "version__online_depth",
+    "version__visits_required",
+    "version__promised_limit",
+    "version__statutory_limit",
+)
 
 
 def on_case_event(case_id: int, seq: int) -> bool:
@@ -208,7 +224,7 @@ def on_case_event(case_id: int, seq: int) -> bool:
         fact = StatCase.objects.select_for_update().filter(pk=case_id).first()
         if fact is not None and fact.last_seq >= seq:
             return False
-        case = Case.objects.select_related(*CASE_FIELDS).filter(pk=case_id).first()
+        case = Case.objects.select_related(*CASE_FIELDS).only(*CASE_COLUMNS).filter(pk=case_id).first()
         if case is None:
             return False
         events = list(
@@ -290,7 +306,9 @@ def on_ticket_event(event_id: int, payload: Mapping[str, Any]) -> bool:
 def _case_chunks(chunk: int) -> Iterable[list[Case]]:
     last = 0
     while True:
-        cases = list(Case.objects.select_related(*CASE_FIELDS).filter(pk__gt=last).order_by("pk")[:chunk])
+        cases = list(
+            Case.objects.select_related(*CASE_FIELDS).only(*CASE_COLUMNS).filter(pk__gt=last).order_by("pk")[:chunk]
+        )
         if not cases:
             return
         yield cases

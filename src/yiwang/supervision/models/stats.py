@@ -98,6 +98,7 @@ class StatCase(models.Model):
             models.Index(fields=["organisation", "ended_day"], name="statcase_org_end"),
             models.Index(fields=["item_id", "received_day"], name="statcase_item_recv"),
             models.Index(fields=["received_day"], name="statcase_recv"),
+            models.Index(fields=["outcome", "organisation"], name="statcase_outcome_org"),
         ]
 
     def __str__(self) -> str:
