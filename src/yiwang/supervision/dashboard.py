@@ -42,7 +42,8 @@ def data(org_ids: list[int] | None, days: int = 30, today: dt.date | None = None
         "days": indicators.series(org_ids, w),
         "hours_today": indicators.hours_today(org_ids, today),
         "divisions": [
-            {"name": r["label"], "received": r["received"], "on_time_rate": r["on_time_rate"]} for r in by_div["rows"]
+            {"name": r["label"], "received": r["received"], "on_time_rate": r["on_time_rate"]}
+            for r in sorted(by_div["rows"], key=lambda r: -r["received"])[:15]
         ],
         "departments": [
             {"id": r["key"], "name": r["label"], "received": r["received"], "on_time_rate": r["on_time_rate"]}

@@ -60,7 +60,12 @@ def xlsx(table: dict[str, Any], w: indicators.Window, title: str) -> bytes:
     ws.append([title])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(
-        [_("Period"), f"{w.start.isoformat()} – {w.end.isoformat()}", _("By"), str(indicators.GROUPS[table["group"]])]
+        [
+            _("Period"),
+            f"{w.start.isoformat()} – {w.end.isoformat()}",
+            _("Group by"),
+            str(indicators.GROUPS[table["group"]]),
+        ]
     )
     ws.append([])
     columns = [c for c in EXPORT_COLUMNS if any(c in r for r in [table["total"], *table["rows"]])]

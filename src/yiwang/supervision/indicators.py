@@ -37,8 +37,8 @@ CARD_KEYS = ("yellow", "red", "corrections", "corrections_overdue")
 
 # name → (label, kind): kind "n" a count, "rate" a share 0–1, "days" working days, "avg" a mean
 INDICATORS: dict[str, tuple[Any, str]] = {
-    "received": (_("Received"), "n"),
-    "concluded": (_("Concluded"), "n"),
+    "received": (_("Cases received"), "n"),
+    "concluded": (_("Cases concluded"), "n"),
     "on_time_rate": (_("On-time rate"), "rate"),
     "overdue": (_("Concluded late"), "n"),
     "avg_work_days": (_("Average working days taken"), "days"),
@@ -95,8 +95,8 @@ ITEM_COLUMNS = (
 )
 # Drill-down figures: which cases stand behind a count.
 FIGURES = {
-    "received": _("Received"),
-    "concluded": _("Concluded"),
+    "received": _("Cases received"),
+    "concluded": _("Cases concluded"),
     "on_time": _("Concluded on time"),
     "overdue": _("Concluded late"),
     "not_accepted": _("Not accepted"),

@@ -222,8 +222,8 @@ def dashboard_page(request: HttpRequest, wall: bool = False) -> HttpResponse:
         "organisation": organisation,
         "organisations": _org_choices(_scope(request)),
         "kpis": [
-            (_("Received"), data["kpi"]["received"]),
-            (_("Concluded"), data["kpi"]["concluded"]),
+            (_("Cases received"), data["kpi"]["received"]),
+            (_("Cases concluded"), data["kpi"]["concluded"]),
             (_("On-time rate"), _pct(data["kpi"]["on_time_rate"])),
             (_("Average working days taken"), _fmt("avg_work_days", data["kpi"]["avg_work_days"])),
             (_("Average promised limit"), _fmt("avg_promised_days", data["kpi"]["avg_promised_days"])),

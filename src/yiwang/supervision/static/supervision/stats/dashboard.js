@@ -65,14 +65,16 @@
       legend: { bottom: 0, textStyle: { color: text } },
       series: [{ type: "pie", radius: ["35%", "65%"], data: d.channels.map(function (r) { return { name: r.name, value: r.received }; }) }]
     });
+    var slices = [
+      { name: L.lGood, value: d.ratings.good },
+      { name: L.lBad, value: d.ratings.bad - d.ratings.rectified },
+      { name: L.lRectified, value: d.ratings.rectified }
+    ].filter(function (r) { return r.value > 0; });
     set("ratings", {
+      title: slices.length ? undefined : { text: L.lNone, left: "center", top: "middle", textStyle: { color: text, fontSize: wall ? 20 : 14 } },
       tooltip: { trigger: "item" },
       legend: { bottom: 0, textStyle: { color: text } },
-      series: [{ type: "pie", radius: ["35%", "65%"], data: [
-        { name: L.lGood, value: d.ratings.good },
-        { name: L.lBad, value: d.ratings.bad - d.ratings.rectified },
-        { name: L.lRectified, value: d.ratings.rectified }
-      ] }]
+      series: [{ type: "pie", radius: ["35%", "65%"], data: slices }]
     });
     set("open", {
       xAxis: { type: "value" },
