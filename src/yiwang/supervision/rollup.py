@@ -235,8 +235,12 @@ def on_case_event(case_id: int, seq: int) -> bool:
         old = contributions(fact) if fact is not None else []
         new = fold(copy.copy(fact) if fact is not None else new_fact(case), case, events)
         new.last_seq = max(new.last_seq, seq)
+        added = contributions(new)
+        if fact is not None and added == old:  # a step claimed, a result delivered …: only the seq moves
+            StatCase.objects.filter(pk=case_id).update(last_seq=new.last_seq)
+            return True
         new.save(force_insert=fact is None)
-        apply(merge([(old, -1), (contributions(new), 1)]))
+        apply(merge([(old, -1), (added, 1)]))
     return True
 
 
