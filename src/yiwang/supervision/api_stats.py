@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from yiwang.core.api_auth import ErrorOut, session_auth
 from yiwang.identity import access
@@ -210,7 +210,7 @@ def scoring_models(request: HttpRequest):
 def save_scoring_model(request: HttpRequest, payload: SupStatsModelIn):
     _manager(request)
     m = ranking.save_model(payload.name, payload.weights, payload.note, request.user)
-    return 201, _model(m)
+    return Status(201, _model(m))
 
 
 def _brief(r: Ranking) -> dict[str, Any]:
@@ -256,4 +256,4 @@ def publish_ranking(request: HttpRequest, payload: SupStatsPublishIn):
     if model is None:
         raise Http404
     r = ranking.publish(model, month, viewer_org_ids(a), request.user)
-    return 201, {**_brief(r), "formula": ranking.formula(model), "rows": r.rows}
+    return Status(201, {**_brief(r), "formula": ranking.formula(model), "rows": r.rows})
