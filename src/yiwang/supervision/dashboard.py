@@ -19,10 +19,10 @@ def data(org_ids: list[int] | None, days: int = 30, today: dt.date | None = None
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=days - 1)
     w = Window(start=start, end=today)
-    by_org = indicators.table(org_ids, Window(start=start, end=today, group="organisation"))
-    by_div = indicators.table(org_ids, Window(start=start, end=today, group="division"))
-    by_item = indicators.table(org_ids, Window(start=start, end=today, group="item"))
-    by_channel = indicators.table(org_ids, Window(start=start, end=today, group="channel"))
+    by_org = indicators.table(org_ids, Window(start=start, end=today, group="organisation"), catalog=False)
+    by_div = indicators.table(org_ids, Window(start=start, end=today, group="division"), catalog=False)
+    by_item = indicators.table(org_ids, Window(start=start, end=today, group="item"), catalog=False)
+    by_channel = indicators.table(org_ids, Window(start=start, end=today, group="channel"), catalog=False)
     total = by_org["total"]
     return {
         "start": start.isoformat(),

@@ -238,8 +238,9 @@ def _row(key: Any, label: str, counters: dict[str, int]) -> dict[str, Any]:
     return {"key": key, "label": label, **c, **derive(c)}
 
 
-def table(org_ids: Sequence[int] | None, w: Window) -> dict[str, Any]:
-    """The statistics of a window, grouped: rows (each with counters and rates) and the total."""
+def table(org_ids: Sequence[int] | None, w: Window, *, catalog: bool = True) -> dict[str, Any]:
+    """The statistics of a window, grouped: rows (each with counters and rates) and the total; `catalog=False`
+    leaves out the item indicators (the dashboards do not show them)."""
     qs = _rollups(org_ids, w)
     group = w.group if w.group in GROUPS else "organisation"
     field = {
@@ -259,13 +260,13 @@ def table(org_ids: Sequence[int] | None, w: Window) -> dict[str, Any]:
         org_ids_seen = [r["organisation_id"] for r in grouped]
         orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids_seen).select_related("division")}
         cards = card_counts(org_ids_seen, w.start, w.end)
-        catalog = catalog_figures(org_ids_seen)
+        catalog_rows = catalog_figures(org_ids_seen) if catalog else {}
         if group == "organisation":
             for r in grouped:
                 o = orgs.get(r["organisation_id"])
                 row = _row(r["organisation_id"], o.name if o else str(r["organisation_id"]), r)
                 row.update(_cards(cards.get(r["organisation_id"], {})))
-                row.update({k: v for k, v in catalog.get(r["organisation_id"], {}).items() if k != "_counts"})
+                row.update({k: v for k, v in catalog_rows.get(r["organisation_id"], {}).items() if k != "_counts"})
                 rows.append(row)
         else:
             by_div: dict[int, list[dict]] = defaultdict(list)
@@ -283,9 +284,12 @@ def table(org_ids: Sequence[int] | None, w: Window) -> dict[str, Any]:
                     for k, v in cards.get(m["organisation_id"], {}).items():
                         card_sum[k] += v
                 row.update(_cards(card_sum))
-                row.update(
-                    _merge_catalog(catalog[m["organisation_id"]] for m in members if m["organisation_id"] in catalog)
-                )
+                if catalog:
+                    row.update(
+                        _merge_catalog(
+                            catalog_rows[m["organisation_id"]] for m in members if m["organisation_id"] in catalog_rows
+                        )
+                    )
                 rows.append(row)
     elif group == "item":
         names = dict(
@@ -307,9 +311,9 @@ def table(org_ids: Sequence[int] | None, w: Window) -> dict[str, Any]:
     total = _row("total", str(_("Total")), total_counters)
     in_view = [r["key"] for r in rows] if group == "organisation" else None
     if group in ("organisation", "division"):
-        scope_orgs = list({o for r in grouped for o in [r["organisation_id"]]})
-        total.update(_cards(_sum_cards(card_counts(scope_orgs, w.start, w.end))))
-        total.update(_merge_catalog(catalog_figures(scope_orgs).values()))
+        total.update(_cards(_sum_cards(cards)))
+        if catalog:
+            total.update(_merge_catalog(catalog_rows.values()))
     return {"group": group, "rows": rows, "total": total, "organisations": in_view}
 
 

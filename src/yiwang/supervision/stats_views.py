@@ -125,7 +125,8 @@ def cases_page(request: HttpRequest) -> HttpResponse:
         return _nc(render(request, "supervision/stats/problem.html", {"problems": exc.problems}, status=400))
     w = _drill_window(w, request.GET.get("row_group", ""), str(request.GET.get("row", "")))
     scope = narrow(org_ids, w.organisation_id)
-    page = Paginator(indicators.cases_behind(scope, w, figure), 50).get_page(request.GET.get("page"))
+    cases = indicators.cases_behind(scope, w, figure).select_related("organisation")
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
     context = {
         "w": w,
         "figure": figure,
