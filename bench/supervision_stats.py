@@ -132,7 +132,7 @@ def pages(args) -> None:
     city = Organisation.objects.filter(name="蚌埠市数据资源管理局").first() or Organisation.objects.order_by("pk")[0]
     user = UserFactory(username="bench-supervisor")
     Membership.objects.create(user=user, organisation=city, role=Role.SUPERVISOR, covers_division=True)
-    c = Client()
+    c = Client(HTTP_HOST="localhost")
     c.force_login(user)
     today = timezone.localdate()
     year = f"start={(today - dt.timedelta(days=364)).isoformat()}&end={today.isoformat()}"
