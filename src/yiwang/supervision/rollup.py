@@ -200,6 +200,8 @@ def apply(rows: Mapping[RowKey, Mapping[str, int]]) -> int:
 
 
 CASE_FIELDS = ("version",)
+# What a fold may change on a case's row (besides last_seq).
+FOLDED = ("accepted_at", "ended_at", "ended_day", "outcome", "promised_due", "on_time", "work_days")
 # What a fold reads of a case and its item version (the rest of these wide rows stays unread).
 CASE_COLUMNS = (
     "case_number",
@@ -235,12 +237,12 @@ def on_case_event(case_id: int, seq: int) -> bool:
         old = contributions(fact) if fact is not None else []
         new = fold(copy.copy(fact) if fact is not None else new_fact(case), case, events)
         new.last_seq = max(new.last_seq, seq)
-        added = contributions(new)
-        if fact is not None and added == old:  # a step claimed, a result delivered …: only the seq moves
+        if fact is not None and all(getattr(fact, f) == getattr(new, f) for f in FOLDED):
+            # a step claimed, a result delivered …: nothing the statistics hold changed, only the seq moves
             StatCase.objects.filter(pk=case_id).update(last_seq=new.last_seq)
             return True
         new.save(force_insert=fact is None)
-        apply(merge([(old, -1), (added, 1)]))
+        apply(merge([(old, -1), (contributions(new), 1)]))
     return True
 
 

@@ -22,7 +22,13 @@ def test_refuses_without_a_catalog_with_a_message():
 def test_a_year_of_history_then_nothing_more_with_if_empty():
     org = OrganisationFactory(name="蚌埠市市场监督管理局")
     make_item(org, promised_limit=5, statutory_limit=20)
-    make_item(org, handling_kind=1, promised_limit=0, statutory_limit=5)
+    make_item(
+        org,
+        handling_kind=1,
+        promised_limit=0,
+        statutory_limit=5,
+        steps=[{"kind": "accept", "name": "受理", "days": 0}, {"kind": "approve", "name": "批准", "days": 0}],
+    )
     out = StringIO()
     call_command("stats_seed_demo", cases=400, stdout=out)
     assert "ranking" in out.getvalue()
