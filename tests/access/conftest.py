@@ -224,6 +224,9 @@ def build_world() -> World:
     from tests.supervision.cards.access_world import extend as add_supervision_cards
 
     add_supervision_cards(w)  # a card, a correction order and a watch entry on A's case (supervision, cards side)
+    from tests.supervision.stats.access_world import extend as add_supervision_stats
+
+    add_supervision_stats(w)  # the statistics rollups and a published ranking (supervision, stats side)
     return w
 
 

@@ -1124,6 +1124,45 @@ SAME_RECORD: list[tuple[str, list[str]]] = [
 ]
 
 
+# --- supervision: statistics, exports, dashboards, rankings (stats side) ------------------------------------------
+# Staff with a statistics role (department reviewers and approvers, supervisors) read the figures of what their roles
+# reach; an organisation out of reach answers 404 (tests/supervision/stats). Supervisors manage models and rankings.
+SUP_STATS = ex(DENY, anon=AUTH, reviewer=OK, approver=OK, other_reviewer=OK, supervisor=OK, sysadmin=OK)
+SUP_MANAGE = ex(DENY, anon=AUTH, supervisor=OK, sysadmin=OK)
+SUP_RANKING = {"pk": lambda w, a: w.rec["stats_ranking"].pk}
+
+
+def _this_month(_w, _a) -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().strftime("%Y-%m")
+
+
+THIS_MONTH = {"month": _this_month}
+page("GET", "supervision/stats/", SUP_STATS)
+page("GET", "supervision/stats/cases/", SUP_STATS)
+page("GET", "supervision/stats/export.xlsx", SUP_STATS)
+page("GET", "supervision/stats/report/<str:month>.pdf", SUP_STATS, params=THIS_MONTH)
+page("GET", "supervision/dashboard/", SUP_STATS)
+page("GET", "supervision/dashboard/wall/", SUP_STATS)
+page("GET", "supervision/dashboard/data.json", SUP_STATS)
+page("GET", "supervision/rankings/", SUP_STATS)
+page("GET", "supervision/rankings/<int:pk>/", SUP_STATS, params=SUP_RANKING)
+page("GET+POST", "supervision/rankings/models/", SUP_MANAGE, body={"name": "matrix", "w_on_time_rate": "1"})
+page("POST", "supervision/rankings/publish/", SUP_MANAGE, body=lambda w, a: {"month": _this_month(w, a)})
+SUP_STATS_API = _no_machines(SUP_STATS)
+SUP_MANAGE_API = _no_machines(SUP_MANAGE)
+api("GET", "/supervision/indicators", SUP_STATS_API)
+api("GET", "/supervision/indicators/cases", SUP_STATS_API)
+api("GET", "/supervision/indicators/export.xlsx", SUP_STATS_API)
+api("GET", "/supervision/dashboard", SUP_STATS_API)
+api("GET", "/supervision/rankings", SUP_STATS_API)
+api("GET", "/supervision/rankings/{ranking_id}", SUP_STATS_API, params={"ranking_id": SUP_RANKING["pk"]})
+api("POST", "/supervision/rankings", SUP_MANAGE_API, body=lambda w, a: {"month": _this_month(w, a)})
+api("GET", "/supervision/scoring-models", SUP_MANAGE_API)
+api("POST", "/supervision/scoring-models", SUP_MANAGE_API, body={"name": "matrix", "weights": {"on_time_rate": 1}})
+
+
 # --- owed rows ------------------------------------------------------------------------------------------------------
 # Operations and pages of the modules merged in the last round (bundles, rules, ratings, exchange, the address book
 # and drafts box of My Space) whose rows in this matrix are still to be written. Each module's own tests check its

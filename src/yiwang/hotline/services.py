@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core import outbox
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity import crypto
 
@@ -69,6 +70,9 @@ class Who:
 
 
 SYSTEM = Who(name="system", role="system", channel="system")
+
+
+TICKET_CHANGED = "hotline.ticket_changed"  # an order dispatched to a department (payload: outbox docs)
 
 
 def _refuse(field_name: str, code: str, message, params: dict | None = None):
@@ -532,6 +536,18 @@ def dispatch(
         data["routing_rule"] = {"id": routing_rule.pk, "version": routing_rule.version, "name": routing_rule.name}
     _transition(order, "dispatch", who, data, expected_revision, public=True)
     rollups.bump(order, now, dispatched=1)
+    # For modules that may not read the hotline's tables (supervision's statistics): the lead department now.
+    outbox.publish(
+        TICKET_CHANGED,
+        {
+            "ticket_id": order.pk,
+            "action": "dispatch",
+            "organisation_id": department.pk,
+            "kind": order.order_type,
+            "day": timezone.localdate(now).isoformat(),
+        },
+        key=f"hotline.order:{order.pk}",
+    )
     return order
 
 

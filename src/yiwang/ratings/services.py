@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.calendar import workdays
 from yiwang.cases.actions import Caller
-from yiwang.core import uploads
+from yiwang.core import outbox, uploads
 from yiwang.core.errors import Problem, ProblemsError
 from yiwang.identity.models import Enterprise, Person
 from yiwang.orgs.models import Hall, Organisation, OrgKind, Role, Window
@@ -177,7 +177,36 @@ def _event(action: str, by: By, *, rating=None, rectification=None, complaint=No
     transaction.on_commit(
         lambda: signals.ratings_changed.send(sender=RatingEvent, kind=kind, pk=pk, event_id=ev.pk, action=action)
     )
+    subject = rating if rating is not None else getattr(rectification, "rating", None)
+    if subject is not None:
+        rectified = None if rectification is None else rectification.state == RectState.CLOSED
+        publish_rating(subject, action, rectified=rectified)
     return ev
+
+
+CHANGED_TOPIC = "ratings.changed"
+
+
+def publish_rating(rating: Rating, action: str, *, rectified: bool | None = None) -> None:
+    """Announces a rating's state on the outbox (`ratings.changed`, in the caller's transaction) for modules that
+    may not read ratings' tables (supervision's statistics): whether it counts, its level, and whether its bad
+    review was rectified (None: unchanged by this action)."""
+    outbox.publish(
+        CHANGED_TOPIC,
+        {
+            "rating_id": rating.pk,
+            "action": action,
+            "organisation_id": rating.organisation_id,
+            "item_id": rating.item_id,
+            "case_id": rating.case_id,
+            "channel": rating.channel,
+            "level": rating.level,
+            "day": rating.day.isoformat(),
+            "counted": bool(rating.counted and not rating.excluded),
+            "rectified": rectified,
+        },
+        key=f"ratings.rating:{rating.pk}",
+    )
 
 
 def _refuse(field_name: str, code: str, message: Any, params: dict | None = None):
@@ -363,6 +392,7 @@ def _write_case_rating(
             old.counted = False
             old.superseded_by = rating
             old.save(update_fields=["counted", "superseded_by"])
+            publish_rating(old, "superseded")
             rollup.add(old.day, rollup.rating_dims(old), rollup.counted_deltas(old, -1))
     if not is_default:
         _mark_rated(case.pk)
