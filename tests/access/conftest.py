@@ -221,6 +221,9 @@ def build_world() -> World:
     from tests.halls.access_world import extend as add_halls
 
     add_halls(w)  # halls, windows, an appointment, a number, a survey (tests/halls/access_world.py)
+    from .world_modules import extend as add_modules
+
+    add_modules(w)  # bundles, rules, ratings, exchange, an address, a draft (tests/access/world_modules.py)
     return w
 
 
