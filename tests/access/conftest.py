@@ -294,6 +294,12 @@ def world(django_db_setup, django_db_blocker):
             lifetime.disable()
 
 
+@pytest.fixture(autouse=True)
+def _empty_file_storages() -> None:
+    """Overrides tests/conftest.py's: the world's files (A's materials, a work order's photo, a survey photo, a
+    rectification's evidence) are written once for the whole package and must outlive each test."""
+
+
 @pytest.fixture(scope="package", autouse=True)
 def _fast_documents():
     """Some documents cost a second each to build and say nothing about access: the OpenAPI document is built

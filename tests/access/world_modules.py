@@ -89,8 +89,14 @@ def _ratings(w) -> None:
     pad = Pad.objects.create(
         window=window, key_hash=ratings.pad_key_hash(PAD_KEY), label="A01", staff=clerk, created_by=clerk
     )
+    # Window A02 also serves H: H's evaluator device (the machine client) may send on-site ratings for it.
+    from yiwang.orgs.models import Window
+
+    served = Window.objects.get(hall=window.hall, number="A02")
+    served.organisations.add(w.rec["handling"])
     rect.refresh_from_db()
     w.rec.update(
+        served_window=served,
         rating=rating,
         rect=rect,
         rect_file=rect_file,
