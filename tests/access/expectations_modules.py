@@ -79,7 +79,7 @@ page(
     BUNDLE_ADMINS,
     params=BUNDLE,
     guess=("code",),
-    body={"action": "save", "code": "matrix-bundle", "name": "", "items": "[]"},
+    body={"action": "save", "code": "neu", "name": "", "items": "[]"},
 )
 
 
