@@ -221,6 +221,9 @@ def build_world() -> World:
     from tests.halls.access_world import extend as add_halls
 
     add_halls(w)  # halls, windows, an appointment, a number, a survey (tests/halls/access_world.py)
+    from .world_modules import extend as add_modules
+
+    add_modules(w)  # bundles, rules, ratings, exchange, an address, a draft (tests/access/world_modules.py)
     from tests.supervision.cards.access_world import extend as add_supervision_cards
 
     add_supervision_cards(w)  # a card, a correction order and a watch entry on A's case (supervision, cards side)

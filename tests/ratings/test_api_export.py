@@ -133,3 +133,18 @@ def test_the_export_is_signed_and_once_per_day(w, settings, tmp_path: Path):
     out = io.StringIO()
     call_command("ratings_timers", "--no-export", stdout=out)
     assert "Default ratings given: 0" in out.getvalue()
+
+
+def test_an_appeal_and_its_decision_through_the_api_answer_the_rectification(w):
+    """appeal and decide_appeal return the Appeal: the endpoints answered 500 reading it as the rectification."""
+    case = accepted(w)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        api(client_for(w["applicant"].user), "post", f"/cases/{case.case_number}", {"level": 1, "reasons": ["overdue"]})
+    rect = Rectification.objects.get()
+    dept, sup = client_for(w["reviewer"]), client_for(w["supervisor"])
+    assert api(sup, "post", f"/rectifications/{rect.pk}/appeal", {"kind": "mistaken", "reason": "x"}).status_code == 403
+    r = api(dept, "post", f"/rectifications/{rect.pk}/appeal", {"kind": "mistaken", "reason": "评价人误操作"})
+    assert r.status_code == 200 and r.json()["state"] == "appealed" and r.json()["id"] == rect.pk
+    assert api(dept, "post", f"/rectifications/{rect.pk}/decide", {"uphold": True, "note": "x"}).status_code == 403
+    r = api(sup, "post", f"/rectifications/{rect.pk}/decide", {"uphold": False, "note": "证据不足"})
+    assert r.status_code == 200 and r.json()["state"] == "open"

@@ -471,8 +471,9 @@ def rectification(request: HttpRequest, rect_id: int):
 
 
 def _act(request: HttpRequest, rect_id: int, fn, **kwargs: Any) -> dict[str, Any]:
+    """Runs one step and answers the rectification as it now is (appeal and decide_appeal return the Appeal)."""
     rect = _staff_rect(request, rect_id)
-    rect = fn(Caller.of(request), rect, **kwargs)
+    fn(Caller.of(request), rect, **kwargs)
     rect.refresh_from_db()
     return _rect(rect)
 
