@@ -112,3 +112,33 @@ def test_person_policy_cannot_name_industries_or_be_auto_granted():
     with pytest.raises(ProblemsError) as err:
         services.create_policy(OrganisationFactory(), policy_data(target="person"))
     assert {"industries", "auto_grant"} <= fields_of(err.value)
+
+
+@pytest.mark.parametrize("query", ["稳岗补贴", "招工补贴", "wengang", "wgbt", "蚌政办〔2026〕12号", "稳岗补"])
+def test_search_finds_by_chinese_colloquial_pinyin_and_document_number(query):
+    from yiwang.policies import search
+
+    wanted = published_policy()
+    published_policy(
+        title="蚌埠市科技型企业研发费用后补助办法",
+        doc_number="蚌科〔2026〕3号",
+        summary="对研发投入给予后补助",
+        keywords="研发补助",
+        industries=["M", "65"],
+        tests=[TESTS[1]],
+    )
+    found = search.find(query)
+    assert found and found[0].pk == wanted.pk
+
+
+def test_search_filters_by_industry_and_target():
+    from yiwang.policies import search
+
+    manufacturing = published_policy()
+    software = published_policy(
+        title="软件企业首版次奖励", doc_number="蚌工信〔2026〕8号", industries=["65"], keywords="", tests=[TESTS[1]]
+    )
+    assert {v.pk for v in search.find(industry="39")} == {manufacturing.pk}
+    assert {v.pk for v in search.find(industry="I")} == set()  # the section I is not named, its division 65 is
+    assert {v.pk for v in search.find(industry="65")} == {software.pk}
+    assert search.find(target="person") == []

@@ -73,3 +73,23 @@ def rank(query: str, rows: list[tuple[int, str]], limit: int = 200) -> list[Hit]
             hits.append(Hit(vid, sum(found), len(found)))
     hits.sort(key=lambda h: (-h.matched, -h.score, h.version_id))
     return hits[:limit]
+
+
+def find(query: str = "", *, target: str = "", industry: str = "", limit: int = 200) -> list[Any]:
+    """Published versions in force matching the query (all of them, newest first, when it is empty), filtered by
+    target and by industry (a section or division: policies naming it, its section, or no industry at all)."""
+    from . import industries as table
+    from .matching import in_force
+
+    qs = in_force(target or None)
+    versions = list(qs.order_by("-published_at", "-id")[:2000])
+    if industry:
+        found = table.table().get(industry)
+        if found is not None:
+            wanted = {industry, found.section}
+            versions = [v for v in versions if not v.industries or wanted & set(v.industries)]
+    if not (query or "").strip():
+        return versions[:limit]
+    by_id = {v.pk: v for v in versions}
+    hits = rank(query, [(v.pk, v.tokens) for v in versions], limit=limit)
+    return [by_id[h.version_id] for h in hits]
