@@ -221,6 +221,9 @@ def build_world() -> World:
     from tests.halls.access_world import extend as add_halls
 
     add_halls(w)  # halls, windows, an appointment, a number, a survey (tests/halls/access_world.py)
+    from tests.policies.access_world import extend as add_policies
+
+    add_policies(w)  # a published 免申即享 policy of H, its round and E's approved grant (tests/policies)
     return w
 
 

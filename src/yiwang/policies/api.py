@@ -225,8 +225,8 @@ def _my_grant(request: HttpRequest, grant_id: int) -> Grant:
     return g
 
 
-def _editable_policy(request: HttpRequest, code: str) -> Policy:
-    policy = Policy.objects.select_related("organisation").filter(code=code).first()
+def _editable_policy(request: HttpRequest, policy_code: str) -> Policy:
+    policy = Policy.objects.select_related("organisation").filter(code=policy_code).first()
     if (
         policy is None
         or not holds(request, Role.CATALOG_ADMIN)
@@ -236,10 +236,14 @@ def _editable_policy(request: HttpRequest, code: str) -> Policy:
     return policy
 
 
-def _reviewable_round(request: HttpRequest, round_id: int) -> GrantRound:
+def _reviewable_round(request: HttpRequest, round_id: int, *, write: bool = True) -> GrantRound:
+    """A round of a policy the staff member sees (else 404; no policy role: 403), and may review when writing."""
+    visible = views._staff_policies(request)  # no policy role: 403, whether or not the round exists
     rnd = GrantRound.objects.select_related("policy").filter(pk=round_id).first()
-    if rnd is None or not views._may_review(request, rnd.policy):
+    if rnd is None or not visible.filter(pk=rnd.policy_id).exists():
         raise Http404
+    if write:
+        views.check_review(request, rnd.policy)
     return rnd
 
 
@@ -272,9 +276,11 @@ def library(
     return [_version(v) for v in search.find(q, target=target, industry=industry, limit=100)]
 
 
-@router.get("/library/{code}", response={200: PoliciesDetailOut, **ERRORS}, auth=None, summary="One policy in force")
-def library_item(request: HttpRequest, code: str):
-    return _detail(views._published(code))
+@router.get(
+    "/library/{policy_code}", response={200: PoliciesDetailOut, **ERRORS}, auth=None, summary="One policy in force"
+)
+def library_item(request: HttpRequest, policy_code: str):
+    return _detail(views._published(policy_code))
 
 
 # --- people ---------------------------------------------------------------------------------------------------------
@@ -339,10 +345,7 @@ def decline_grant(request: HttpRequest, grant_id: int, body: PoliciesNoteIn):
     summary="Per policy: matching, told, applied, received",
 )
 def policy_figures(request: HttpRequest):
-    try:
-        policies = list(views._staff_policies(request).order_by("code")[:1000])
-    except Http404:
-        return Status(403, {"detail": [_forbidden()]})
+    policies = list(views._staff_policies(request).order_by("code")[:1000])
     nums = views.figures([p.pk for p in policies])
     return [
         {
@@ -383,26 +386,26 @@ def create_policy(request: HttpRequest, body: PoliciesDraftIn):
 
 
 @router.patch(
-    "/library/{code}/draft",
+    "/library/{policy_code}/draft",
     response={200: PoliciesDetailOut, **ERRORS},
     auth=session_auth,
     summary="Edit the policy's draft (started from the published version when there is none)",
 )
-def edit_draft(request: HttpRequest, code: str, body: PoliciesDraftIn):
-    policy = _editable_policy(request, code)
+def edit_draft(request: HttpRequest, policy_code: str, body: PoliciesDraftIn):
+    policy = _editable_policy(request, policy_code)
     draft = services.start_draft(policy, user=request.user)
     data = body.dict(exclude_none=True, exclude={"organisation_id"})
     return _detail(services.edit_draft(draft, data, user=request.user))
 
 
 @router.post(
-    "/library/{code}/publish",
+    "/library/{policy_code}/publish",
     response={200: PoliciesDetailOut, **ERRORS},
     auth=session_auth,
     summary="Publish the draft (its test cases must pass)",
 )
-def publish(request: HttpRequest, code: str):
-    policy = _editable_policy(request, code)
+def publish(request: HttpRequest, policy_code: str):
+    policy = _editable_policy(request, policy_code)
     draft = policy.versions.filter(status=VersionStatus.DRAFT).first()
     if draft is None:
         from django.utils.translation import gettext_lazy as _
@@ -414,15 +417,14 @@ def publish(request: HttpRequest, code: str):
 
 
 @router.post(
-    "/library/{code}/rounds",
+    "/library/{policy_code}/rounds",
     response={201: PoliciesRoundOut, **ERRORS},
     auth=session_auth,
     summary="Produce this period's 免申即享 list for review",
 )
-def produce_round(request: HttpRequest, code: str):
-    policy = Policy.objects.filter(code=code).first()
-    if policy is None or not views._may_review(request, policy):
-        raise Http404
+def produce_round(request: HttpRequest, policy_code: str):
+    policy = views.staff_policy(request, policy_code)
+    views.check_review(request, policy)
     return Status(201, _round(grants.produce_round(policy, user=request.user)))
 
 
@@ -433,7 +435,7 @@ def produce_round(request: HttpRequest, code: str):
     summary="The enterprises on a round's list",
 )
 def round_grants(request: HttpRequest, round_id: int):
-    rnd = _reviewable_round(request, round_id)
+    rnd = _reviewable_round(request, round_id, write=False)
     return [
         {
             "id": g.pk,

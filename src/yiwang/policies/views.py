@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -65,8 +66,8 @@ def _published(code: str) -> Any:
 
 
 @require_GET
-def detail(request: HttpRequest, code: str) -> HttpResponse:
-    version = _published(code)
+def detail(request: HttpRequest, policy_code: str) -> HttpResponse:
+    version = _published(policy_code)
     context = {
         "version": version,
         "policy": version.policy,
@@ -78,8 +79,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def interpretation(request: HttpRequest, code: str) -> HttpResponse:
-    version = _published(code)
+def interpretation(request: HttpRequest, policy_code: str) -> HttpResponse:
+    version = _published(policy_code)
     if not version.interpretation.strip():
         raise Http404
     return render(request, "policies/interpretation.html", {"version": version, "policy": version.policy})
@@ -198,13 +199,13 @@ def prefill_values(fields: list[Any], facts_: dict[str, Any], version: Any) -> d
 
 @login_required
 @require_POST
-def apply(request: HttpRequest, code: str) -> HttpResponse:
+def apply(request: HttpRequest, policy_code: str) -> HttpResponse:
     """政策兑现 through the ordinary door: a draft of the policy's item prefilled from the facts, then its form."""
     from yiwang.cases import drafts, forms
 
     from . import facts
 
-    version = _published(code)
+    version = _published(policy_code)
     if version.item_id is None or version.item.current_id is None:
         raise Http404
     person = space.person_of(request)
@@ -236,8 +237,9 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _staff_policies(request: HttpRequest):
+    """The policies of the departments the staff member reaches in a policy role; no such role: 403."""
     if not holds(request, *VIEW_ROLES):
-        raise Http404
+        raise PermissionDenied
     qs = Policy.objects.select_related("current", "organisation")
     if holds(request, Role.SUPERVISOR) and not holds(request, Role.CATALOG_ADMIN, *REVIEW_ROLES):
         return limit_to_scope(request, qs, Role.SUPERVISOR, "organisation")
@@ -272,7 +274,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/wb/index.html", {"rows": rows})
 
 
-def _staff_policy(request: HttpRequest, code: str) -> Policy:
+def staff_policy(request: HttpRequest, code: str) -> Policy:
     policy = _staff_policies(request).filter(code=code).first()
     if policy is None:
         raise Http404
@@ -283,15 +285,20 @@ def _may_review(request: HttpRequest, policy: Policy) -> bool:
     return any(holds(request, r) and in_scope(request, r, policy.organisation_id) for r in REVIEW_ROLES)
 
 
+def check_review(request: HttpRequest, policy: Policy) -> None:
+    """Reviewing a policy's rounds: its department's reviewers and approvers (who may only see it: 403)."""
+    if not _may_review(request, policy):
+        raise PermissionDenied
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def workbench_policy(request: HttpRequest, code: str) -> HttpResponse:
-    policy = _staff_policy(request, code)
+def workbench_policy(request: HttpRequest, policy_code: str) -> HttpResponse:
+    policy = staff_policy(request, policy_code)
     may_review = _may_review(request, policy)
     problems: list[Problem] = []
     if request.method == "POST":
-        if not may_review:
-            raise Http404
+        check_review(request, policy)
         try:
             rnd = grants.produce_round(policy, user=request.user)
             messages.success(request, _("The list for %(period)s is ready for review.") % {"period": rnd.period})
@@ -315,14 +322,14 @@ def workbench_policy(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def workbench_round(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = _staff_policies(request)
     rnd = GrantRound.objects.select_related("policy", "version").filter(pk=pk).first()
-    if rnd is None or not _staff_policies(request).filter(pk=rnd.policy_id).exists():
+    if rnd is None or not visible.filter(pk=rnd.policy_id).exists():
         raise Http404
     may_review = _may_review(request, rnd.policy)
     problems: list[Problem] = []
     if request.method == "POST":
-        if not may_review:
-            raise Http404
+        check_review(request, rnd.policy)
         action = request.POST.get("action", "")
         try:
             if action in ("remove", "restore"):
