@@ -252,8 +252,9 @@ def publish_problems(version: PolicyVersion) -> list[Problem]:
 
 
 @transaction.atomic
-def publish(version: PolicyVersion, *, user: Any = None) -> PolicyVersion:
-    """Publishes a draft whose test cases pass; the version published before retires. Matching follows the commit."""
+def publish(version: PolicyVersion, *, user: Any = None, match: bool = True) -> PolicyVersion:
+    """Publishes a draft whose test cases pass; the version published before retires. Matching follows the commit
+    (the worker's task), unless `match` is False (a bulk load that matches everything once itself)."""
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise ProblemsError([Problem("status", _("Only a draft can be published."), "frozen")])
@@ -270,7 +271,8 @@ def publish(version: PolicyVersion, *, user: Any = None) -> PolicyVersion:
     PolicyVersion.objects.filter(pk=version.pk).update(status=version.status, published_at=now, tokens=version.tokens)
     Policy.objects.filter(pk=version.policy_id).update(current=version)
     version_id = version.pk
-    transaction.on_commit(lambda: _enqueue_matching(version_id))
+    if match:
+        transaction.on_commit(lambda: _enqueue_matching(version_id))
     return version
 
 
