@@ -186,9 +186,8 @@ def _record(
             for sid in found[v.pk]:
                 m = existing.get((v.policy_id, sid))
                 outcome.eligible += 1
-                if m is None:
-                    met = compiled[v.pk].decide(rows[sid]).met
-                    new.append(Match(policy_id=v.policy_id, version=v, matched_at=now, met=met, **{column: sid}))
+                if m is None:  # the reasons are decided again when shown (facts change); the match records the pair
+                    new.append(Match(policy_id=v.policy_id, version_id=v.pk, matched_at=now, **{column: sid}))
                 else:
                     keep.add(m.pk)
                     if not m.eligible or m.version_id != v.pk:
@@ -241,26 +240,30 @@ def tell_new(target: str, policy_ids: list[int], subject_ids: list[int]) -> int:
         pending = list(
             Match.objects.select_for_update()
             .filter(policy_id__in=policy_ids, eligible=True, told_at__isnull=True, **{f"{column}__in": subject_ids})
-            .select_related("version")
+            .values_list("pk", column, "version_id")
         )
         if not pending:
             return 0
+        subjects = sorted({sid for _pk, sid, _v in pending})
         if target == Target.ENTERPRISE:
-            accounts = recipients([m.enterprise_id for m in pending])
+            accounts = recipients(subjects)
         else:
             accounts = {
                 pid: {uid}
-                for pid, uid in Person.objects.filter(
-                    pk__in=[m.person_id for m in pending], user__isnull=False
-                ).values_list("pk", "user_id")
+                for pid, uid in Person.objects.filter(pk__in=subjects, user__isnull=False).values_list("pk", "user_id")
             }
-        messages = [
-            Message(recipient_id=uid, text=message_text(m.version.title, m.version.doc_number))
-            for m in pending
-            for uid in sorted(accounts.get(getattr(m, column), ()))
-        ]
+        texts: dict[int, str] = {}
+        messages = []
+        for _pk, sid, vid in pending:
+            for uid in sorted(accounts.get(sid, ())):
+                if vid not in texts:
+                    title, doc = PolicyVersion.objects.values_list("title", "doc_number").get(pk=vid)
+                    texts[vid] = message_text(title, doc)
+                messages.append(Message(recipient_id=uid, text=texts[vid]))
         Message.objects.bulk_create(messages, batch_size=1000)
-        Match.objects.filter(pk__in=[m.pk for m in pending]).update(told_at=timezone.now())
+        ids = [pk for pk, _sid, _v in pending]
+        for start in range(0, len(ids), 900):  # bounded IN lists (SQLite's variable limit)
+            Match.objects.filter(pk__in=ids[start : start + 900]).update(told_at=timezone.now())
         return len(pending)
 
 
