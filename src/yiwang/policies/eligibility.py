@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import conditions
@@ -351,8 +352,22 @@ def compile_rules(rules: list[dict[str, Any]]) -> Compiled:
     return Compiled(rules)
 
 
+_COMPILED: dict[tuple[int, str], Compiled] = {}
+_COMPILED_MAX = 10_000
+
+
 def compile_version(version: Any) -> Compiled:
-    return Compiled(rules_of(version))
+    """The version's rules compiled; a published or retired version never changes, so each process keeps its
+    compiled rules by (version id, language) — the implied rules' names are in the language of the request."""
+    if version.pk is None or getattr(version, "status", "draft") == "draft":
+        return Compiled(rules_of(version))
+    key = (version.pk, translation.get_language() or "")
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        found = _COMPILED[key] = Compiled(rules_of(version))
+    return found
 
 
 def decide(version: Any, facts: Mapping[str, Any]) -> Verdict:

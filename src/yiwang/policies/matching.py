@@ -57,7 +57,7 @@ def verdicts_for(subject: Enterprise | Person, *, include_failed: bool = False) 
     target = Target.ENTERPRISE if isinstance(subject, Enterprise) else Target.PERSON
     data = facts.gather(subject)
     out = []
-    for version in in_force(target).order_by("-published_at", "id"):
+    for version in in_force(target).defer("text", "interpretation", "tokens").order_by("-published_at", "id"):
         verdict = eligibility.decide(version, data)
         if verdict.eligible or verdict.possible or include_failed:
             out.append(Found(version, verdict))
