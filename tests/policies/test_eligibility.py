@@ -75,6 +75,7 @@ scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-5, 30),
+    st.floats(-5, 30, allow_nan=False),
     st.sampled_from(["C", "65", "small", "micro", "2024-01-01", "2020-06-30", ""]),
 )
 facts_strategy = st.fixed_dictionaries(

@@ -208,14 +208,31 @@ _MISSING = object()
 
 
 def _getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    """`conditions.lookup(data, name)` for one name, with the path split once (facts are plain dicts)."""
     parts = name.split(".")
+    if any(p.isdigit() for p in parts) or len(parts) > 3:
+        return lambda data: conditions.lookup(data, name)
     if len(parts) == 1:
-        key = parts[0]
+        (a,) = parts
 
         def get1(data: Mapping[str, Any]) -> Any:
-            return data.get(key) if isinstance(data, Mapping) else None
+            return data.get(a) if isinstance(data, dict) else conditions.lookup(data, name)
 
         return get1
+    if len(parts) == 2:
+        a, b = parts
+
+        def get2(data: Mapping[str, Any]) -> Any:
+            if not isinstance(data, dict):
+                return conditions.lookup(data, name)
+            v = data.get(a)
+            return (
+                v.get(b)
+                if isinstance(v, dict)
+                else (None if v is None or not isinstance(v, Mapping) else conditions.lookup(data, name))
+            )
+
+        return get2
     return lambda data: conditions.lookup(data, name)
 
 
@@ -232,13 +249,7 @@ def compile_condition(cond: Json) -> Callable[[Mapping[str, Any]], Any]:
         if isinstance(args, list):
             name, default = args[0], (args[1] if len(args) > 1 else None)
             return lambda d: conditions.lookup(d, name, default)
-        get = _getter(args)
-
-        def var(d: Mapping[str, Any]) -> Any:
-            v = get(d)
-            return v
-
-        return var
+        return _getter(args)
     if op in ("and", "or"):
         parts = [compile_condition(c) for c in args]
         if op == "and":
@@ -252,6 +263,17 @@ def compile_condition(cond: Json) -> Callable[[Mapping[str, Any]], Any]:
         return lambda d: conditions.evaluate({"missing": names}, d)
     a, b = compile_condition(args[0]), compile_condition(args[1])
     equal, order = conditions._equal, conditions._order
+    lit = args[1]
+    if op == "==" and isinstance(lit, str):  # the evaluator's equality with a text is: the same text
+        return lambda d: (lambda x: type(x) is str and x == lit)(a(d))
+    if op in ("<", "<=", ">", ">=") and type(lit) is int:  # whole numbers compare as they are (no Decimal)
+        cmp = {"<": int.__lt__, "<=": int.__le__, ">": int.__gt__, ">=": int.__ge__}[op]
+
+        def compare(d: Mapping[str, Any]) -> bool:
+            x = a(d)
+            return cmp(x, lit) if type(x) is int else order(op, x, lit)
+
+        return compare
     if op == "==":
         return lambda d: equal(a(d), b(d))
     if op == "!=":
