@@ -73,7 +73,7 @@ def _is_user(user: Any) -> bool:
 def produce_round(policy: Policy, *, day: dt.date | None = None, user: Any = None) -> GrantRound:
     """The period's list of eligible enterprises from the policy's rules (the same round if produced already)."""
     day = day or timezone.localdate()
-    policy = Policy.objects.select_for_update().select_related("current").get(pk=policy.pk)
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("current").get(pk=policy.pk)
     version = policy.current
     if version is None or not version.auto_grant or version.target != Target.ENTERPRISE:
         raise _refuse("policy", _("Only a published policy granted without application (免申即享) has rounds."))
@@ -114,7 +114,9 @@ def produce_round(policy: Policy, *, day: dt.date | None = None, user: Any = Non
 
 def _grant(grant: Grant | int) -> Grant:
     pk = grant.pk if isinstance(grant, Grant) else grant
-    return Grant.objects.select_for_update().select_related("round__policy__current", "enterprise").get(pk=pk)
+    return (
+        Grant.objects.select_for_update(of=("self",)).select_related("round__policy__current", "enterprise").get(pk=pk)
+    )
 
 
 def _require(grant: Grant, *states: str) -> None:
