@@ -176,8 +176,10 @@ def _record(
     now = timezone.now()
     with transaction.atomic():
         existing = {
-            (m.policy_id, getattr(m, column)): m
-            for m in Match.objects.filter(policy_id__in=policy_ids, **{f"{column}__gte": lo, f"{column}__lte": hi})
+            (pid, sid): (pk, eligible, vid)
+            for pk, pid, sid, eligible, vid in Match.objects.filter(
+                policy_id__in=policy_ids, **{f"{column}__gte": lo, f"{column}__lte": hi}
+            ).values_list("pk", "policy_id", column, "eligible", "version_id")
         }
         new: list[Match] = []
         flip_on: dict[int, list[int]] = defaultdict(list)
@@ -189,18 +191,17 @@ def _record(
                 if m is None:  # the reasons are decided again when shown (facts change); the match records the pair
                     new.append(Match(policy_id=v.policy_id, version_id=v.pk, matched_at=now, **{column: sid}))
                 else:
-                    keep.add(m.pk)
-                    if not m.eligible or m.version_id != v.pk:
-                        flip_on[v.pk].append(m.pk)
+                    keep.add(m[0])
+                    if not m[1] or m[2] != v.pk:
+                        flip_on[v.pk].append(m[0])
         stale = [
-            m.pk
-            for (pid, sid), m in existing.items()
-            if m.eligible and m.pk not in keep and sid in rows and pid in policy_ids
+            pk for (pid, sid), (pk, eligible, _v) in existing.items() if eligible and pk not in keep and sid in rows
         ]
-        if stale:
-            Match.objects.filter(pk__in=stale).update(eligible=False)
+        for start in range(0, len(stale), 900):
+            Match.objects.filter(pk__in=stale[start : start + 900]).update(eligible=False)
         for version_id, pks in flip_on.items():
-            Match.objects.filter(pk__in=pks).update(eligible=True, version_id=version_id)
+            for start in range(0, len(pks), 900):
+                Match.objects.filter(pk__in=pks[start : start + 900]).update(eligible=True, version_id=version_id)
         if new:
             Match.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
             outcome.newly += len(new)
