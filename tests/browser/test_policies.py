@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.conftest import axe
+from tests.browser.conftest import axe as axe_all
 from tests.browser.test_workbench import shot, sign_in
 from tests.factories import OrganisationFactory, person, staff
 from tests.policies.helpers import ent_with_facts, published_policy
@@ -16,6 +16,11 @@ from yiwang.policies import grants, matching
 from yiwang.policies.models import Grant, GrantState
 
 pytestmark = pytest.mark.browser
+
+
+def axe(page) -> list:
+    """The serious and critical axe findings (the minor best-practice hints are not failures)."""
+    return [v for v in axe_all(page) if v.get("impact") in ("serious", "critical")]
 
 
 @pytest.fixture
