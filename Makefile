@@ -62,6 +62,7 @@ demo: prepare
 	$(BIN)/yiwang seed_bundles --if-empty
 	$(BIN)/yiwang seed_ratings --if-empty
 	$(BIN)/yiwang seed_exchange --if-empty
+	$(BIN)/yiwang seed_policies --if-empty
 	$(BIN)/yiwang stats_seed_demo --if-empty
 	$(BIN)/yiwang seed_supervision_cards --if-empty
 	$(BIN)/yiwang run_demo --bind $(HOST):$(PORT)

@@ -230,6 +230,9 @@ def build_world() -> World:
     from tests.supervision.stats.access_world import extend as add_supervision_stats
 
     add_supervision_stats(w)  # the statistics rollups and a published ranking (supervision, stats side)
+    from tests.policies.access_world import extend as add_policies
+
+    add_policies(w)  # a published 免申即享 policy of H, its round and E's approved grant (tests/policies)
     return w
 
 

@@ -107,6 +107,9 @@ PARAMS: dict[str, Any] = {
     "wo_photo": _rec("wo_photo", "pk"),
     "kb": _rec("kb_entry", "key"),
     "o311_token": _rec("o311_token", "token"),
+    "policy_code": _rec("policy", "code"),
+    "round_id": _rec("policy_round", "pk"),
+    "grant_id": _rec("policy_grant", "pk"),
 }
 
 

@@ -1161,6 +1161,105 @@ api("GET", "/supervision/rankings/{ranking_id}", SUP_STATS_API, params={"ranking
 api("POST", "/supervision/rankings", SUP_MANAGE_API, body=lambda w, a: {"month": _this_month(w, a)})
 api("GET", "/supervision/scoring-models", SUP_MANAGE_API)
 api("POST", "/supervision/scoring-models", SUP_MANAGE_API, body={"name": "matrix", "weights": {"on_time_rate": 1}})
+# --- policies (yiwang.policies) --------------------------------------------------------------------------------
+# The library is public. A person's matches are theirs; an enterprise's matches, grants and applying through the
+# policy's item are its legal representative's and agents' (APPLY). Staff holding a policy role (catalog
+# administrator, reviewer, approver, supervisor) see the policies of the departments they reach (another
+# department's: 404); reviewing a round is for the issuing department's reviewers and approvers (others who may
+# see it: 403); editing the library is for its catalog administrators. Machine clients have no session here.
+MISSING.update(policy_code="PNOPE0000000", round_id=999999, grant_id=999999)
+POL = {"policy_code": "policy_code"}
+POL_VIEW = ex(
+    DENY,
+    anon=AUTH,
+    reviewer=OK,
+    approver=OK,
+    supervisor=OK,
+    catalog_admin=OK,
+    other_reviewer=OK,
+    sysadmin=OK,
+)
+POL_RECORD = dict(POL_VIEW, other_reviewer=HIDDEN)
+POL_REVIEW = dict(POL_RECORD, supervisor=DENY, catalog_admin=DENY)
+POL_E = ex(HIDDEN, anon=AUTH, legal_rep=OK, agent=OK)
+POL_EDIT = ex(HIDDEN, anon=AUTH, machines=AUTH, catalog_admin=OK, sysadmin=OK)
+page("GET", "policies/", PUBLIC)
+page("GET", "policies/<str:policy_code>/", PUBLIC, params=POL, guess=("policy_code",))
+page("GET", "policies/<str:policy_code>/interpretation/", PUBLIC, params=POL, guess=("policy_code",))
+page(
+    "POST",
+    "policies/<str:policy_code>/apply/",
+    POL_E,
+    params=POL,
+    body=lambda w, a: {"enterprise": w.rec["enterprise"].pk},
+    note="政策兑现: a draft of the policy's item prefilled from the facts, for an enterprise the person applies for",
+)
+page("GET", "my/policies/", ex(HIDDEN, anon=AUTH, people=OK), note="a staff account has no person: 404")
+page("GET", "my/enterprise/<int:enterprise_id>/policies/", POL_E)
+page(
+    "GET+POST",
+    "my/enterprise/<int:enterprise_id>/grants/<int:pk>/",
+    POL_E,
+    params={"pk": "grant_id"},
+    body={"bank_name": "", "bank_account": "1", "account_name": "x"},
+    note="the form is refused (400): no write",
+)
+page("GET", "workbench/policies/", POL_VIEW)
+page("GET", "workbench/policies/<str:policy_code>/", POL_RECORD, params=POL, guess=("policy_code",))
+page("POST", "workbench/policies/<str:policy_code>/", POL_REVIEW, params=POL, guess=("policy_code",))
+page("GET", "workbench/policies/rounds/<int:pk>/", POL_RECORD, params={"pk": "round_id"})
+page(
+    "POST",
+    "workbench/policies/rounds/<int:pk>/",
+    POL_REVIEW,
+    params={"pk": "round_id"},
+    body=lambda w, a: {"action": "remove", "grant": w.rec["policy_grant"].pk, "note": ""},
+    note="refused (400: the list is approved already): no write",
+)
+api("GET", "/policies/industries", OPEN)
+api("GET", "/policies/library", OPEN, body={"q": "稳岗"})
+api("GET", "/policies/library/{policy_code}", OPEN, params=POL, guess=("policy_code",))
+api("GET", "/policies/matches", ex(HIDDEN, anon=AUTH, machines=AUTH, people=OK), note="a staff account has no person")
+api(
+    "GET",
+    "/policies/grants",
+    dict(POL_E, **dict.fromkeys(MACHINE_ACTORS, AUTH)),
+    body=lambda w, a: {"enterprise_id": w.rec["enterprise"].pk},
+)
+for _op, _body in (
+    ("confirm", {"bank_name": "", "bank_account": "1", "account_name": "x", "consent": False}),
+    ("decline", {"note": "不需要"}),
+):
+    api(
+        "POST",
+        f"/policies/grants/{{grant_id}}/{_op}",
+        dict(POL_E, **dict.fromkeys(MACHINE_ACTORS, AUTH)),
+        guess=("grant_id",),
+        body=_body,
+    )
+api("GET", "/policies/figures", dict(POL_VIEW, **dict.fromkeys(MACHINE_ACTORS, AUTH)))
+api(
+    "POST",
+    "/policies/library",
+    ex(DENY, anon=AUTH, machines=AUTH, catalog_admin=OK, sysadmin=OK),
+    body=lambda w, a: {"organisation_id": w.rec["handling"].pk, "title": ""},
+    note="refused (400): no write",
+)
+api("PATCH", "/policies/library/{policy_code}/draft", POL_EDIT, params=POL, guess=("policy_code",), body={"title": ""})
+api("POST", "/policies/library/{policy_code}/publish", POL_EDIT, params=POL, guess=("policy_code",))
+_POL_API_REVIEW = dict(POL_REVIEW, **dict.fromkeys(MACHINE_ACTORS, AUTH))
+api("POST", "/policies/library/{policy_code}/rounds", _POL_API_REVIEW, params=POL, guess=("policy_code",))
+api("GET", "/policies/rounds/{round_id}", dict(POL_RECORD, **dict.fromkeys(MACHINE_ACTORS, AUTH)), guess=("round_id",))
+api(
+    "POST",
+    "/policies/rounds/{round_id}/grants/{grant_id}/{action}",
+    _POL_API_REVIEW,
+    params={"action": lambda w, a: "remove"},
+    guess=("round_id",),
+    body={"note": ""},
+)
+api("POST", "/policies/rounds/{round_id}/approve", _POL_API_REVIEW, guess=("round_id",))
+api("POST", "/policies/rounds/{round_id}/pay", _POL_API_REVIEW, guess=("round_id",))
 
 
 # --- owed rows ------------------------------------------------------------------------------------------------------
