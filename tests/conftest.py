@@ -87,6 +87,10 @@ def _empty_cache() -> None:
     from yiwang.cases import services
 
     services._process_of.cache_clear()
+    # Likewise the compiled eligibility rules of published policy versions, kept per process by version id.
+    from yiwang.policies import eligibility
+
+    eligibility._COMPILED.clear()
 
 
 # Host names the tests use for webhook receivers and other outbound calls, and the (public) addresses they resolve

@@ -21,6 +21,7 @@ PDF_TEMPLATES = {
     "cases/templates/cases/notices/pdf.html",
     "cases/templates/cases/track/progress_pdf.html",
     "licenses/templates/licenses/license_pdf.html",
+    "supervision/templates/supervision/stats/report.html",
 }
 # Rendered without a request (500, CSRF failure): allowed by the hash of its one style block (core.csp).
 HASHED = {"core/templates/yiwang/errors/standalone.html"}

@@ -64,6 +64,18 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("catalog", _("Catalog workbench"), "catalog:workbench", _catalog),
     Entry("supervision_cards", _("Yellow and red cards"), "supervision:cards", _any(*CASE_ROLES)),
     Entry("supervision_monitor", _("Real-time monitoring"), "supervision:monitor", _any(Role.SUPERVISOR)),
+    Entry(
+        "supervision_stats",
+        _("Statistics and dashboards"),
+        "supervision:stats_dashboard",
+        _any(Role.REVIEWER, Role.APPROVER, Role.SUPERVISOR),
+    ),
+    Entry(
+        "policies",
+        _("Policies"),
+        "policies:wb_index",
+        _any(Role.CATALOG_ADMIN, Role.REVIEWER, Role.APPROVER, Role.SUPERVISOR),
+    ),
     Entry("people", _("Find a person"), "identity:staff_people", _lookup),
     Entry("licenses", _("E-licenses"), "licenses:staff_list", lambda a: a.is_staff_member),
     Entry("license_stats", _("License-free statistics"), "licenses:stats", _any(*LICENSE_STATS_ROLES)),

@@ -9,14 +9,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import _chromium, axe, browser, page, phone_page  # noqa: F401 - fixtures
+from tests.browser.conftest import axe
 from tests.browser.test_workbench import shot, sign_in
+from tests.supervision.cards.world import build
 from yiwang.calendar import workdays
 from yiwang.cases.models import CaseStep
 from yiwang.identity.access import actor_for_user
 from yiwang.supervision import cards, corrections
-
-from .world import build
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +35,7 @@ def no_sideways_scroll(p) -> None:
     assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_supervisor_pages(page, phone_page, live_server, world):  # noqa: F811 - the browser fixtures
+def test_supervisor_pages(page, phone_page, live_server, world):
     sign_in(page, live_server, world.supervisor)
     sign_in(phone_page, live_server, world.supervisor)
     for name, path in (
